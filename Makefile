@@ -1,0 +1,81 @@
+# Keyprojects: `make run` serves the demo, `make test` runs every test. Both set up what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+# Debian packages: gettext compiles the translations; pango and the CJK fonts let WeasyPrint write Chinese PDFs.
+RUNTIME_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+TEST_DEBS    := chromium fonts-noto-cjk
+
+.PHONY: setup run test lint format messages screenshots clean worker .debs-runtime .debs-test
+
+setup: $(VENV)/.runtime node_modules/.installed keyprojects/static/vendor/htmx.min.js .debs-runtime
+	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput -v0
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.runtime
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || scripts/apt-ensure nodejs npm
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+keyprojects/static/vendor/htmx.min.js: node_modules/.installed scripts/copy-vendor-assets
+	scripts/copy-vendor-assets
+
+.debs-runtime:
+	scripts/apt-ensure $(RUNTIME_DEBS)
+
+.debs-test:
+	scripts/apt-ensure $(TEST_DEBS)
+
+run: setup
+	$(BIN)/python manage.py load_demo
+	@echo ""
+	@echo "Keyprojects is serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it and its task worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/python manage.py db_worker >var/worker.log 2>&1 & \
+	  $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+worker: setup
+	$(BIN)/python manage.py db_worker
+
+test: setup $(VENV)/.test .debs-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v1
+	DJANGO_ENV=production DJANGO_SECRET_KEY=check-deploy-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	  DJANGO_ALLOWED_HOSTS=keyprojects.example DATABASE_URL=sqlite:///:memory: \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: $(VENV)/.runtime
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules --ignore=tests --ignore=bench
+
+screenshots: setup $(VENV)/.test .debs-test
+	KEYPROJECTS_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/browser $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules keyprojects/static/vendor staticfiles var test-artifacts

@@ -1,0 +1,112 @@
+"""Reads of organisations and users, always filtered by the asking user's scope."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from keyprojects.accounts.models import ApiToken, Department, Enterprise, Membership, Region, User
+from keyprojects.core.permissions import paths_q, scope_for
+
+
+def region_list(*, user: User, kind: str | None = None) -> QuerySet[Region]:
+    scope = scope_for(user)
+    qs = Region.objects.select_related("parent")
+    if not scope.is_admin:
+        qs = qs.filter(paths_q(scope.directory_paths + scope.enterprise_paths, "path"))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def region_get(*, user: User, slug: str) -> Region:
+    try:
+        return region_list(user=user).get(slug=slug)
+    except Region.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def region_children(*, user: User, region: Region) -> QuerySet[Region]:
+    return (
+        region_list(user=user)
+        .filter(parent=region)
+        .annotate(
+            department_count=Count("departments", distinct=True),
+            enterprise_count=Count("enterprises", distinct=True),
+        )
+    )
+
+
+def department_list(*, user: User, region: Region | None = None, search: str = "") -> QuerySet[Department]:
+    scope = scope_for(user)
+    qs = Department.objects.select_related("region")
+    if not scope.is_admin:
+        if scope.directory_paths:
+            qs = qs.filter(paths_q(scope.directory_paths, "region__path"))
+        else:
+            # An enterprise sees the departments of its own county: it needs to know who handles its case.
+            qs = qs.filter(paths_q(scope.enterprise_paths, "region__path"))
+    if region is not None:
+        qs = qs.filter(region__path__startswith=region.path)
+    if search:
+        qs = qs.filter(
+            Q(name_zh__icontains=search) | Q(name_en__icontains=search) | Q(slug__icontains=search)
+        )
+    return qs
+
+
+def department_get(*, user: User, slug: str) -> Department:
+    try:
+        return department_list(user=user).get(slug=slug)
+    except Department.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def enterprise_list(*, user: User, region: Region | None = None, search: str = "") -> QuerySet[Enterprise]:
+    scope = scope_for(user)
+    qs = Enterprise.objects.select_related("region")
+    if not scope.is_admin:
+        qs = qs.filter(paths_q(scope.directory_paths, "region__path") | Q(pk__in=scope.enterprise_ids))
+    if region is not None:
+        qs = qs.filter(region__path__startswith=region.path)
+    if search:
+        qs = qs.filter(
+            Q(name_zh__icontains=search)
+            | Q(name_en__icontains=search)
+            | Q(slug__icontains=search)
+            | Q(credit_code__icontains=search)
+        )
+    return qs
+
+
+def enterprise_get(*, user: User, slug: str) -> Enterprise:
+    try:
+        return enterprise_list(user=user).get(slug=slug)
+    except Enterprise.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def user_list(*, user: User) -> QuerySet[User]:
+    """Users an office may look up: those holding a role inside the office's subtree."""
+    scope = scope_for(user)
+    qs = User.objects.all()
+    if scope.is_admin:
+        return qs
+    if not scope.office_paths:
+        return qs.filter(pk=user.pk)
+    inside = (
+        paths_q(scope.office_paths, "region__path")
+        | paths_q(scope.office_paths, "department__region__path")
+        | paths_q(scope.office_paths, "enterprise__region__path")
+    )
+    return qs.filter(pk__in=Membership.objects.filter(inside).values("user_id"))
+
+
+def membership_list_for(*, user: User) -> QuerySet[Membership]:
+    """The user's own roles, with their organisations, for the shell and the profile page."""
+    return Membership.objects.filter(user=user).select_related("region", "department", "enterprise")
+
+
+def api_token_list(*, user: User) -> QuerySet[ApiToken]:
+    """A user sees only their own tokens; nobody else, not even an administrator, lists them."""
+    return ApiToken.objects.filter(user=user)

@@ -1,0 +1,272 @@
+"""Writes to organisations, users, roles and API tokens. Each validates, then saves in a transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from keyprojects.accounts.models import ApiToken, Department, Enterprise, Membership, Region, User
+from keyprojects.core.audit import audit_record
+from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.permissions import forget_scope, scope_for
+
+TOKEN_PREFIX = "kp_"  # noqa: S105 - a marker that makes leaked tokens easy to grep for, not a secret
+
+
+def _require_manage(actor: User | None, region: Region) -> None:
+    """`actor=None` is the system itself (the demo loader, management commands)."""
+    if actor is not None and not scope_for(actor).manages_region(region):
+        raise NotAllowed(_("You may not change records of %(region)s.") % {"region": region.name})
+
+
+@transaction.atomic
+def region_create(
+    *,
+    actor: User | None,
+    slug: str,
+    name_zh: str,
+    name_en: str,
+    kind: str,
+    parent: Region | None = None,
+    seat_lat: Decimal | None = None,
+    seat_lng: Decimal | None = None,
+) -> Region:
+    if parent is not None:
+        _require_manage(actor, parent)
+    elif actor is not None and not scope_for(actor).is_admin:
+        raise NotAllowed(_("Only an administrator may create a top-level region."))
+    allowed_parents = Region.PARENT_KINDS.get(kind)
+    if allowed_parents is None:
+        raise DomainError(_("Unknown region kind: %(kind)s.") % {"kind": kind}, field="kind")
+    if (parent is None and allowed_parents) or (parent is not None and parent.kind not in allowed_parents):
+        raise DomainError(
+            _("A %(kind)s cannot be placed under %(parent)s.")
+            % {"kind": Region.Kind(kind).label, "parent": parent.name if parent else _("nothing")},
+            field="parent",
+        )
+    region = Region(
+        slug=slug,
+        name_zh=name_zh,
+        name_en=name_en,
+        kind=kind,
+        parent=parent,
+        path=f"{parent.path if parent else '/'}{slug}/",
+        seat_lat=seat_lat,
+        seat_lng=seat_lng,
+    )
+    region.full_clean()
+    region.save()
+    audit_record(actor=actor, action="region.create", target=region)
+    return region
+
+
+DEPARTMENT_FIELDS = ("name_zh", "name_en", "kind", "phone")
+ENTERPRISE_FIELDS = ("name_zh", "name_en", "credit_code", "contact_name", "contact_phone")
+
+
+@transaction.atomic
+def department_create(
+    *, actor: User | None, region: Region, slug: str, name_zh: str, name_en: str, kind: str, phone: str = ""
+) -> Department:
+    _require_manage(actor, region)
+    department = Department(
+        region=region, slug=slug, name_zh=name_zh, name_en=name_en, kind=kind, phone=phone
+    )
+    department.full_clean()
+    department.save()
+    audit_record(actor=actor, action="department.create", target=department)
+    return department
+
+
+@transaction.atomic
+def department_update(*, actor: User | None, department: Department, **changes: object) -> Department:
+    _require_manage(actor, department.region)
+    _apply_changes(department, changes, DEPARTMENT_FIELDS)
+    audit_record(actor=actor, action="department.update", target=department, data=_changed(changes))
+    return department
+
+
+@transaction.atomic
+def enterprise_create(
+    *,
+    actor: User | None,
+    region: Region,
+    slug: str,
+    name_zh: str,
+    name_en: str,
+    credit_code: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+) -> Enterprise:
+    _require_manage(actor, region)
+    enterprise = Enterprise(
+        region=region,
+        slug=slug,
+        name_zh=name_zh,
+        name_en=name_en,
+        credit_code=credit_code.upper(),
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+    )
+    enterprise.full_clean()
+    enterprise.save()
+    audit_record(actor=actor, action="enterprise.create", target=enterprise)
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_update(*, actor: User | None, enterprise: Enterprise, **changes: object) -> Enterprise:
+    _require_manage(actor, enterprise.region)
+    if "credit_code" in changes:
+        changes["credit_code"] = str(changes["credit_code"]).upper()
+    _apply_changes(enterprise, changes, ENTERPRISE_FIELDS)
+    audit_record(actor=actor, action="enterprise.update", target=enterprise, data=_changed(changes))
+    return enterprise
+
+
+def _apply_changes(obj: Department | Enterprise, changes: dict, allowed: tuple[str, ...]) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise DomainError(
+            _("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(unknown)}
+        )
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    obj.save()
+
+
+def _changed(changes: dict) -> dict:
+    return {k: str(v) for k, v in changes.items()}
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str | None,
+    display_name: str = "",
+    email: str = "",
+    language: str = User.Language.CHINESE,
+    is_staff: bool = False,
+) -> User:
+    if actor is not None and not scope_for(actor).is_admin:
+        raise NotAllowed(_("Only an administrator may create users."))
+    user = User(
+        username=username, display_name=display_name, email=email, language=language, is_staff=is_staff
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    audit_record(actor=actor, action="user.create", target=user)
+    return user
+
+
+@transaction.atomic
+def membership_grant(
+    *,
+    actor: User | None,
+    user: User,
+    role: str,
+    region: Region | None = None,
+    department: Department | None = None,
+    enterprise: Enterprise | None = None,
+) -> Membership:
+    if actor is not None and not scope_for(actor).is_admin:
+        raise NotAllowed(_("Only an administrator may grant roles."))
+    kinds = Membership.REGION_KINDS_FOR_ROLE.get(role)
+    if kinds is not None and (region is None or region.kind not in kinds):
+        raise DomainError(
+            _("The role %(role)s needs a region of kind %(kinds)s.")
+            % {
+                "role": Membership.Role(role).label,
+                "kinds": ", ".join(str(Region.Kind(k).label) for k in kinds),
+            },
+            field="region",
+        )
+    membership, created = Membership.objects.get_or_create(
+        user=user, role=role, region=region, department=department, enterprise=enterprise
+    )
+    if role == Membership.Role.ADMIN and not (user.is_staff and user.is_superuser):
+        # The Django admin is for administrators only; the role and the flags move together.
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    forget_scope(user)
+    if created:
+        audit_record(actor=actor, action="membership.grant", target=membership)
+    return membership
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    if language not in User.Language.values:
+        raise DomainError(_("Unsupported language: %(language)s.") % {"language": language}, field="language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
+def _hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token and return it with its secret; the secret is shown once and never stored."""
+    if not user.is_active:
+        raise NotAllowed(_("An inactive user cannot have API tokens."))
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name[:80],
+        prefix=secret[:10],
+        key_hash=_hash_token(secret),
+        expires_at=timezone.now() + timedelta(days=settings.KEYPROJECTS_API_TOKEN_DAYS),
+    )
+    token.full_clean(exclude=["key_hash"])
+    token.save()
+    audit_record(actor=user, action="api_token.create", target=token)
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk:
+        raise NotAllowed(_("You may only revoke your own tokens."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_token.revoke", target=token)
+    return token
+
+
+def api_token_authenticate(secret: str) -> User | None:
+    """The active user owning this unexpired, unrevoked token, or None."""
+    if not secret or not secret.startswith(TOKEN_PREFIX):
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(
+            key_hash=_hash_token(secret), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True
+        )
+        .first()
+    )
+    if token is None:
+        return None
+    # Record use at most once a minute: a script polling the API should not write on every call.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

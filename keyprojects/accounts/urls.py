@@ -1,0 +1,30 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from keyprojects.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/language/", views.language_switch, name="language"),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/tokens/", views.token_list, name="tokens"),
+    path("accounts/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("org/regions/", views.region_list, name="region_list"),
+    path("org/regions/<slug:slug>/", views.region_detail, name="region_detail"),
+    path(
+        "org/regions/<slug:region_slug>/departments/new/", views.department_create, name="department_create"
+    ),
+    path(
+        "org/regions/<slug:region_slug>/enterprises/new/", views.enterprise_create, name="enterprise_create"
+    ),
+    path("org/departments/", views.department_list, name="department_list"),
+    path("org/departments/<slug:slug>/", views.department_detail, name="department_detail"),
+    path("org/departments/<slug:slug>/edit/", views.department_edit, name="department_edit"),
+    path("org/enterprises/", views.enterprise_list, name="enterprise_list"),
+    path("org/enterprises/<slug:slug>/", views.enterprise_detail, name="enterprise_detail"),
+    path("org/enterprises/<slug:slug>/edit/", views.enterprise_edit, name="enterprise_edit"),
+]

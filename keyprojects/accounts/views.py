@@ -1,0 +1,256 @@
+"""Pages for signing in, the user's own settings and tokens, and the organisation directory."""
+
+from __future__ import annotations
+
+import copy
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from keyprojects.accounts import selectors, services
+from keyprojects.accounts.forms import (
+    ApiTokenForm,
+    DepartmentEditForm,
+    DepartmentForm,
+    EnterpriseEditForm,
+    EnterpriseForm,
+    LanguageForm,
+)
+from keyprojects.accounts.models import ApiToken
+from keyprojects.core.forms import call_service
+from keyprojects.core.permissions import scope_for
+
+PAGE_SIZE = 50
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("core:home")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password has been changed."))
+        return super().form_valid(form)
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language: stored on the profile when logged in, in a cookie otherwise."""
+    form = LanguageForm(request.POST)
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if not form.is_valid():
+        messages.error(request, _("Please choose one of the offered languages."))
+        return response
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        services.user_set_language(user=request.user, language=language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
+    )
+    return response
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/profile.html",
+        {"memberships": selectors.membership_list_for(user=request.user), "scope": scope_for(request.user)},
+    )
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    new_secret = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _token, new_secret = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+        messages.success(request, _("Token created. Copy it now: it will not be shown again."))
+        form = ApiTokenForm()
+    return render(
+        request,
+        "accounts/token_list.html",
+        {"tokens": selectors.api_token_list(user=request.user), "form": form, "new_secret": new_secret},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = _get_own_token(request, token_id)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, _("Token %(prefix)s… revoked.") % {"prefix": token.prefix})
+    return redirect("accounts:tokens")
+
+
+def _get_own_token(request: HttpRequest, token_id: int) -> ApiToken:
+    return get_object_or_404(selectors.api_token_list(user=request.user), pk=token_id)
+
+
+# ---- organisation directory -------------------------------------------------------------------
+
+
+@login_required
+def region_list(request: HttpRequest) -> HttpResponse:
+    regions = selectors.region_list(user=request.user)
+    return render(request, "accounts/region_list.html", {"regions": regions})
+
+
+@login_required
+def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    region = selectors.region_get(user=request.user, slug=slug)
+    scope = scope_for(request.user)
+    return render(
+        request,
+        "accounts/region_detail.html",
+        {
+            "region": region,
+            "children": selectors.region_children(user=request.user, region=region),
+            "departments": selectors.department_list(user=request.user, region=region).filter(region=region),
+            "enterprise_count": selectors.enterprise_list(user=request.user, region=region).count(),
+            "can_manage": scope.manages_region(region),
+        },
+    )
+
+
+@login_required
+def department_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()
+    departments = selectors.department_list(user=request.user, search=search)
+    page = Paginator(departments, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/department_list.html", {"page": page, "search": search})
+
+
+@login_required
+def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    department = selectors.department_get(user=request.user, slug=slug)
+    return render(
+        request,
+        "accounts/department_detail.html",
+        {"department": department, "can_manage": scope_for(request.user).manages_region(department.region)},
+    )
+
+
+@login_required
+def department_create(request: HttpRequest, region_slug: str) -> HttpResponse:
+    region = selectors.region_get(user=request.user, slug=region_slug)
+    if not scope_for(request.user).manages_region(region):
+        raise PermissionDenied
+    form = DepartmentForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form, services.department_create, actor=request.user, region=region, **form.cleaned_data
+        )
+    ):
+        messages.success(request, _("Department created."))
+        return redirect("accounts:department_detail", slug=form.cleaned_data["slug"])
+    return render(
+        request, "accounts/org_form.html", {"form": form, "title": _("New department"), "region": region}
+    )
+
+
+@login_required
+def department_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    department = selectors.department_get(user=request.user, slug=slug)
+    if not scope_for(request.user).manages_region(department.region):
+        raise PermissionDenied
+    form = DepartmentEditForm(request.POST or None, instance=copy.copy(department))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form, services.department_update, actor=request.user, department=department, **form.cleaned_data
+        )
+    ):
+        messages.success(request, _("Department saved."))
+        return redirect("accounts:department_detail", slug=department.slug)
+    return render(
+        request,
+        "accounts/org_form.html",
+        {"form": form, "title": department.name, "region": department.region},
+    )
+
+
+@login_required
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()
+    enterprises = selectors.enterprise_list(user=request.user, search=search)
+    page = Paginator(enterprises, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/enterprise_list.html", {"page": page, "search": search})
+
+
+@login_required
+def enterprise_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = selectors.enterprise_get(user=request.user, slug=slug)
+    return render(
+        request,
+        "accounts/enterprise_detail.html",
+        {"enterprise": enterprise, "can_manage": scope_for(request.user).manages_region(enterprise.region)},
+    )
+
+
+@login_required
+def enterprise_create(request: HttpRequest, region_slug: str) -> HttpResponse:
+    region = selectors.region_get(user=request.user, slug=region_slug)
+    if not scope_for(request.user).manages_region(region):
+        raise PermissionDenied
+    form = EnterpriseForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form, services.enterprise_create, actor=request.user, region=region, **form.cleaned_data
+        )
+    ):
+        messages.success(request, _("Enterprise created."))
+        return redirect("accounts:enterprise_detail", slug=form.cleaned_data["slug"])
+    return render(
+        request, "accounts/org_form.html", {"form": form, "title": _("New enterprise"), "region": region}
+    )
+
+
+@login_required
+def enterprise_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = selectors.enterprise_get(user=request.user, slug=slug)
+    if not scope_for(request.user).manages_region(enterprise.region):
+        raise PermissionDenied
+    form = EnterpriseEditForm(request.POST or None, instance=copy.copy(enterprise))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form, services.enterprise_update, actor=request.user, enterprise=enterprise, **form.cleaned_data
+        )
+    ):
+        messages.success(request, _("Enterprise saved."))
+        return redirect("accounts:enterprise_detail", slug=enterprise.slug)
+    return render(
+        request,
+        "accounts/org_form.html",
+        {"form": form, "title": enterprise.name, "region": enterprise.region},
+    )

@@ -1,0 +1,68 @@
+"""Personal access tokens: issue one with a password, list and revoke your own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.throttling import AnonRateThrottle
+
+from keyprojects.accounts import selectors, services
+
+router = Router(tags=["auth"])
+
+
+class TokenRequest(Schema):
+    username: str
+    password: str
+    name: str = ""
+
+
+class TokenIssued(Schema):
+    token: str
+    id: int
+    expires_at: datetime
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class Message(Schema):
+    detail: str
+
+
+@router.post(
+    "/token",
+    auth=None,
+    response={201: TokenIssued, 401: Message},
+    throttle=[AnonRateThrottle("20/m")],
+    summary="Issue a personal access token",
+)
+def token_issue(request: HttpRequest, payload: TokenRequest):
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None or not user.is_active:
+        return 401, {"detail": _("The user name or password is not correct.")}
+    token, secret = services.api_token_create(user=user, name=payload.name or "api")
+    return 201, {"token": secret, "id": token.pk, "expires_at": token.expires_at}
+
+
+@router.get("/tokens", response=list[TokenOut], summary="List my tokens")
+def token_list(request: HttpRequest):
+    return list(selectors.api_token_list(user=request.auth))
+
+
+@router.delete("/tokens/{token_id}", response=TokenOut, summary="Revoke one of my tokens")
+def token_revoke(request: HttpRequest, token_id: int):
+    token = get_object_or_404(selectors.api_token_list(user=request.auth), pk=token_id)
+    return services.api_token_revoke(actor=request.auth, token=token)

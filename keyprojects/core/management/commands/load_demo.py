@@ -1,0 +1,43 @@
+"""Load the demo county programme (Xingtai and Julu). Idempotent, seeded, refused in production."""
+
+from __future__ import annotations
+
+import random
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from keyprojects.accounts import demo as accounts_demo
+
+DEMO_SEED = 20230412  # the date of the source report
+
+
+class Command(BaseCommand):
+    help = "Load the Xingtai / Julu demo data and print the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError(
+                "The demo creates users with a published password; it is never loaded in production."
+            )
+        rng = random.Random(DEMO_SEED)
+        with transaction.atomic():
+            logins = accounts_demo.load(rng)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        if options["quiet_logins"]:
+            return
+        self.stdout.write(f"\nDemo logins (password for all: {accounts_demo.DEMO_PASSWORD}):")
+        shown = [login for login in logins if not login.username.startswith(("office.", "leader."))]
+        shown += [
+            login for login in logins if login.username in ("office.julu", "leader.julu", "office.ningjin")
+        ]
+        width = max(len(login.username) for login in shown)
+        for login in sorted(shown, key=lambda item: item.username):
+            self.stdout.write(f"  {login.username:<{width}}  {login.role} — {login.scope}")
+        self.stdout.write(
+            "  (and office.<unit> / leader.<unit> for each of Xingtai's 18 units, e.g. office.ningjin)"
+        )

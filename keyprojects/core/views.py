@@ -1,0 +1,43 @@
+"""The home page, the health probe and the error pages shared by every part of the system."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from keyprojects.accounts import selectors as accounts_selectors
+from keyprojects.core.permissions import scope_for
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "memberships": accounts_selectors.membership_list_for(user=user),
+        "scope": scope_for(user),
+        "region_count": accounts_selectors.region_list(user=user).count(),
+        "department_count": accounts_selectors.department_list(user=user).count(),
+        "enterprise_count": accounts_selectors.enterprise_list(user=user).count(),
+    }
+    return render(request, "core/home.html", context)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    # Rendered without the context processors' database work: the database may be what failed.
+    return render(request, "500.html", {"minimal_shell": True}, status=500)
