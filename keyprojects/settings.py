@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "keyprojects.core",
     "keyprojects.accounts",
+    "keyprojects.projects",
     "keyprojects.api",
 ]
 
@@ -171,6 +172,10 @@ TASKS = {
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "keyprojects@localhost")
+
+# The map's tile layer. County intranets have no internet: empty means points on a plain background.
+KEYPROJECTS_MAP_TILE_URL = env_str("KEYPROJECTS_MAP_TILE_URL", "")
+KEYPROJECTS_MAP_TILE_ATTRIBUTION = env_str("KEYPROJECTS_MAP_TILE_ATTRIBUTION", "")
 
 # API tokens: how long a personal access token lives before it must be renewed.
 KEYPROJECTS_API_TOKEN_DAYS = env_int("KEYPROJECTS_API_TOKEN_DAYS", 90)

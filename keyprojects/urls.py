@@ -6,6 +6,7 @@ from keyprojects.api.api import api
 urlpatterns = [
     path("", include("keyprojects.core.urls")),
     path("", include("keyprojects.accounts.urls")),
+    path("", include("keyprojects.projects.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -120,6 +120,7 @@ INDUSTRIES = [
 ENTERPRISES_PER_UNIT = 8
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
+LEADERS_PER_UNIT = 3  # a county leader leads a few key projects each
 LEADER_NAMES = [
     "王立军",
     "张建华",
@@ -292,7 +293,10 @@ def load_users(units: list[Region], regions: dict[str, Region]) -> list[DemoLogi
     grant("city.xingtai", "邢台市项目办", Membership.Role.CITY_OFFICE, region=regions["xingtai"])
     for i, unit in enumerate(units):
         grant(f"office.{unit.slug}", f"{unit.name_zh}项目办", Membership.Role.COUNTY_OFFICE, region=unit)
-        grant(f"leader.{unit.slug}", LEADER_NAMES[i % len(LEADER_NAMES)], Membership.Role.LEADER, region=unit)
+        for n in range(LEADERS_PER_UNIT):
+            username = f"leader.{unit.slug}" if n == 0 else f"leader.{unit.slug}.{n + 1}"
+            name = LEADER_NAMES[(i * LEADERS_PER_UNIT + n) % len(LEADER_NAMES)]
+            grant(username, name, Membership.Role.LEADER, region=unit)
     for county in ("julu", "ningjin"):
         for suffix in ("resources", "power", "bank"):
             dept = Department.objects.get(slug=f"{county}-{suffix}")

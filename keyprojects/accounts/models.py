@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -131,6 +132,18 @@ class Enterprise(BilingualName):
             )
         ]
 
+    def clean(self) -> None:
+        # Checked here so that a duplicate is reported on the field in words, not as the constraint's
+        # name; case-insensitive because services store the code in capitals. The other enterprise is
+        # not named: it may lie outside the scope of the person typing.
+        super().clean()
+        if (
+            self.credit_code
+            and Enterprise.objects.filter(credit_code__iexact=self.credit_code).exclude(pk=self.pk).exists()
+        ):
+            message = _("An enterprise with this unified social credit code already exists.")
+            raise ValidationError({"credit_code": ValidationError(message, code="duplicate_credit_code")})
+
 
 class User(AbstractUser):
     """A person who logs in. What they may see is decided by their memberships, not by this row."""
@@ -142,6 +155,14 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     language = models.CharField(
         _("language"), max_length=10, choices=Language.choices, default=Language.CHINESE
+    )
+
+    class MoneyUnit(models.TextChoices):
+        WAN = "wan", _("10,000 yuan (万元)")
+        YI = "yi", _("100 million yuan (亿元)")
+
+    money_unit = models.CharField(
+        _("show amounts in"), max_length=5, choices=MoneyUnit.choices, default=MoneyUnit.WAN
     )
     # Password hashes never go into the history tables.
     history = HistoricalRecords(excluded_fields=["password", "last_login"])

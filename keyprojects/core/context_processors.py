@@ -18,6 +18,8 @@ def shell(request: HttpRequest) -> dict:
         scope = scope_for(user)
         nav = [
             ("core:home", _("Home")),
+            ("projects:list", _("Key projects")),
+            ("projects:map", _("Map")),
             ("accounts:region_list", _("Regions")),
             ("accounts:department_list", _("Departments")),
             ("accounts:enterprise_list", _("Enterprises")),

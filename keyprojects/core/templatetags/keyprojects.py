@@ -1,0 +1,44 @@
+"""Template filters for figures: money in the user's unit, land area, percentages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from keyprojects.core.money import format_money, mu_to_hectares, yuan_in
+
+register = template.Library()
+
+
+def _unit(user_or_unit) -> str:
+    """A user (their preference) or a unit given by name: "wan" or "yi"."""
+    if isinstance(user_or_unit, str) and user_or_unit in ("wan", "yi"):
+        return user_or_unit
+    return getattr(user_or_unit, "money_unit", "wan") or "wan"
+
+
+@register.filter
+def money(value, user=None) -> str:
+    """{{ project.total_investment|money:user }} → "51,000.00 万元" (or 亿元 by the user's preference)."""
+    return format_money(value, _unit(user))
+
+
+@register.filter
+def money_amount(value, user=None):
+    """The number only, for tables whose header carries the unit."""
+    amount = yuan_in(value, _unit(user))
+    return "—" if amount is None else f"{amount:,.2f}"
+
+
+@register.filter
+def hectares(mu) -> str:
+    ha = mu_to_hectares(mu)
+    return "—" if ha is None else f"{ha:,.2f}"
+
+
+@register.filter
+def percent(rate, places: int = 2) -> str:
+    if rate is None:
+        return "—"
+    return f"{Decimal(rate) * 100:.{int(places)}f}%"

@@ -1,0 +1,156 @@
+"""Forms of the registry: the list filters, the project form, and one form per workflow action."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from keyprojects.accounts.models import Department, Membership, Region, User
+from keyprojects.core.permissions import paths_q, scope_for
+from keyprojects.projects.models import (
+    Category,
+    GuaranteeStatus,
+    Health,
+    Level,
+    PauseReason,
+    Project,
+    Stage,
+)
+from keyprojects.projects.selectors import SORTS, ProjectFilters
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _blank(choices) -> list:
+    return [("", _("all")), *choices]
+
+
+class ProjectFilterForm(forms.Form):
+    search = forms.CharField(label=_("Search"), required=False)
+    county = forms.ChoiceField(label=_("County-level unit"), required=False)
+    level = forms.ChoiceField(label=_("Level"), required=False, choices=_blank(Level.choices))
+    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=_blank(Stage.choices))
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=_blank(Category.choices))
+    zone = forms.ChoiceField(label=_("Development zone"), required=False)
+    leader = forms.TypedChoiceField(label=_("Leader in charge"), required=False, coerce=int, empty_value=None)
+    department = forms.ChoiceField(label=_("Responsible department"), required=False)
+    health = forms.ChoiceField(label=_("Health"), required=False, choices=_blank(Health.choices))
+    late_milestone = forms.BooleanField(label=_("With a late milestone"), required=False)
+    paused = forms.BooleanField(label=_("Paused"), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in SORTS])
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = scope_for(user)
+        visible = (
+            Region.objects.all()
+            if scope.is_admin
+            else Region.objects.filter(paths_q(scope.office_paths, "path"))
+        )
+        counties = visible.filter(kind__in=Region.COUNTY_LEVEL_KINDS).order_by("path")
+        self.fields["county"].choices = _blank([(r.slug, r.name) for r in counties])
+        zones = visible.filter(kind=Region.Kind.ZONE).order_by("path")
+        self.fields["zone"].choices = _blank([(r.slug, r.name) for r in zones])
+        leaders = User.objects.filter(
+            memberships__role=Membership.Role.LEADER, memberships__region__in=counties
+        ).distinct()
+        self.fields["leader"].choices = _blank([(u.pk, str(u)) for u in leaders])
+        departments = Department.objects.filter(region__in=counties).order_by("region__path", "slug")
+        self.fields["department"].choices = _blank([(d.slug, d.name) for d in departments])
+        # A county office sees one county: no point offering the choice.
+        if len(counties) <= 1:
+            del self.fields["county"]
+
+    def to_filters(self) -> ProjectFilters:
+        if not self.is_valid():
+            return ProjectFilters()
+        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        return ProjectFilters(**data)
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = [
+            "code",
+            "name_zh",
+            "name_en",
+            "level",
+            "category",
+            "enterprise",
+            "zone",
+            "total_investment",
+            "land_area_mu",
+            "address",
+            "lat",
+            "lng",
+            "construction_content",
+            "expected_annual_output",
+            "start_date",
+            "planned_completion_date",
+            "leader_in_charge",
+            "responsible_departments",
+        ]
+        widgets = {
+            "start_date": DATE_INPUT,
+            "planned_completion_date": DATE_INPUT,
+            "construction_content": forms.Textarea(attrs={"rows": 3}),
+            "responsible_departments": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args, county: Region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.county = county
+        self.instance.county = county
+        self.fields["zone"].queryset = Region.objects.filter(parent=county, kind=Region.Kind.ZONE)
+        self.fields["enterprise"].queryset = self.fields["enterprise"].queryset.filter(
+            region__path__startswith=county.parent.path
+        )
+        self.fields["leader_in_charge"].queryset = User.objects.filter(
+            memberships__role=Membership.Role.LEADER, memberships__region=county
+        ).distinct()
+        self.fields["responsible_departments"].queryset = Department.objects.filter(
+            region__path__startswith=county.parent.path
+        ).order_by("region__path", "slug")
+
+
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("New stage"), choices=Stage.choices)
+    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class PauseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=PauseReason.choices)
+    date = forms.DateField(label=_("Paused since"), widget=DATE_INPUT)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class ResumeForm(forms.Form):
+    date = forms.DateField(label=_("Resumed on"), widget=DATE_INPUT)
+
+
+class HealthForm(forms.Form):
+    health = forms.ChoiceField(
+        label=_("Given rating"), required=False, choices=[("", _("use the computed rating")), *Health.choices]
+    )
+    rationale = forms.CharField(
+        label=_("Rationale"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class MilestoneForm(forms.Form):
+    planned_date = forms.DateField(label=_("Planned date"), widget=DATE_INPUT)
+    actual_date = forms.DateField(label=_("Actual date"), required=False, widget=DATE_INPUT)
+    reason = forms.CharField(label=_("Reason for moving the plan"), required=False, max_length=300)
+
+
+class RebaselineForm(forms.Form):
+    baseline_date = forms.DateField(label=_("New baseline"), widget=DATE_INPUT)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class GuaranteeForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=GuaranteeStatus.choices)
+    needed_by = forms.DateField(label=_("Needed by"), required=False, widget=DATE_INPUT)
+    delivered_on = forms.DateField(label=_("Delivered on"), required=False, widget=DATE_INPUT)

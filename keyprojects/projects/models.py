@@ -1,0 +1,305 @@
+"""The key-project registry: projects, their stages, milestones, service guarantees and pauses."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from keyprojects.accounts.models import Department, Enterprise, Region
+from keyprojects.core.models import BilingualName
+
+
+class Level(models.TextChoices):
+    PROVINCIAL = "provincial", _("provincial key project")
+    MUNICIPAL = "municipal", _("municipal key project")
+    COUNTY = "county", _("county key project")
+
+
+class Category(models.TextChoices):
+    INDUSTRY = "industry", _("industry")
+    INFRASTRUCTURE = "infrastructure", _("infrastructure")
+    SOCIAL = "social", _("social services")
+    AGRICULTURE = "agriculture", _("agriculture")
+    SERVICES = "services", _("modern services")
+    ENERGY = "energy", _("energy")
+    OTHER = "other", _("other")
+
+
+class Stage(models.TextChoices):
+    """签约 → 前期 → 开工 → 在建 → 竣工 → 投产 → 达效, in this order."""
+
+    SIGNED = "signed", _("signed")
+    EARLY = "early", _("early stage")
+    STARTED = "started", _("started")
+    CONSTRUCTION = "construction", _("under construction")
+    COMPLETED = "completed", _("completed")
+    OPERATION = "operation", _("in operation")
+    OUTPUT = "output", _("at planned output")
+
+
+STAGE_ORDER = {stage: index for index, stage in enumerate(Stage.values)}
+
+
+def next_stage(stage: str) -> str:
+    """The stage after this one on the chain (the last stays where it is)."""
+    return Stage.values[min(STAGE_ORDER[stage] + 1, len(Stage.values) - 1)]
+
+
+class Health(models.TextChoices):
+    GREEN = "green", _("green")
+    AMBER = "amber", _("amber")
+    RED = "red", _("red")
+
+
+class PauseReason(models.TextChoices):
+    FUNDING = "funding", _("funding")
+    LAND = "land", _("land")
+    APPROVALS = "approvals", _("approvals")
+    MARKET = "market", _("market")
+    OTHER = "other", _("other")
+
+
+class Project(BilingualName):
+    code = models.CharField(
+        _("code"), max_length=30, help_text=_("Unique within the county, e.g. JL-2026-001.")
+    )
+    county = models.ForeignKey(
+        Region, verbose_name=_("county-level unit"), related_name="projects", on_delete=models.PROTECT
+    )
+    zone = models.ForeignKey(
+        Region,
+        verbose_name=_("development zone"),
+        related_name="zone_projects",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices, db_index=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, db_index=True)
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), related_name="projects", on_delete=models.PROTECT
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lat = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    lng = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    total_investment = models.DecimalField(
+        _("total investment (yuan)"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    land_area_mu = models.DecimalField(
+        _("land area (mu)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    construction_content = models.TextField(_("construction content"), blank=True)
+    expected_annual_output = models.DecimalField(
+        _("expected annual output value (yuan)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    planned_completion_date = models.DateField(_("planned completion date"), null=True, blank=True)
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.SIGNED, db_index=True
+    )
+    stage_since = models.DateField(_("in this stage since"), null=True, blank=True)
+    leader_in_charge = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader in charge"),
+        related_name="led_projects",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    responsible_departments = models.ManyToManyField(
+        Department, verbose_name=_("responsible departments"), related_name="projects", blank=True
+    )
+    paused_since = models.DateField(_("paused since"), null=True, blank=True)
+    pause_reason = models.CharField(_("pause reason"), max_length=20, choices=PauseReason.choices, blank=True)
+    pause_note = models.CharField(_("pause note"), max_length=300, blank=True)
+    # The office may override the computed health rating, but only with a written rationale.
+    health_override = models.CharField(_("health (given)"), max_length=10, choices=Health.choices, blank=True)
+    health_override_rationale = models.TextField(_("rationale for the given health"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(m2m_fields=[responsible_departments])
+
+    class Meta:
+        verbose_name = _("key project")
+        verbose_name_plural = _("key projects")
+        ordering = ["county__path", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "code"], name="project_code_unique_in_county"),
+            models.CheckConstraint(
+                name="project_override_has_rationale",
+                condition=Q(health_override="") | ~Q(health_override_rationale=""),
+            ),
+        ]
+        indexes = [models.Index(fields=["county", "level", "stage"])]
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_since is not None
+
+    @property
+    def land_area_hectares(self):
+        """1 mu = 666.67 m² = 0.066667 ha (exactly 1/15 ha)."""
+        return None if self.land_area_mu is None else self.land_area_mu / 15
+
+
+class StageChange(models.Model):
+    """Each move along the stage chain, dated, with who recorded it."""
+
+    project = models.ForeignKey(Project, related_name="stage_changes", on_delete=models.CASCADE)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    date = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_stage_display()}"
+
+
+class GuaranteeKind(models.TextChoices):
+    WATER = "water", _("water")
+    ELECTRICITY = "electricity", _("electricity")
+    ROADS = "roads", _("roads")
+    GAS = "gas", _("gas")
+    NETWORK = "network", _("network")
+
+
+class GuaranteeStatus(models.TextChoices):
+    NOT_NEEDED = "not_needed", _("not needed")
+    NEEDED = "needed", _("needed")
+    IN_PROGRESS = "in_progress", _("in progress")
+    DELIVERED = "delivered", _("delivered")
+
+
+class ServiceGuarantee(models.Model):
+    """要素保障: water, electricity, roads, gas and network delivered to the site."""
+
+    project = models.ForeignKey(Project, related_name="guarantees", on_delete=models.CASCADE)
+    kind = models.CharField(_("service"), max_length=20, choices=GuaranteeKind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=GuaranteeStatus.choices, default=GuaranteeStatus.NEEDED
+    )
+    needed_by = models.DateField(_("needed by"), null=True, blank=True)
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("service guarantee")
+        verbose_name_plural = _("service guarantees")
+        ordering = ["project", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="guarantee_unique_kind"),
+            models.CheckConstraint(
+                name="guarantee_delivered_has_date",
+                condition=~Q(status="delivered") | Q(delivered_on__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_status_display()}"
+
+
+class MilestoneTemplateStep(BilingualName):
+    """One approval step of a category's template; a county may keep its own copy and edit it."""
+
+    county = models.ForeignKey(
+        Region,
+        verbose_name=_("county-level unit"),
+        null=True,
+        blank=True,
+        related_name="milestone_template_steps",
+        on_delete=models.CASCADE,
+        help_text=_("Empty: the default template used by every county that has none of its own."),
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    code = models.SlugField(_("code"), max_length=40)
+    order = models.PositiveSmallIntegerField(_("order"))
+    days_from_start = models.IntegerField(
+        _("days from the project start"),
+        help_text=_("The planned date is the project start plus this many days."),
+    )
+    time_limit_days = models.PositiveIntegerField(
+        _("time limit (days)"),
+        null=True,
+        blank=True,
+        help_text=_("The approval's statutory time limit, if any."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("milestone template step")
+        verbose_name_plural = _("milestone template steps")
+        ordering = ["county_id", "category", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "code"],
+                condition=Q(county__isnull=True),
+                name="template_step_unique_default",
+            ),
+            models.UniqueConstraint(
+                fields=["county", "category", "code"],
+                condition=Q(county__isnull=False),
+                name="template_step_unique_county",
+            ),
+        ]
+
+
+class MilestoneStatus(models.TextChoices):
+    ON_SCHEDULE = "on_schedule", _("on schedule")
+    AT_RISK = "at_risk", _("at risk")
+    LATE = "late", _("late")
+    DONE = "done", _("done")
+
+
+class Milestone(BilingualName):
+    """A dated step of one project, with its frozen baseline, the current plan and the actual date."""
+
+    project = models.ForeignKey(Project, related_name="milestones", on_delete=models.CASCADE)
+    code = models.SlugField(_("code"), max_length=40)
+    order = models.PositiveSmallIntegerField(_("order"))
+    original_baseline_date = models.DateField(_("original baseline"), editable=False)
+    baseline_date = models.DateField(_("baseline"))
+    planned_date = models.DateField(_("planned date"))
+    actual_date = models.DateField(_("actual date"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["project", "order"]
+        constraints = [models.UniqueConstraint(fields=["project", "code"], name="milestone_unique_code")]

@@ -1,0 +1,227 @@
+"""Reads of the registry, filtered by the asking user's scope and the list filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.http import Http404
+
+from keyprojects.accounts.models import Region, User
+from keyprojects.core import clock
+from keyprojects.core.permissions import paths_q, scope_for
+from keyprojects.projects.models import (
+    STAGE_ORDER,
+    Level,
+    Milestone,
+    MilestoneTemplateStep,
+    Project,
+    ServiceGuarantee,
+    Stage,
+)
+from keyprojects.projects.rules import milestones_with_status, projects_with_health
+
+KEY_LEVELS = (Level.PROVINCIAL, Level.MUNICIPAL)  # the set the city compares across counties
+
+
+def project_scope_q(user: User) -> Q:
+    """Which projects a user may read: their offices' subtrees, the projects they lead, their
+    departments' projects and their enterprises' projects."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    q = paths_q(scope.office_paths, "county__path") | Q(enterprise_id__in=scope.enterprise_ids)
+    if scope.has_role("leader"):
+        q |= Q(leader_in_charge_id=user.pk)
+    if scope.department_ids:
+        through = Project.responsible_departments.through
+        q |= Q(pk__in=through.objects.filter(department_id__in=scope.department_ids).values("project_id"))
+    return q
+
+
+@dataclass
+class ProjectFilters:
+    county: str = ""
+    level: str = ""
+    stage: str = ""
+    category: str = ""
+    zone: str = ""
+    leader: int | None = None
+    department: str = ""
+    late_milestone: bool = False
+    paused: bool = False
+    health: str = ""
+    search: str = ""
+    sort: str = "code"
+    levels: tuple[str, ...] = field(default_factory=tuple)
+
+
+SORTS = {
+    "code": ("county__path", "code"),
+    "-code": ("-county__path", "-code"),
+    "name": ("name_zh",),
+    "-name": ("-name_zh",),
+    "investment": ("total_investment", "code"),
+    "-investment": ("-total_investment", "code"),
+    "stage": ("stage_order", "code"),
+    "-stage": ("-stage_order", "code"),
+    "start": ("start_date", "code"),
+    "-start": ("-start_date", "code"),
+    "health": ("health_rank", "code"),
+    "-health": ("-health_rank", "code"),
+}
+
+
+def project_list(*, user: User, filters: ProjectFilters | None = None) -> QuerySet[Project]:
+    f = filters or ProjectFilters()
+    today = clock.today()
+    qs = Project.objects.filter(project_scope_q(user))
+    if f.county:
+        qs = qs.filter(county__slug=f.county)
+    if f.level:
+        qs = qs.filter(level=f.level)
+    if f.levels:
+        qs = qs.filter(level__in=f.levels)
+    if f.stage:
+        qs = qs.filter(stage=f.stage)
+    if f.category:
+        qs = qs.filter(category=f.category)
+    if f.zone:
+        qs = qs.filter(zone__slug=f.zone)
+    if f.leader:
+        qs = qs.filter(leader_in_charge_id=f.leader)
+    if f.department:
+        qs = qs.filter(responsible_departments__slug=f.department)
+    if f.paused:
+        qs = qs.filter(paused_since__isnull=False)
+    if f.search:
+        qs = qs.filter(
+            Q(name_zh__icontains=f.search)
+            | Q(name_en__icontains=f.search)
+            | Q(code__icontains=f.search)
+            | Q(enterprise__name_zh__icontains=f.search)
+            | Q(enterprise__name_en__icontains=f.search)
+        )
+    qs = projects_with_health(qs, today)
+    if f.late_milestone:
+        qs = qs.filter(late_milestones__gt=0)
+    if f.health:
+        qs = qs.filter(health=f.health)
+    qs = qs.annotate(
+        stage_order=Case(
+            *[When(stage=s, then=Value(i)) for s, i in STAGE_ORDER.items()], output_field=IntegerField()
+        ),
+        health_rank=Case(
+            When(health="green", then=Value(0)),
+            When(health="amber", then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ),
+    )
+    return qs.select_related("county", "zone", "enterprise", "leader_in_charge").order_by(
+        *SORTS.get(f.sort, SORTS["code"])
+    )
+
+
+@dataclass(frozen=True)
+class ProjectTotals:
+    count: int
+    total_investment: Decimal
+    by_level: dict[str, int]
+
+
+def project_totals(qs: QuerySet[Project]) -> ProjectTotals:
+    """Count and investment of a filtered set, in one query."""
+    agg = qs.order_by().aggregate(
+        count=Count("pk", distinct=True),
+        total=Sum("total_investment"),
+        **{f"n_{lvl}": Count("pk", filter=Q(level=lvl), distinct=True) for lvl in Level.values},
+    )
+    return ProjectTotals(
+        count=agg["count"],
+        total_investment=agg["total"] or Decimal("0"),
+        by_level={lvl: agg[f"n_{lvl}"] for lvl in Level.values},
+    )
+
+
+def project_get(*, user: User, county: str, code: str) -> Project:
+    try:
+        return project_list(user=user).get(county__slug=county, code=code)
+    except Project.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def project_detail_parts(*, project: Project) -> dict:
+    """Everything the project page shows beside the project row, in a fixed number of queries."""
+    today = clock.today()
+    return {
+        "milestones": list(milestones_with_status(project.milestones.all(), today)),
+        "guarantees": list(ServiceGuarantee.objects.filter(project=project).order_by("kind")),
+        "departments": list(project.responsible_departments.select_related("region")),
+        "stage_changes": list(project.stage_changes.select_related("recorded_by")),
+        "history": list(project.history.select_related("history_user").order_by("-history_date")[:30]),
+    }
+
+
+def milestone_get(*, user: User, pk: int) -> Milestone:
+    try:
+        return milestones_with_status(
+            Milestone.objects.filter(project__in=project_list(user=user).values("pk")).select_related(
+                "project__county"
+            ),
+            clock.today(),
+        ).get(pk=pk)
+    except Milestone.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def guarantee_get(*, user: User, pk: int) -> ServiceGuarantee:
+    try:
+        return (
+            ServiceGuarantee.objects.filter(project__in=project_list(user=user).values("pk"))
+            .select_related("project__county")
+            .get(pk=pk)
+        )
+    except ServiceGuarantee.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def early_stage_provincial_ranking(*, city: Region) -> list[tuple[Region, int]]:
+    """County-level units of a city by their number of provincial key projects in the early stage."""
+    units = (
+        Region.objects.filter(parent=city, kind__in=Region.COUNTY_LEVEL_KINDS)
+        .annotate(
+            early_provincial=Count(
+                "projects", filter=Q(projects__level=Level.PROVINCIAL, projects__stage=Stage.EARLY)
+            )
+        )
+        .order_by("-early_provincial", "path")
+    )
+    return [(u, u.early_provincial) for u in units]
+
+
+def template_steps(*, county: Region | None, category: str) -> QuerySet[MilestoneTemplateStep]:
+    return MilestoneTemplateStep.objects.filter(county=county, category=category).order_by("order")
+
+
+def map_points(qs: QuerySet[Project]) -> list[dict]:
+    """GeoJSON features of the projects that have coordinates."""
+    features = []
+    for p in qs.exclude(lat__isnull=True).exclude(lng__isnull=True):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(p.lng), float(p.lat)]},
+                "properties": {
+                    "code": p.code,
+                    "county": p.county.slug,
+                    "name": p.name,
+                    "level": p.get_level_display(),
+                    "stage": p.get_stage_display(),
+                    "health": p.health,
+                    "total_investment": str(p.total_investment),
+                },
+            }
+        )
+    return features

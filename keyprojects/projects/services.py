@@ -1,0 +1,319 @@
+"""Writes to the registry. Every service checks the actor may manage the project's county first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from keyprojects.accounts.models import Department, Enterprise, Membership, Region, User
+from keyprojects.core import clock
+from keyprojects.core.audit import audit_record
+from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.permissions import scope_for
+from keyprojects.projects.models import (
+    STAGE_ORDER,
+    GuaranteeKind,
+    GuaranteeStatus,
+    Health,
+    Milestone,
+    MilestoneTemplateStep,
+    PauseReason,
+    Project,
+    ServiceGuarantee,
+    Stage,
+    StageChange,
+)
+
+
+def _require_manage(actor: User | None, county: Region) -> None:
+    """`actor=None` is the system itself: the demo loader and the importer's own checks."""
+    if actor is not None and not scope_for(actor).manages_region(county):
+        raise NotAllowed(_("You may not change key projects of %(county)s.") % {"county": county.name})
+
+
+@dataclass
+class ProjectData:
+    """The editable fields of a project, validated together by project_create and project_update."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    category: str
+    enterprise: Enterprise
+    total_investment: Decimal
+    zone: Region | None = None
+    address: str = ""
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+    land_area_mu: Decimal | None = None
+    construction_content: str = ""
+    expected_annual_output: Decimal | None = None
+    start_date: date | None = None
+    planned_completion_date: date | None = None
+    leader_in_charge: User | None = None
+    responsible_departments: tuple[Department, ...] = ()
+
+
+def _check_relations(county: Region, data: ProjectData) -> None:
+    if not county.is_county_level:
+        raise DomainError(_("A key project belongs to a county-level unit."), field="county")
+    if data.zone is not None and (data.zone.kind != Region.Kind.ZONE or data.zone.parent_id != county.pk):
+        raise DomainError(
+            _("%(zone)s is not a development zone of %(county)s.")
+            % {"zone": data.zone.name, "county": county.name},
+            field="zone",
+        )
+    if (
+        data.leader_in_charge is not None
+        and not Membership.objects.filter(
+            user=data.leader_in_charge, role=Membership.Role.LEADER, region=county
+        ).exists()
+    ):
+        raise DomainError(
+            _("%(user)s is not a leader in charge in %(county)s.")
+            % {"user": data.leader_in_charge, "county": county.name},
+            field="leader_in_charge",
+        )
+    outside = [
+        d.name for d in data.responsible_departments if not d.region.path.startswith(county.parent.path)
+    ]
+    if outside:
+        raise DomainError(
+            _("These departments are outside the city: %(names)s.") % {"names": ", ".join(outside)},
+            field="responsible_departments",
+        )
+    if data.start_date and data.planned_completion_date and data.planned_completion_date < data.start_date:
+        raise DomainError(
+            _("The planned completion date is before the start date."), field="planned_completion_date"
+        )
+
+
+def _assign(project: Project, data: ProjectData) -> None:
+    for name, value in vars(data).items():
+        if name != "responsible_departments":
+            setattr(project, name, value)
+
+
+@transaction.atomic
+def project_create(
+    *, actor: User | None, county: Region, data: ProjectData, stage: str = Stage.SIGNED, stage_date: date
+) -> Project:
+    _require_manage(actor, county)
+    _check_relations(county, data)
+    project = Project(county=county, stage=stage, stage_since=stage_date)
+    _assign(project, data)
+    project.full_clean()
+    project.save()
+    project.responsible_departments.set(data.responsible_departments)
+    StageChange.objects.create(project=project, stage=stage, date=stage_date, recorded_by=actor)
+    ServiceGuarantee.objects.bulk_create(
+        [
+            ServiceGuarantee(project=project, kind=kind, status=GuaranteeStatus.NEEDED)
+            for kind in GuaranteeKind.values
+        ]
+    )
+    if project.start_date:
+        milestones_from_template(project=project)
+    audit_record(actor=actor, action="project.create", target=project)
+    return project
+
+
+@transaction.atomic
+def project_update(*, actor: User | None, project: Project, data: ProjectData) -> Project:
+    _require_manage(actor, project.county)
+    _check_relations(project.county, data)
+    before = {name: getattr(project, name) for name in vars(data) if name != "responsible_departments"}
+    _assign(project, data)
+    project.full_clean()
+    project.save()
+    project.responsible_departments.set(data.responsible_departments)
+    if project.start_date and not project.milestones.exists():
+        milestones_from_template(project=project)
+    changed = {k: str(getattr(project, k)) for k, v in before.items() if getattr(project, k) != v}
+    audit_record(actor=actor, action="project.update", target=project, data=changed)
+    return project
+
+
+def template_steps_for(*, county: Region, category: str) -> list[MilestoneTemplateStep]:
+    """The county's own template for the category if it has one, else the default template."""
+    own = list(MilestoneTemplateStep.objects.filter(county=county, category=category).order_by("order"))
+    if own:
+        return own
+    return list(
+        MilestoneTemplateStep.objects.filter(county__isnull=True, category=category).order_by("order")
+    )
+
+
+def milestones_from_template(*, project: Project) -> list[Milestone]:
+    steps = template_steps_for(county=project.county, category=project.category)
+    milestones = []
+    for step in steps:
+        planned = project.start_date + timedelta(days=step.days_from_start)
+        milestones.append(
+            Milestone(
+                project=project,
+                code=step.code,
+                order=step.order,
+                name_zh=step.name_zh,
+                name_en=step.name_en,
+                original_baseline_date=planned,
+                baseline_date=planned,
+                planned_date=planned,
+            )
+        )
+    return Milestone.objects.bulk_create(milestones)
+
+
+@transaction.atomic
+def project_change_stage(
+    *, actor: User | None, project: Project, stage: str, on: date, note: str = ""
+) -> Project:
+    _require_manage(actor, project.county)
+    if stage not in STAGE_ORDER:
+        raise DomainError(_("Unknown stage: %(stage)s.") % {"stage": stage}, field="stage")
+    if stage == project.stage:
+        raise DomainError(_("The project is already at this stage."), field="stage")
+    if STAGE_ORDER[stage] < STAGE_ORDER[project.stage] and not note.strip():
+        raise DomainError(
+            _("Moving a project back along the stage chain needs a note saying why."), field="note"
+        )
+    if project.stage_since and on < project.stage_since:
+        raise DomainError(
+            _("The date is before the current stage began (%(date)s).") % {"date": project.stage_since},
+            field="date",
+        )
+    previous = project.stage
+    project.stage, project.stage_since = stage, on
+    project._change_reason = note
+    project.save(update_fields=["stage", "stage_since", "updated_at"])
+    StageChange.objects.create(project=project, stage=stage, date=on, note=note, recorded_by=actor)
+    audit_record(actor=actor, action="project.stage", target=project, data={"from": previous, "to": stage})
+    return project
+
+
+@transaction.atomic
+def project_pause(*, actor: User | None, project: Project, reason: str, on: date, note: str = "") -> Project:
+    _require_manage(actor, project.county)
+    if project.is_paused:
+        raise DomainError(_("The project is already paused."))
+    if reason not in PauseReason.values:
+        raise DomainError(_("Choose a reason from the list."), field="reason")
+    if reason == PauseReason.OTHER and not note.strip():
+        raise DomainError(_("Say what the other reason is."), field="note")
+    project.paused_since, project.pause_reason, project.pause_note = on, reason, note
+    project.save(update_fields=["paused_since", "pause_reason", "pause_note", "updated_at"])
+    audit_record(actor=actor, action="project.pause", target=project, data={"reason": reason, "on": str(on)})
+    return project
+
+
+@transaction.atomic
+def project_resume(*, actor: User | None, project: Project, on: date) -> Project:
+    _require_manage(actor, project.county)
+    if not project.is_paused:
+        raise DomainError(_("The project is not paused."))
+    if on < project.paused_since:
+        raise DomainError(_("A project cannot resume before it was paused."), field="date")
+    paused_since = project.paused_since
+    project.paused_since, project.pause_reason, project.pause_note = None, "", ""
+    project.save(update_fields=["paused_since", "pause_reason", "pause_note", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="project.resume",
+        target=project,
+        data={"paused_since": str(paused_since), "on": str(on)},
+    )
+    return project
+
+
+@transaction.atomic
+def project_override_health(*, actor: User | None, project: Project, health: str, rationale: str) -> Project:
+    """Give a rating by hand (with a rationale), or clear it with health="" to use the computed one."""
+    _require_manage(actor, project.county)
+    if health and health not in Health.values:
+        raise DomainError(_("Unknown rating: %(health)s.") % {"health": health}, field="health")
+    if health and not rationale.strip():
+        raise DomainError(_("Overriding the computed rating needs a written rationale."), field="rationale")
+    project.health_override = health
+    project.health_override_rationale = rationale.strip() if health else ""
+    project._change_reason = rationale
+    project.save(update_fields=["health_override", "health_override_rationale", "updated_at"])
+    audit_record(actor=actor, action="project.health", target=project, data={"health": health})
+    return project
+
+
+@transaction.atomic
+def milestone_update(
+    *,
+    actor: User | None,
+    milestone: Milestone,
+    planned_date: date,
+    actual_date: date | None,
+    reason: str = "",
+) -> Milestone:
+    """Move the plan (a reason is required) and/or record the actual date."""
+    _require_manage(actor, milestone.project.county)
+    if planned_date != milestone.planned_date and not reason.strip():
+        raise DomainError(_("Moving a planned date needs a reason."), field="reason")
+    if actual_date is not None and actual_date > clock.today():
+        raise DomainError(_("The actual date cannot be in the future."), field="actual_date")
+    changes = {}
+    if planned_date != milestone.planned_date:
+        changes["planned_date"] = [str(milestone.planned_date), str(planned_date)]
+    if actual_date != milestone.actual_date:
+        changes["actual_date"] = [str(milestone.actual_date or ""), str(actual_date or "")]
+    if not changes:
+        return milestone
+    milestone.planned_date, milestone.actual_date = planned_date, actual_date
+    milestone._change_reason = reason
+    milestone.save(update_fields=["planned_date", "actual_date"])
+    audit_record(actor=actor, action="milestone.update", target=milestone, data={**changes, "reason": reason})
+    return milestone
+
+
+@transaction.atomic
+def milestone_rebaseline(
+    *, actor: User | None, milestone: Milestone, baseline_date: date, reason: str
+) -> Milestone:
+    """Only a county office re-baselines; the original baseline stays as it was."""
+    _require_manage(actor, milestone.project.county)
+    if actor is not None and not scope_for(actor).has_role(Membership.Role.COUNTY_OFFICE):
+        raise NotAllowed(_("Only the county project office may re-baseline."))
+    if not reason.strip():
+        raise DomainError(_("A re-baseline needs a reason."), field="reason")
+    previous = milestone.baseline_date
+    milestone.baseline_date = baseline_date
+    milestone._change_reason = reason
+    milestone.save(update_fields=["baseline_date"])
+    audit_record(
+        actor=actor,
+        action="milestone.rebaseline",
+        target=milestone,
+        data={"from": str(previous), "to": str(baseline_date), "reason": reason},
+    )
+    return milestone
+
+
+@transaction.atomic
+def guarantee_update(
+    *,
+    actor: User | None,
+    guarantee: ServiceGuarantee,
+    status: str,
+    needed_by: date | None,
+    delivered_on: date | None,
+) -> ServiceGuarantee:
+    _require_manage(actor, guarantee.project.county)
+    if status == GuaranteeStatus.DELIVERED and delivered_on is None:
+        raise DomainError(_("Give the date the service was delivered."), field="delivered_on")
+    guarantee.status = status
+    guarantee.needed_by = needed_by
+    guarantee.delivered_on = delivered_on if status == GuaranteeStatus.DELIVERED else None
+    guarantee.full_clean()
+    guarantee.save()
+    audit_record(actor=actor, action="guarantee.update", target=guarantee, data={"status": status})
+    return guarantee

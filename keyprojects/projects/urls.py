@@ -1,0 +1,23 @@
+from django.urls import path
+
+from keyprojects.projects import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("projects/", views.project_list, name="list"),
+    path("projects/export.<str:fmt>", views.project_export, name="export"),
+    path("projects/map/", views.project_map, name="map"),
+    path("projects/map.geojson", views.project_geojson, name="geojson"),
+    path("projects/rules/", views.health_rules, name="rules"),
+    path("projects/milestones/<int:pk>/", views.milestone_edit, name="milestone_edit"),
+    path("projects/milestones/<int:pk>/rebaseline/", views.milestone_rebaseline, name="milestone_rebaseline"),
+    path("projects/guarantees/<int:pk>/", views.guarantee_edit, name="guarantee_edit"),
+    path("projects/<slug:county>/new/", views.project_create, name="create"),
+    path("projects/<slug:county>/<str:code>/", views.project_detail, name="detail"),
+    path("projects/<slug:county>/<str:code>/edit/", views.project_edit, name="edit"),
+    path("projects/<slug:county>/<str:code>/stage/", views.project_stage, name="stage"),
+    path("projects/<slug:county>/<str:code>/pause/", views.project_pause, name="pause"),
+    path("projects/<slug:county>/<str:code>/resume/", views.project_resume, name="resume"),
+    path("projects/<slug:county>/<str:code>/health/", views.project_health, name="health"),
+]

@@ -1,0 +1,308 @@
+"""Registry pages: list with filters and totals, project page, forms for each action, map, export."""
+
+from __future__ import annotations
+
+import copy
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from keyprojects.accounts import selectors as accounts_selectors
+from keyprojects.core import clock
+from keyprojects.core.forms import call_service
+from keyprojects.core.permissions import scope_for
+from keyprojects.projects import exports, rules, selectors, services
+from keyprojects.projects.models import next_stage
+from keyprojects.projects.forms import (
+    GuaranteeForm,
+    HealthForm,
+    MilestoneForm,
+    PauseForm,
+    ProjectFilterForm,
+    ProjectForm,
+    RebaselineForm,
+    ResumeForm,
+    StageForm,
+)
+
+PAGE_SIZE = 25
+
+
+def _filtered(request: HttpRequest):
+    form = ProjectFilterForm(request.GET or None, user=request.user)
+    filters = form.to_filters() if request.GET else ProjectFilterForm(user=request.user).to_filters()
+    return form, selectors.project_list(user=request.user, filters=filters)
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    form, projects = _filtered(request)
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    scope = scope_for(request.user)
+    context = {
+        "form": form,
+        "page": page,
+        "totals": selectors.project_totals(projects),
+        "query": query.urlencode(),
+        "creatable_counties": [
+            r
+            for r in accounts_selectors.region_list(user=request.user)
+            if r.is_county_level and scope.manages_region(r)
+        ],
+    }
+    template = (
+        "projects/_list_results.html" if request.headers.get("HX-Request") else "projects/project_list.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def project_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _form, projects = _filtered(request)
+    return exports.project_list_response(projects, fmt=fmt, user=request.user)
+
+
+@login_required
+def project_detail(request: HttpRequest, county: str, code: str) -> HttpResponse:
+    project = selectors.project_get(user=request.user, county=county, code=code)
+    can_manage = scope_for(request.user).manages_region(project.county)
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            **selectors.project_detail_parts(project=project),
+            "can_manage": can_manage,
+            "stage_form": StageForm(initial={"date": clock.today(), "stage": next_stage(project.stage)}),
+            "pause_form": PauseForm(initial={"date": clock.today()}),
+            "resume_form": ResumeForm(initial={"date": clock.today()}),
+            "health_form": HealthForm(
+                initial={"health": project.health_override, "rationale": project.health_override_rationale}
+            ),
+        },
+    )
+
+
+def _manageable_county(request: HttpRequest, slug: str):
+    county = accounts_selectors.region_get(user=request.user, slug=slug)
+    if not county.is_county_level or not scope_for(request.user).manages_region(county):
+        raise PermissionDenied
+    return county
+
+
+def _project_data(form: ProjectForm) -> services.ProjectData:
+    data = dict(form.cleaned_data)
+    data["responsible_departments"] = tuple(data["responsible_departments"])
+    return services.ProjectData(**data)
+
+
+@login_required
+def project_create(request: HttpRequest, county: str) -> HttpResponse:
+    region = _manageable_county(request, county)
+    form = ProjectForm(request.POST or None, county=region)
+    if request.method == "POST" and form.is_valid():
+        project = call_service(
+            form,
+            services.project_create,
+            actor=request.user,
+            county=region,
+            data=_project_data(form),
+            stage_date=clock.today(),
+        )
+        if project:
+            messages.success(request, _("Key project %(code)s created.") % {"code": project.code})
+            return redirect("projects:detail", county=region.slug, code=project.code)
+    return render(request, "projects/project_form.html", {"form": form, "county": region, "project": None})
+
+
+@login_required
+def project_edit(request: HttpRequest, county: str, code: str) -> HttpResponse:
+    project = selectors.project_get(user=request.user, county=county, code=code)
+    _manageable_county(request, county)
+    form = ProjectForm(request.POST or None, instance=copy.copy(project), county=project.county)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form, services.project_update, actor=request.user, project=project, data=_project_data(form)
+        )
+    ):
+        messages.success(request, _("Key project saved."))
+        return redirect("projects:detail", county=county, code=project.code)
+    return render(
+        request, "projects/project_form.html", {"form": form, "county": project.county, "project": project}
+    )
+
+
+def _action(request: HttpRequest, county: str, code: str, form_class, service, arguments) -> HttpResponse:
+    """POST-only actions on a project: validate the form, call the service, come back to the page."""
+    project = selectors.project_get(user=request.user, county=county, code=code)
+    if not scope_for(request.user).manages_region(project.county):
+        raise PermissionDenied
+    form = form_class(request.POST)
+    if form.is_valid() and call_service(
+        form, service, actor=request.user, project=project, **arguments(form.cleaned_data)
+    ):
+        messages.success(request, _("Saved."))
+    else:
+        for error in [e for errors in form.errors.values() for e in errors]:
+            messages.error(request, error)
+    return redirect("projects:detail", county=county, code=project.code)
+
+
+@login_required
+@require_POST
+def project_stage(request: HttpRequest, county: str, code: str) -> HttpResponse:
+    return _action(
+        request,
+        county,
+        code,
+        StageForm,
+        services.project_change_stage,
+        lambda d: {"stage": d["stage"], "on": d["date"], "note": d["note"]},
+    )
+
+
+@login_required
+@require_POST
+def project_pause(request: HttpRequest, county: str, code: str) -> HttpResponse:
+    return _action(
+        request,
+        county,
+        code,
+        PauseForm,
+        services.project_pause,
+        lambda d: {"reason": d["reason"], "on": d["date"], "note": d["note"]},
+    )
+
+
+@login_required
+@require_POST
+def project_resume(request: HttpRequest, county: str, code: str) -> HttpResponse:
+    return _action(request, county, code, ResumeForm, services.project_resume, lambda d: {"on": d["date"]})
+
+
+@login_required
+@require_POST
+def project_health(request: HttpRequest, county: str, code: str) -> HttpResponse:
+    return _action(
+        request,
+        county,
+        code,
+        HealthForm,
+        services.project_override_health,
+        lambda d: {"health": d["health"], "rationale": d["rationale"]},
+    )
+
+
+@login_required
+def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit one milestone in place (htmx swaps the table row); plain POST + redirect without htmx."""
+    milestone = selectors.milestone_get(user=request.user, pk=pk)
+    project = milestone.project
+    if not scope_for(request.user).manages_region(project.county):
+        raise PermissionDenied
+    is_htmx = bool(request.headers.get("HX-Request"))
+    if request.method == "POST":
+        form = MilestoneForm(request.POST)
+        if form.is_valid() and call_service(
+            form, services.milestone_update, actor=request.user, milestone=milestone, **form.cleaned_data
+        ):
+            milestone = selectors.milestone_get(user=request.user, pk=pk)
+            if not is_htmx:
+                messages.success(request, _("Milestone saved."))
+                return redirect("projects:detail", county=project.county.slug, code=project.code)
+            return render(request, "projects/_milestone_row.html", {"m": milestone, "can_manage": True})
+    else:
+        form = MilestoneForm(
+            initial={"planned_date": milestone.planned_date, "actual_date": milestone.actual_date}
+        )
+    template = "projects/_milestone_form.html" if is_htmx else "projects/milestone_form.html"
+    return render(request, template, {"m": milestone, "form": form, "project": project})
+
+
+@login_required
+def milestone_rebaseline(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = selectors.milestone_get(user=request.user, pk=pk)
+    project = milestone.project
+    if not scope_for(request.user).manages_region(project.county):
+        raise PermissionDenied
+    form = RebaselineForm(request.POST or None, initial={"baseline_date": milestone.baseline_date})
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form, services.milestone_rebaseline, actor=request.user, milestone=milestone, **form.cleaned_data
+        )
+    ):
+        messages.success(request, _("Baseline changed; the original baseline is kept."))
+        return redirect("projects:detail", county=project.county.slug, code=project.code)
+    return render(
+        request, "projects/rebaseline_form.html", {"m": milestone, "form": form, "project": project}
+    )
+
+
+@login_required
+def guarantee_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    guarantee = selectors.guarantee_get(user=request.user, pk=pk)
+    project = guarantee.project
+    if not scope_for(request.user).manages_region(project.county):
+        raise PermissionDenied
+    form = GuaranteeForm(
+        request.POST or None,
+        initial={
+            "status": guarantee.status,
+            "needed_by": guarantee.needed_by,
+            "delivered_on": guarantee.delivered_on,
+        },
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form, services.guarantee_update, actor=request.user, guarantee=guarantee, **form.cleaned_data
+        )
+    ):
+        messages.success(request, _("Service guarantee saved."))
+        return redirect("projects:detail", county=project.county.slug, code=project.code)
+    return render(request, "projects/guarantee_form.html", {"g": guarantee, "form": form, "project": project})
+
+
+@login_required
+def project_map(request: HttpRequest) -> HttpResponse:
+    form, _projects = _filtered(request)
+    query = request.GET.copy()
+    return render(
+        request,
+        "projects/project_map.html",
+        {
+            "form": form,
+            "query": query.urlencode(),
+            "tile_url": settings.KEYPROJECTS_MAP_TILE_URL,
+            "tile_attribution": settings.KEYPROJECTS_MAP_TILE_ATTRIBUTION,
+        },
+    )
+
+
+@login_required
+def project_geojson(request: HttpRequest) -> JsonResponse:
+    _form, projects = _filtered(request)
+    return JsonResponse({"type": "FeatureCollection", "features": selectors.map_points(projects)})
+
+
+@login_required
+def health_rules(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "projects/rules.html",
+        {"at_risk_days": rules.AT_RISK_WITHIN_DAYS, "red_late_days": rules.RED_LATE_DAYS},
+    )

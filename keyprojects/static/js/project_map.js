@@ -1,0 +1,42 @@
+// The county's projects as points. With no tile URL configured (county intranets have no internet)
+// the points stand on a plain background and the map still fits them.
+(function () {
+  "use strict";
+  var el = document.getElementById("project-map");
+  if (!el || !window.L) return;
+  var map = L.map(el, { preferCanvas: false });
+  var tiles = el.dataset.tileUrl;
+  if (tiles) {
+    L.tileLayer(tiles, { attribution: el.dataset.tileAttribution || "", maxZoom: 18 }).addTo(map);
+  } else {
+    el.classList.add("no-tiles");
+  }
+  var colours = { red: "#b42318", amber: "#b7791f", green: "#1a7f37" };
+  fetch(el.dataset.geojson, { credentials: "same-origin" })
+    .then(function (r) { return r.json(); })
+    .then(function (data) {
+      var layer = L.geoJSON(data, {
+        pointToLayer: function (feature, latlng) {
+          var c = colours[feature.properties.health] || "#0b4f9c";
+          return L.circleMarker(latlng, { radius: 7, color: "#fff", weight: 1, fillColor: c, fillOpacity: 0.9 });
+        },
+        onEachFeature: function (feature, marker) {
+          var p = feature.properties;
+          var link = document.createElement("a");
+          link.href = "/projects/" + encodeURIComponent(p.county) + "/" + encodeURIComponent(p.code) + "/";
+          link.textContent = p.code + " " + p.name;
+          var box = document.createElement("div");
+          box.appendChild(link);
+          box.appendChild(document.createElement("br"));
+          box.appendChild(document.createTextNode(p.level + " · " + p.stage));
+          marker.bindPopup(box);
+          marker.options.keyboard = true;
+        },
+      }).addTo(map);
+      var n = data.features.length;
+      var summary = document.getElementById("map-summary");
+      summary.textContent = summary.dataset.template.replace("%(n)s", n);
+      el.dataset.points = n;
+      if (n) { map.fitBounds(layer.getBounds().pad(0.2)); } else { map.setView([37.07, 114.5], 8); }
+    });
+})();
