@@ -154,3 +154,21 @@ class GuaranteeForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=GuaranteeStatus.choices)
     needed_by = forms.DateField(label=_("Needed by"), required=False, widget=DATE_INPUT)
     delivered_on = forms.DateField(label=_("Delivered on"), required=False, widget=DATE_INPUT)
+
+
+class TemplateCopyForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+
+
+class TemplateStepForm(forms.Form):
+    name_zh = forms.CharField(label=_("name (Chinese)"), max_length=200)
+    name_en = forms.CharField(label=_("name (English)"), max_length=200)
+    days_from_start = forms.IntegerField(
+        label=_("Days from the project start"),
+        min_value=-1000,
+        max_value=3000,
+        help_text=_("Negative: before construction starts."),
+    )
+    time_limit_days = forms.IntegerField(
+        label=_("Time limit (days)"), required=False, min_value=1, max_value=365
+    )

@@ -13,6 +13,7 @@ from keyprojects.core import clock
 from keyprojects.core.permissions import paths_q, scope_for
 from keyprojects.projects.models import (
     STAGE_ORDER,
+    Category,
     Level,
     Milestone,
     MilestoneTemplateStep,
@@ -140,7 +141,7 @@ def project_totals(qs: QuerySet[Project]) -> ProjectTotals:
     )
     return ProjectTotals(
         count=agg["count"],
-        total_investment=agg["total"] or Decimal("0"),
+        total_investment=(agg["total"] or Decimal("0")).quantize(Decimal("0.01")),
         by_level={lvl: agg[f"n_{lvl}"] for lvl in Level.values},
     )
 
@@ -201,8 +202,40 @@ def early_stage_provincial_ranking(*, city: Region) -> list[tuple[Region, int]]:
     return [(u, u.early_provincial) for u in units]
 
 
-def template_steps(*, county: Region | None, category: str) -> QuerySet[MilestoneTemplateStep]:
-    return MilestoneTemplateStep.objects.filter(county=county, category=category).order_by("order")
+def template_steps_for(*, county: Region, category: str) -> list[MilestoneTemplateStep]:
+    """The county's own template for the category if it has one, else the default template."""
+    own = list(MilestoneTemplateStep.objects.filter(county=county, category=category).order_by("order"))
+    if own:
+        return own
+    return list(
+        MilestoneTemplateStep.objects.filter(county__isnull=True, category=category).order_by("order")
+    )
+
+
+def template_overview(*, county: Region) -> list[dict]:
+    """Per category: the steps in force for the county and whether they are its own copy (two queries)."""
+    steps = list(
+        MilestoneTemplateStep.objects.filter(Q(county=county) | Q(county__isnull=True)).order_by(
+            "category", "order"
+        )
+    )
+    overview = []
+    for category, label in Category.choices:
+        own = [s for s in steps if s.category == category and s.county_id == county.pk]
+        default = [s for s in steps if s.category == category and s.county_id is None]
+        overview.append({"category": category, "label": label, "own": bool(own), "steps": own or default})
+    return overview
+
+
+def template_step_get(*, user: User, pk: int) -> MilestoneTemplateStep:
+    scope = scope_for(user)
+    qs = MilestoneTemplateStep.objects.select_related("county")
+    if not scope.is_admin:
+        qs = qs.filter(paths_q(scope.county_paths, "county__path"))
+    try:
+        return qs.get(pk=pk)
+    except MilestoneTemplateStep.DoesNotExist as exc:
+        raise Http404 from exc
 
 
 def map_points(qs: QuerySet[Project]) -> list[dict]:
@@ -225,3 +258,25 @@ def map_points(qs: QuerySet[Project]) -> list[dict]:
             }
         )
     return features
+
+
+def map_seats(*, user: User) -> list[dict]:
+    """Seats of the county-level units and zones the user's office covers: landmarks for a map without tiles."""
+    scope = scope_for(user)
+    regions = Region.objects.filter(
+        kind__in=(*Region.COUNTY_LEVEL_KINDS, Region.Kind.ZONE),
+        seat_lat__isnull=False,
+        seat_lng__isnull=False,
+    )
+    if not scope.is_admin:
+        regions = regions.filter(
+            paths_q(scope.office_paths + scope.leader_paths + scope.department_paths, "path")
+        )
+    return [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [float(r.seat_lng), float(r.seat_lat)]},
+            "properties": {"name": r.name, "kind": r.kind},
+        }
+        for r in regions
+    ]

@@ -14,6 +14,7 @@ from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.permissions import scope_for
+from keyprojects.projects import selectors
 from keyprojects.projects.models import (
     STAGE_ORDER,
     GuaranteeKind,
@@ -139,18 +140,8 @@ def project_update(*, actor: User | None, project: Project, data: ProjectData) -
     return project
 
 
-def template_steps_for(*, county: Region, category: str) -> list[MilestoneTemplateStep]:
-    """The county's own template for the category if it has one, else the default template."""
-    own = list(MilestoneTemplateStep.objects.filter(county=county, category=category).order_by("order"))
-    if own:
-        return own
-    return list(
-        MilestoneTemplateStep.objects.filter(county__isnull=True, category=category).order_by("order")
-    )
-
-
 def milestones_from_template(*, project: Project) -> list[Milestone]:
-    steps = template_steps_for(county=project.county, category=project.category)
+    steps = selectors.template_steps_for(county=project.county, category=project.category)
     milestones = []
     for step in steps:
         planned = project.start_date + timedelta(days=step.days_from_start)
@@ -317,3 +308,55 @@ def guarantee_update(
     guarantee.save()
     audit_record(actor=actor, action="guarantee.update", target=guarantee, data={"status": status})
     return guarantee
+
+
+@transaction.atomic
+def template_copy_for_county(
+    *, actor: User | None, county: Region, category: str
+) -> list[MilestoneTemplateStep]:
+    """Give a county its own editable copy of the default template of a category."""
+    _require_manage(actor, county)
+    if MilestoneTemplateStep.objects.filter(county=county, category=category).exists():
+        raise DomainError(_("This county already has its own template for this category."))
+    defaults = MilestoneTemplateStep.objects.filter(county__isnull=True, category=category).order_by("order")
+    steps = MilestoneTemplateStep.objects.bulk_create(
+        [
+            MilestoneTemplateStep(
+                county=county,
+                category=category,
+                code=d.code,
+                order=d.order,
+                name_zh=d.name_zh,
+                name_en=d.name_en,
+                days_from_start=d.days_from_start,
+                time_limit_days=d.time_limit_days,
+            )
+            for d in defaults
+        ]
+    )
+    audit_record(actor=actor, action="template.copy", target=county, data={"category": category})
+    return steps
+
+
+@transaction.atomic
+def template_step_update(
+    *,
+    actor: User | None,
+    step: MilestoneTemplateStep,
+    name_zh: str,
+    name_en: str,
+    days_from_start: int,
+    time_limit_days: int | None,
+) -> MilestoneTemplateStep:
+    """Edit a step of a county's own template (the default template is changed by administrators only)."""
+    if step.county is None:
+        if actor is not None and not scope_for(actor).is_admin:
+            raise NotAllowed(_("Only an administrator may change the default template."))
+    else:
+        _require_manage(actor, step.county)
+    step.name_zh, step.name_en = name_zh, name_en
+    step.days_from_start, step.time_limit_days = days_from_start, time_limit_days
+    step.full_clean()
+    step.save()
+    audit_record(actor=actor, action="template.step", target=step, data={"days_from_start": days_from_start})
+    return step

@@ -19,7 +19,6 @@ from keyprojects.core import clock
 from keyprojects.core.forms import call_service
 from keyprojects.core.permissions import scope_for
 from keyprojects.projects import exports, rules, selectors, services
-from keyprojects.projects.models import next_stage
 from keyprojects.projects.forms import (
     GuaranteeForm,
     HealthForm,
@@ -30,7 +29,10 @@ from keyprojects.projects.forms import (
     RebaselineForm,
     ResumeForm,
     StageForm,
+    TemplateCopyForm,
+    TemplateStepForm,
 )
+from keyprojects.projects.models import next_stage
 
 PAGE_SIZE = 25
 
@@ -296,7 +298,13 @@ def project_map(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_geojson(request: HttpRequest) -> JsonResponse:
     _form, projects = _filtered(request)
-    return JsonResponse({"type": "FeatureCollection", "features": selectors.map_points(projects)})
+    return JsonResponse(
+        {
+            "type": "FeatureCollection",
+            "features": selectors.map_points(projects),
+            "seats": selectors.map_seats(user=request.user),
+        }
+    )
 
 
 @login_required
@@ -306,3 +314,57 @@ def health_rules(request: HttpRequest) -> HttpResponse:
         "projects/rules.html",
         {"at_risk_days": rules.AT_RISK_WITHIN_DAYS, "red_late_days": rules.RED_LATE_DAYS},
     )
+
+
+@login_required
+def template_list(request: HttpRequest, county: str) -> HttpResponse:
+    region = accounts_selectors.region_get(user=request.user, slug=county)
+    if not region.is_county_level:
+        raise PermissionDenied
+    if request.method == "POST":
+        if not scope_for(request.user).manages_region(region):
+            raise PermissionDenied
+        form = TemplateCopyForm(request.POST)
+        if form.is_valid() and call_service(
+            form, services.template_copy_for_county, actor=request.user, county=region, **form.cleaned_data
+        ):
+            messages.success(request, _("The county now has its own template for this category."))
+        else:
+            for error in [e for errors in form.errors.values() for e in errors]:
+                messages.error(request, error)
+        return redirect("projects:templates", county=region.slug)
+    return render(
+        request,
+        "projects/template_list.html",
+        {
+            "county": region,
+            "overview": selectors.template_overview(county=region),
+            "can_manage": scope_for(request.user).manages_region(region),
+        },
+    )
+
+
+@login_required
+def template_step_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    step = selectors.template_step_get(user=request.user, pk=pk)
+    form = TemplateStepForm(
+        request.POST or None,
+        initial={
+            "name_zh": step.name_zh,
+            "name_en": step.name_en,
+            "days_from_start": step.days_from_start,
+            "time_limit_days": step.time_limit_days,
+        },
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form, services.template_step_update, actor=request.user, step=step, **form.cleaned_data
+        )
+    ):
+        messages.success(
+            request, _("Template step saved. New projects use it; existing milestones keep their dates.")
+        )
+        return redirect("projects:templates", county=step.county.slug)
+    return render(request, "projects/template_step_form.html", {"step": step, "form": form})

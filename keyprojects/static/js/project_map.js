@@ -4,7 +4,8 @@
   "use strict";
   var el = document.getElementById("project-map");
   if (!el || !window.L) return;
-  var map = L.map(el, { preferCanvas: false });
+  // A view must exist before layers with permanent tooltips are added; the data then refits it.
+  var map = L.map(el, { preferCanvas: false }).setView([37.07, 114.5], 8);
   var tiles = el.dataset.tileUrl;
   if (tiles) {
     L.tileLayer(tiles, { attribution: el.dataset.tileAttribution || "", maxZoom: 18 }).addTo(map);
@@ -33,10 +34,16 @@
           marker.options.keyboard = true;
         },
       }).addTo(map);
+      (data.seats || []).forEach(function (seat) {
+        var c = seat.geometry.coordinates;
+        L.circleMarker([c[1], c[0]], { radius: 3, color: "#56606b", weight: 1, fillOpacity: 1, interactive: false })
+          .bindTooltip(seat.properties.name, { permanent: true, direction: "right", className: "seat-label" })
+          .addTo(map);
+      });
       var n = data.features.length;
       var summary = document.getElementById("map-summary");
       summary.textContent = summary.dataset.template.replace("%(n)s", n);
       el.dataset.points = n;
-      if (n) { map.fitBounds(layer.getBounds().pad(0.2)); } else { map.setView([37.07, 114.5], 8); }
+      if (n) { map.fitBounds(layer.getBounds().pad(0.05)); }
     });
 })();
