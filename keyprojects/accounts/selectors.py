@@ -27,12 +27,19 @@ def region_get(*, user: User, slug: str) -> Region:
 
 
 def region_children(*, user: User, region: Region) -> QuerySet[Region]:
+    # Counted through the selectors: an enterprise must not learn how many other enterprises a zone holds.
+    visible_departments = department_list(user=user).values("pk")
+    visible_enterprises = enterprise_list(user=user).values("pk")
     return (
         region_list(user=user)
         .filter(parent=region)
         .annotate(
-            department_count=Count("departments", distinct=True),
-            enterprise_count=Count("enterprises", distinct=True),
+            department_count=Count(
+                "departments", filter=Q(departments__in=visible_departments), distinct=True
+            ),
+            enterprise_count=Count(
+                "enterprises", filter=Q(enterprises__in=visible_enterprises), distinct=True
+            ),
         )
     )
 

@@ -89,7 +89,7 @@ def scope_for(user: User) -> Scope:
     department_ids: set[int] = set()
     enterprise_ids: set[int] = set()
     memberships = Membership.objects.filter(user=user).select_related(
-        "region", "department__region", "enterprise__region"
+        "region", "department__region__parent", "enterprise__region__parent"
     )
     for m in memberships:
         roles.add(m.role)
@@ -101,10 +101,10 @@ def scope_for(user: User) -> Scope:
             paths["leader"].append(m.region.path)
         elif m.role == Membership.Role.DEPARTMENT:
             department_ids.add(m.department_id)
-            paths["department"].append(m.department.region.path)
+            paths["department"].append(_county_path(m.department.region))
         elif m.role == Membership.Role.ENTERPRISE:
             enterprise_ids.add(m.enterprise_id)
-            paths["enterprise"].append(m.enterprise.region.path)
+            paths["enterprise"].append(_county_path(m.enterprise.region))
     scope = Scope(
         user_id=user.pk,
         is_admin=Membership.Role.ADMIN in roles or user.is_superuser,
@@ -119,6 +119,15 @@ def scope_for(user: User) -> Scope:
     )
     user._keyprojects_scope = scope
     return scope
+
+
+def _county_path(region: Region) -> str:
+    """A development zone belongs to its county: its departments and enterprises see the county's directory."""
+    from keyprojects.accounts.models import Region
+
+    if region.kind == Region.Kind.ZONE and region.parent is not None:
+        return region.parent.path
+    return region.path
 
 
 def forget_scope(user: User) -> None:
