@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.throttling import AnonRateThrottle
 
 from keyprojects.accounts import selectors, services
@@ -52,9 +52,9 @@ class Message(Schema):
 def token_issue(request: HttpRequest, payload: TokenRequest):
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
-        return 401, {"detail": _("The user name or password is not correct.")}
+        return Status(401, {"detail": _("The user name or password is not correct.")})
     token, secret = services.api_token_create(user=user, name=payload.name or "api")
-    return 201, {"token": secret, "id": token.pk, "expires_at": token.expires_at}
+    return Status(201, {"token": secret, "id": token.pk, "expires_at": token.expires_at})
 
 
 @router.get("/tokens", response=list[TokenOut], summary="List my tokens")

@@ -1,0 +1,163 @@
+"""The API reads the directory under the same scope as the pages: what a page hides, the API answers 404."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from keyprojects.accounts import selectors, services
+from keyprojects.accounts.models import Department, Enterprise, Region
+
+PERSONAS = ("admin", "city.xingtai", "office.julu", "leader.julu", "dept.julu.resources", "ent.liangshan")
+MODELS = {"regions": Region, "departments": Department, "enterprises": Enterprise}
+PAGES = {
+    "regions": "accounts:region_detail",
+    "departments": "accounts:department_detail",
+    "enterprises": "accounts:enterprise_detail",
+}
+
+# fmt: off
+DETAIL_MATRIX = [
+    # collection,    slug,                 admin city office leader dept  ent
+    ("regions",      "julu",               200,  200, 200,   200,   200,  200),
+    ("regions",      "julu-edz",           200,  200, 200,   200,   200,  200),
+    ("regions",      "ningjin",            200,  200, 404,   404,   404,  404),
+    ("regions",      "xingtai",            200,  200, 404,   404,   404,  404),
+    ("regions",      "hebei",              200,  404, 404,   404,   404,  404),
+    ("departments",  "julu-resources",     200,  200, 200,   200,   200,  200),
+    ("departments",  "julu-bank",          200,  200, 200,   200,   200,  200),
+    ("departments",  "ningjin-resources",  200,  200, 404,   404,   404,  404),
+    ("enterprises",  "liangshan",          200,  200, 200,   200,   200,  200),
+    ("enterprises",  "newera",             200,  200, 200,   200,   200,  404),
+    ("enterprises",  "hengyuan",           200,  200, 404,   404,   404,  404),
+]
+# fmt: on
+
+
+@pytest.fixture
+def api_client(persona):
+    """api_client("office.julu") → a client that sends that user's bearer token with every request."""
+
+    def make(username: str) -> Client:
+        _token, secret = services.api_token_create(user=persona(username), name="scope test")
+        return Client(headers={"Authorization": f"Bearer {secret}"})
+
+    return make
+
+
+@pytest.mark.parametrize(
+    "username, collection, slug, expected",
+    [
+        pytest.param(username, collection, slug, statuses[i], id=f"{username}-{collection}-{slug}")
+        for collection, slug, *statuses in DETAIL_MATRIX
+        for i, username in enumerate(PERSONAS)
+    ],
+)
+def test_it_answers_each_persona_as_the_scope_rules_say(api_client, username, collection, slug, expected):
+    response = api_client(username).get(f"/api/v1/{collection}/{slug}")
+
+    assert response.status_code == expected
+    obj = MODELS[collection].objects.get(slug=slug)
+    content = response.content.decode()
+    if expected == 200:
+        assert response.json()["slug"] == slug
+    else:
+        assert obj.name_zh not in content
+        assert obj.name_en not in content
+
+
+@pytest.mark.parametrize("username", PERSONAS)
+@pytest.mark.parametrize("collection, slug", [row[:2] for row in DETAIL_MATRIX])
+def test_it_answers_like_the_page_does(client, login, api_client, username, collection, slug):
+    login(username)
+    page = client.get(reverse(PAGES[collection], args=[slug]))
+    api = api_client(username).get(f"/api/v1/{collection}/{slug}")
+    assert api.status_code == page.status_code
+
+
+@pytest.mark.parametrize("username", PERSONAS)
+def test_it_lists_what_the_selectors_list(api_client, persona, username):
+    user = persona(username)
+    client = api_client(username)
+    expected = {
+        "regions": selectors.region_list(user=user),
+        "departments": selectors.department_list(user=user),
+        "enterprises": selectors.enterprise_list(user=user),
+    }
+    for collection, queryset in expected.items():
+        listed = [row["slug"] for row in client.get(f"/api/v1/{collection}").json()]
+        assert len(listed) == len(set(listed)), collection
+        assert set(listed) == set(queryset.values_list("slug", flat=True)), collection
+
+
+def test_it_lists_nothing_of_ningjin_to_a_julu_county_office(api_client):
+    client = api_client("office.julu")
+
+    regions = {r["slug"] for r in client.get("/api/v1/regions").json()}
+    departments = client.get("/api/v1/departments").json()
+    enterprises = client.get("/api/v1/enterprises").json()
+
+    assert regions == {"julu", "julu-edz", "julu-agri"}
+    assert {d["region"] for d in departments} == {"julu"}
+    assert "hengyuan" not in {e["slug"] for e in enterprises}
+    assert {e["region"] for e in enterprises} == {"julu"}
+    assert client.get("/api/v1/departments", {"q": "ningjin"}).json() == []
+
+
+def test_it_lists_an_enterprise_only_itself(api_client):
+    client = api_client("ent.liangshan")
+
+    enterprises = client.get("/api/v1/enterprises").json()
+    searched = client.get("/api/v1/enterprises", {"q": "河北"}).json()
+
+    assert [e["slug"] for e in enterprises] == ["liangshan"]
+    assert [e["slug"] for e in searched] == ["liangshan"]
+    assert {d["region"] for d in client.get("/api/v1/departments").json()} == {"julu"}
+
+
+def test_it_lists_all_18_county_level_units_to_the_city_office(api_client):
+    client = api_client("city.xingtai")
+    units = [
+        r for kind in Region.COUNTY_LEVEL_KINDS for r in client.get("/api/v1/regions", {"kind": kind}).json()
+    ]
+    assert len(units) == 18
+    assert {r["parent"] for r in units} == {"xingtai"}
+
+
+def test_it_searches_within_the_scope(api_client):
+    client = api_client("office.julu")
+    found = client.get("/api/v1/departments", {"q": "power"}).json()
+    assert [d["slug"] for d in found] == ["julu-power"]
+
+
+def test_it_shows_a_department_the_fields_of_the_directory(api_client):
+    body = api_client("dept.julu.bank").get("/api/v1/departments/julu-power").json()
+    department = Department.objects.get(slug="julu-power")
+    assert body == {
+        "slug": "julu-power",
+        "name_zh": department.name_zh,
+        "name_en": department.name_en,
+        "region": "julu",
+        "kind": "power_supply",
+        "phone": department.phone,
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/v1/regions/ningjin", "/api/v1/enterprises/hengyuan"])
+def test_it_answers_404_outside_the_scope_over_the_session_too(client, login, path):
+    login("office.julu")
+    assert client.get(path).status_code == 404
+
+
+def test_it_answers_404_for_a_slug_that_does_not_exist(api_client):
+    assert api_client("admin").get("/api/v1/enterprises/no-such-company").status_code == 404
+
+
+@pytest.mark.parametrize("collection", ["departments", "enterprises"])
+def test_it_offers_no_writes_on_the_directory(api_client, collection):
+    # Creating and changing organisations happens on the pages (or in the admin), not in this API.
+    response = api_client("admin").post(
+        f"/api/v1/{collection}", {"slug": "x"}, content_type="application/json"
+    )
+    assert response.status_code == 405
