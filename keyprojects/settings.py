@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "keyprojects.core",
     "keyprojects.accounts",
     "keyprojects.projects",
+    "keyprojects.investment",
     "keyprojects.api",
 ]
 
@@ -176,6 +177,9 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "keyprojects@localhost
 # The map's tile layer. County intranets have no internet: empty means points on a plain background.
 KEYPROJECTS_MAP_TILE_URL = env_str("KEYPROJECTS_MAP_TILE_URL", "")
 KEYPROJECTS_MAP_TILE_ATTRIBUTION = env_str("KEYPROJECTS_MAP_TILE_ATTRIBUTION", "")
+
+# Monthly reports are due by this day of the following month; later, the month is flagged as missing.
+KEYPROJECTS_REPORT_DEADLINE_DAY = env_int("KEYPROJECTS_REPORT_DEADLINE_DAY", 3)
 
 # API tokens: how long a personal access token lives before it must be renewed.
 KEYPROJECTS_API_TOKEN_DAYS = env_int("KEYPROJECTS_API_TOKEN_DAYS", 90)

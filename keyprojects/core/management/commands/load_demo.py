@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from keyprojects.accounts import demo as accounts_demo
+from keyprojects.investment import demo as investment_demo
 from keyprojects.projects import demo as projects_demo
 
 DEMO_SEED = 20230412  # the date of the source report
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins = accounts_demo.load(rng)
             projects_demo.load(rng)
+            investment_demo.load(rng)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if options["quiet_logins"]:
             return

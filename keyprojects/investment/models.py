@@ -1,0 +1,132 @@
+"""Annual investment plans split by month, and the monthly reports of completed investment."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from keyprojects.projects.models import Project
+
+MONTHS = [(m, str(m)) for m in range(1, 13)]
+
+
+class FundingSplit(models.Model):
+    """Fixed-asset investment statistics ask where the money comes from."""
+
+    own_funds = models.DecimalField(_("enterprise own funds"), max_digits=16, decimal_places=2, default=0)
+    bank_loans = models.DecimalField(_("bank loans"), max_digits=16, decimal_places=2, default=0)
+    special_bonds = models.DecimalField(
+        _("government special bonds"), max_digits=16, decimal_places=2, default=0
+    )
+    budget_funds = models.DecimalField(_("budget funds"), max_digits=16, decimal_places=2, default=0)
+    other_funds = models.DecimalField(_("other funds"), max_digits=16, decimal_places=2, default=0)
+
+    FUNDING_FIELDS = ("own_funds", "bank_loans", "special_bonds", "budget_funds", "other_funds")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def funding_total(self):
+        return sum(getattr(self, f) for f in self.FUNDING_FIELDS)
+
+
+class AnnualPlan(FundingSplit):
+    """年度计划投资: one project's planned investment for one year; the months are PlanMonth rows."""
+
+    project = models.ForeignKey(Project, related_name="annual_plans", on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("annual plan")
+        verbose_name_plural = _("annual plans")
+        ordering = ["project", "year"]
+        constraints = [models.UniqueConstraint(fields=["project", "year"], name="plan_unique_year")]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.year}"
+
+
+class PlanMonth(models.Model):
+    plan = models.ForeignKey(AnnualPlan, related_name="months", on_delete=models.CASCADE)
+    month = models.PositiveSmallIntegerField(_("month"), choices=MONTHS)
+    amount = models.DecimalField(
+        _("planned investment (yuan)"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("planned month")
+        verbose_name_plural = _("planned months")
+        ordering = ["plan", "month"]
+        constraints = [models.UniqueConstraint(fields=["plan", "month"], name="plan_month_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.plan} / {self.month}"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    RETURNED = "returned", _("returned")
+    VERIFIED = "verified", _("verified")
+    APPROVED = "approved", _("approved")
+
+
+class MonthlyReport(FundingSplit):
+    """完成投资: what a project invested in one month, as the enterprise reports it and others verify it."""
+
+    project = models.ForeignKey(Project, related_name="monthly_reports", on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"), choices=MONTHS)
+    completed_investment = models.DecimalField(
+        _("investment completed in the month (yuan)"),
+        max_digits=16,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+    physical_progress = models.DecimalField(
+        _("physical progress (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT, db_index=True
+    )
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    return_reason = models.CharField(_("reason for return"), max_length=300, blank=True)
+    reopen_reason = models.CharField(_("reason for reopening"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        ordering = ["project", "year", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year", "month"], name="report_unique_month")
+        ]
+        indexes = [models.Index(fields=["year", "month", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.year}-{self.month:02d}"

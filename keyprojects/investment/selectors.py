@@ -1,0 +1,271 @@
+"""Investment figures: cumulative plans and completions, completion rates, rankings and projections.
+
+Every figure is summed from stored plans and reports here, in a fixed number of queries, and every page,
+export, bulletin and API endpoint reads it from here. By default only approved reports count; the
+"including unverified" view adds submitted and verified ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from keyprojects.accounts.models import Region, User
+from keyprojects.core.permissions import scope_for
+from keyprojects.investment.models import MonthlyReport, PlanMonth, ReportStatus
+from keyprojects.projects.models import Level, Project, Stage
+
+KEY_LEVELS = (Level.PROVINCIAL, Level.MUNICIPAL)  # the set the city compares across its units
+ZERO = Decimal("0.00")
+RATE_PLACES = Decimal("0.0001")
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+
+
+def counted_statuses(include_unverified: bool) -> tuple[str, ...]:
+    if include_unverified:
+        return (ReportStatus.SUBMITTED, ReportStatus.VERIFIED, ReportStatus.APPROVED)
+    return (ReportStatus.APPROVED,)
+
+
+@dataclass(frozen=True)
+class Figures:
+    planned: Decimal = ZERO
+    completed: Decimal = ZERO
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        """Completed ÷ planned for the same months, to 4 places; None where nothing was planned."""
+        if not self.planned:
+            return None
+        return (self.completed / self.planned).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+    @property
+    def gap(self) -> Decimal:
+        return self.planned - self.completed
+
+    @property
+    def behind(self) -> bool:
+        return self.completed < self.planned
+
+
+def reads_figures(user: User, region: Region) -> bool:
+    """Offices and leaders read the figures of their own subtree and of the units above them
+    (a county sees the city ranking it is part of); an administrator reads all."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return True
+    paths = scope.office_paths + scope.leader_paths
+    return any(region.path.startswith(p) or p.startswith(region.path) for p in paths)
+
+
+def figures_region_get(*, user: User, slug: str) -> Region:
+    region = Region.objects.select_related("parent").filter(slug=slug).first()
+    if region is None or not reads_figures(user, region):
+        raise Http404
+    return region
+
+
+def _months(year: int, through_month: int, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}year": year, f"{prefix}month__lte": through_month})
+
+
+def _sums(qs, group: str, amount: str) -> dict:
+    rows = qs.values(group).annotate(total=Sum(amount)).order_by()
+    return {row[group]: (row["total"] or ZERO).quantize(ZERO) for row in rows}
+
+
+def figures_by(
+    *,
+    group: str,
+    projects: Q,
+    year: int,
+    through_month: int,
+    include_unverified: bool = False,
+    first_month: int = 1,
+) -> dict:
+    """Planned and completed sums grouped by a project field (e.g. "county", "zone", "leader_in_charge",
+    "responsible_departments"), over the projects matching `projects`: two queries whatever the size."""
+    plan_q = Q(plan__year=year, month__gte=first_month, month__lte=through_month) & _prefixed(
+        projects, "plan__project__"
+    )
+    report_q = (
+        Q(year=year, month__gte=first_month, month__lte=through_month)
+        & Q(status__in=counted_statuses(include_unverified))
+        & _prefixed(projects, "project__")
+    )
+    planned = _sums(PlanMonth.objects.filter(plan_q), f"plan__project__{group}", "amount")
+    completed = _sums(MonthlyReport.objects.filter(report_q), f"project__{group}", "completed_investment")
+    return {
+        key: Figures(planned.get(key, ZERO), completed.get(key, ZERO))
+        for key in planned.keys() | completed.keys()
+    }
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    """Re-root a Q written against Project onto a related model (plan__project__…, project__…)."""
+    new = Q()
+    new.connector, new.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            new.children.append(_prefixed(child, prefix))
+        else:
+            key, value = child
+            new.children.append((prefix + key, value))
+    return new
+
+
+def region_figures(
+    *, region: Region, year: int, through_month: int, include_unverified: bool = False, levels=KEY_LEVELS
+) -> Figures:
+    """The figures of every project under a region (a city, a county or a zone), summed."""
+    per_county = figures_by(
+        group="county",
+        projects=Q(county__path__startswith=region.path, level__in=levels)
+        if region.kind != Region.Kind.ZONE
+        else Q(zone=region, level__in=levels),
+        year=year,
+        through_month=through_month,
+        include_unverified=include_unverified,
+    )
+    return Figures(
+        sum((f.planned for f in per_county.values()), ZERO),
+        sum((f.completed for f in per_county.values()), ZERO),
+    )
+
+
+@dataclass(frozen=True)
+class RankRow:
+    region: Region
+    figures: Figures
+    rank: int
+    previous_rank: int | None
+
+    @property
+    def change(self) -> int | None:
+        """Places gained since last month (positive: moved up)."""
+        return None if self.previous_rank is None else self.previous_rank - self.rank
+
+
+def _ranked(units: list, figures: dict) -> list[tuple]:
+    """Highest completion rate first; ties broken by the larger completed amount, then by name order."""
+
+    def key(unit):
+        f = figures.get(unit.pk, Figures())
+        rate = f.completion_rate
+        return (rate is None, -(rate or 0), -f.completed, getattr(unit, "path", str(unit.pk)))
+
+    return [(position, unit) for position, unit in enumerate(sorted(units, key=key), start=1)]
+
+
+def unit_ranking(
+    *, city: Region, year: int, through_month: int, include_unverified: bool = False
+) -> list[RankRow]:
+    """The county-level units of a city ranked by completion rate of their provincial and municipal
+    key projects through a month, with last month's rank beside it."""
+    units = list(Region.objects.filter(parent=city, kind__in=Region.COUNTY_LEVEL_KINDS).order_by("path"))
+    scope = Q(county__parent=city, level__in=KEY_LEVELS)
+    current = figures_by(group="county", projects=scope, year=year, through_month=through_month,
+                         include_unverified=include_unverified)  # fmt: skip
+    previous_rank = {}
+    if through_month > 1:
+        previous = figures_by(group="county", projects=scope, year=year, through_month=through_month - 1,
+                              include_unverified=include_unverified)  # fmt: skip
+        previous_rank = {unit.pk: rank for rank, unit in _ranked(units, previous)}
+    return [
+        RankRow(unit, current.get(unit.pk, Figures()), rank, previous_rank.get(unit.pk))
+        for rank, unit in _ranked(units, current)
+    ]
+
+
+def project_figures(
+    qs: QuerySet[Project], *, year: int, through_month: int, include_unverified: bool = False
+) -> QuerySet[Project]:
+    """Annotate each project with planned_cum and completed_cum (January through the month)."""
+    planned = (
+        PlanMonth.objects.filter(plan__project=OuterRef("pk"), plan__year=year, month__lte=through_month)
+        .order_by()
+        .values("plan__project")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    completed = (
+        MonthlyReport.objects.filter(
+            project=OuterRef("pk"),
+            year=year,
+            month__lte=through_month,
+            status__in=counted_statuses(include_unverified),
+        )
+        .order_by()
+        .values("project")
+        .annotate(total=Sum("completed_investment"))
+        .values("total")
+    )
+    return qs.annotate(
+        planned_cum=Coalesce(Subquery(planned, output_field=MONEY), Value(ZERO), output_field=MONEY),
+        completed_cum=Coalesce(Subquery(completed, output_field=MONEY), Value(ZERO), output_field=MONEY),
+    )
+
+
+def furthest_behind(
+    qs: QuerySet[Project], *, year: int, through_month: int, limit: int = 10
+) -> list[Project]:
+    annotated = project_figures(qs, year=year, through_month=through_month)
+    rows = list(annotated.filter(planned_cum__gt=0).select_related("county", "enterprise"))
+    rows.sort(key=lambda p: (p.completed_cum - p.planned_cum, p.code))
+    return [p for p in rows if p.completed_cum < p.planned_cum][:limit]
+
+
+@dataclass(frozen=True)
+class Projection:
+    planned_year: Decimal
+    completed_to_date: Decimal
+    projected_completed: Decimal
+
+    @property
+    def projected_rate(self) -> Decimal | None:
+        if not self.planned_year:
+            return None
+        return (self.projected_completed / self.planned_year).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+    @property
+    def will_miss(self) -> bool:
+        return self.projected_completed < self.planned_year
+
+
+def projection(
+    *, to_date: Figures, last_three: Figures, planned_year: Decimal, planned_rest: Decimal
+) -> Projection:
+    """If the remaining months go as the last three did: the rest of the plan is met at the rate
+    (completed ÷ planned) of the last three months."""
+    pace = (last_three.completed / last_three.planned) if last_three.planned else Decimal(1)
+    return Projection(
+        planned_year, to_date.completed, (to_date.completed + planned_rest * pace).quantize(ZERO)
+    )
+
+
+def projections_by(*, group: str, projects: Q, year: int, through_month: int) -> dict:
+    """Year-end projection per group (project pk, county, …) in four grouped queries."""
+    to_date = figures_by(group=group, projects=projects, year=year, through_month=through_month)
+    last_three = figures_by(group=group, projects=projects, year=year, through_month=through_month,
+                            first_month=max(1, through_month - 2))  # fmt: skip
+    whole = figures_by(group=group, projects=projects, year=year, through_month=12)
+    result = {}
+    for key, year_figures in whole.items():
+        done = to_date.get(key, Figures())
+        result[key] = projection(
+            to_date=done,
+            last_three=last_three.get(key, Figures()),
+            planned_year=year_figures.planned,
+            planned_rest=year_figures.planned - done.planned,
+        )
+    return result
+
+
+def stage_counts(qs: QuerySet[Project]) -> dict[str, int]:
+    rows = qs.order_by().values("stage").annotate(n=Sum(Value(1)))
+    counts = {row["stage"]: row["n"] for row in rows}
+    return {stage: counts.get(stage, 0) for stage in Stage.values}

@@ -1,0 +1,242 @@
+"""Writes of investment: plans and their revisions, and the monthly report workflow.
+
+draft → submitted (enterprise) → verified (responsible department or office) → approved (county office);
+submitted or verified → returned with a reason → edited and submitted again; approved months are locked
+until the county office reopens them with a reason.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from keyprojects.accounts.models import Membership, User
+from keyprojects.core import clock
+from keyprojects.core.audit import audit_record
+from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.permissions import scope_for
+from keyprojects.investment.models import AnnualPlan, FundingSplit, MonthlyReport, PlanMonth, ReportStatus
+from keyprojects.projects.models import Project
+
+CENT = Decimal("0.01")
+
+
+def _is_office(actor: User | None, project: Project) -> bool:
+    return actor is None or scope_for(actor).manages_region(project.county)
+
+
+def _is_enterprise(actor: User, project: Project) -> bool:
+    return project.enterprise_id in scope_for(actor).enterprise_ids
+
+
+def _is_department(actor: User, project: Project) -> bool:
+    ids = scope_for(actor).department_ids
+    return bool(ids) and project.responsible_departments.filter(pk__in=ids).exists()
+
+
+def spread(total: Decimal, weights: list[Decimal] | None = None) -> list[Decimal]:
+    """Split a yearly amount over 12 months, evenly or by a curve of weights; the cents add up exactly."""
+    weights = weights or [Decimal(1)] * 12
+    if len(weights) != 12 or any(w < 0 for w in weights) or not sum(weights):
+        raise DomainError(_("A curve needs 12 non-negative weights that are not all zero."))
+    whole = sum(weights)
+    months = [(total * w / whole).quantize(CENT, rounding=ROUND_DOWN) for w in weights]
+    months[-1] += total - sum(months)  # the rounding remainder goes to December
+    return months
+
+
+def _check_funding(funding: dict[str, Decimal]) -> dict[str, Decimal]:
+    unknown = set(funding) - set(FundingSplit.FUNDING_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown funding sources: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+    if any(v < 0 for v in funding.values()):
+        raise DomainError(_("Funding amounts cannot be negative."))
+    return funding
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    actor: User | None,
+    project: Project,
+    year: int,
+    months: list[Decimal],
+    funding: dict[str, Decimal] | None = None,
+    reason: str = "",
+) -> AnnualPlan:
+    """Create the year's plan, or revise it (a revision needs a reason; the history keeps both)."""
+    if not _is_office(actor, project):
+        raise NotAllowed(_("Only the county project office sets investment plans."))
+    if len(months) != 12:
+        raise DomainError(_("A plan has twelve monthly amounts."))
+    if any(m < 0 for m in months):
+        raise DomainError(_("Planned amounts cannot be negative."), field="months")
+    funding = _check_funding(funding or {})
+    plan = AnnualPlan.objects.filter(project=project, year=year).first()
+    if plan is not None and not reason.strip():
+        raise DomainError(_("Revising a plan needs a reason."), field="reason")
+    if funding and sum(funding.values()) != sum(months):
+        raise DomainError(
+            _("The funding sources add up to %(funding)s yuan, the months to %(months)s yuan.")
+            % {"funding": sum(funding.values()), "months": sum(months)},
+            field="funding",
+        )
+    created = plan is None
+    plan = plan or AnnualPlan(project=project, year=year)
+    for name in FundingSplit.FUNDING_FIELDS:
+        setattr(plan, name, funding.get(name, Decimal(0)))
+    plan._change_reason = reason
+    plan.full_clean()
+    plan.save()
+    existing = {pm.month: pm for pm in plan.months.all()}
+    for month, amount in enumerate(months, start=1):
+        row = existing.get(month)
+        if row is None:
+            PlanMonth.objects.create(plan=plan, month=month, amount=amount)
+        elif row.amount != amount:
+            row.amount = amount
+            row._change_reason = reason
+            row.save(update_fields=["amount"])
+    audit_record(
+        actor=actor,
+        action="plan.create" if created else "plan.revise",
+        target=plan,
+        data={"total": str(sum(months)), "reason": reason},
+    )
+    return plan
+
+
+def _check_month(year: int, month: int) -> None:
+    today = clock.today()
+    if not 1 <= month <= 12:
+        raise DomainError(_("The month must be between 1 and 12."), field="month")
+    if (year, month) > (today.year, today.month):
+        raise DomainError(_("A month cannot be reported before it has begun."), field="month")
+
+
+EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+
+@transaction.atomic
+def report_save(
+    *,
+    actor: User | None,
+    project: Project,
+    year: int,
+    month: int,
+    completed_investment: Decimal,
+    physical_progress: Decimal,
+    description: str = "",
+    funding: dict[str, Decimal] | None = None,
+) -> MonthlyReport:
+    """Fill in (or correct) a month's report while it is a draft or was returned."""
+    if actor is not None and not (_is_enterprise(actor, project) or _is_office(actor, project)):
+        raise NotAllowed(_("Only the enterprise or the county project office fills in this report."))
+    _check_month(year, month)
+    funding = _check_funding(funding or {})
+    if funding and sum(funding.values()) != completed_investment:
+        raise DomainError(
+            _(
+                "The funding sources add up to %(funding)s yuan, the completed investment is %(completed)s yuan."
+            )
+            % {"funding": sum(funding.values()), "completed": completed_investment},
+            field="funding",
+        )
+    report = MonthlyReport.objects.select_for_update().filter(project=project, year=year, month=month).first()
+    if report is not None and report.status not in EDITABLE:
+        raise DomainError(
+            _("This month's report is %(status)s and cannot be changed.")
+            % {"status": report.get_status_display()}
+        )
+    report = report or MonthlyReport(project=project, year=year, month=month)
+    report.completed_investment = completed_investment
+    report.physical_progress = physical_progress
+    report.description = description
+    for name in FundingSplit.FUNDING_FIELDS:
+        setattr(report, name, funding.get(name, Decimal(0)))
+    report.full_clean()
+    report.save()
+    audit_record(
+        actor=actor, action="report.save", target=report, data={"completed": str(completed_investment)}
+    )
+    return report
+
+
+def _transition(
+    report: MonthlyReport, *, allowed_from: tuple[str, ...], to: str, actor, action: str, **fields
+):
+    if report.status not in allowed_from:
+        raise DomainError(
+            _("A %(status)s report cannot be %(action)s.")
+            % {"status": report.get_status_display(), "action": ReportStatus(to).label}
+        )
+    report.status = to
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report._change_reason = fields.get("return_reason") or fields.get("reopen_reason") or ""
+    report.save()
+    audit_record(actor=actor, action=action, target=report, data={"to": to})
+    return report
+
+
+@transaction.atomic
+def report_submit(*, actor: User | None, report: MonthlyReport) -> MonthlyReport:
+    if actor is not None and not (_is_enterprise(actor, report.project) or _is_office(actor, report.project)):
+        raise NotAllowed(_("Only the enterprise or the county project office submits this report."))
+    return _transition(
+        report, allowed_from=EDITABLE, to=ReportStatus.SUBMITTED, actor=actor, action="report.submit",
+        submitted_at=clock.now(), submitted_by=actor, return_reason="",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def report_verify(*, actor: User | None, report: MonthlyReport) -> MonthlyReport:
+    if actor is not None and not (_is_department(actor, report.project) or _is_office(actor, report.project)):
+        raise NotAllowed(
+            _("Only a responsible department or the county project office verifies this report.")
+        )
+    return _transition(
+        report, allowed_from=(ReportStatus.SUBMITTED,), to=ReportStatus.VERIFIED, actor=actor,
+        action="report.verify", verified_at=clock.now(), verified_by=actor,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def report_return(*, actor: User | None, report: MonthlyReport, reason: str) -> MonthlyReport:
+    if actor is not None and not (_is_department(actor, report.project) or _is_office(actor, report.project)):
+        raise NotAllowed(_("Only a responsible department or the county project office returns this report."))
+    if not reason.strip():
+        raise DomainError(_("Say why the report is returned."), field="reason")
+    return _transition(
+        report, allowed_from=(ReportStatus.SUBMITTED, ReportStatus.VERIFIED), to=ReportStatus.RETURNED,
+        actor=actor, action="report.return", return_reason=reason.strip(),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def report_approve(*, actor: User | None, report: MonthlyReport) -> MonthlyReport:
+    if actor is not None and not (
+        scope_for(actor).has_role(Membership.Role.COUNTY_OFFICE) and _is_office(actor, report.project)
+    ):
+        raise NotAllowed(_("Only the county project office approves monthly reports."))
+    return _transition(
+        report, allowed_from=(ReportStatus.VERIFIED,), to=ReportStatus.APPROVED, actor=actor,
+        action="report.approve", approved_at=clock.now(), approved_by=actor,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def report_reopen(*, actor: User | None, report: MonthlyReport, reason: str) -> MonthlyReport:
+    """Unlock an approved month for a correction; the approved figures stay in the history."""
+    if actor is not None and not (
+        scope_for(actor).has_role(Membership.Role.COUNTY_OFFICE) and _is_office(actor, report.project)
+    ):
+        raise NotAllowed(_("Only the county project office reopens an approved month."))
+    if not reason.strip():
+        raise DomainError(_("Reopening an approved month needs a reason."), field="reason")
+    return _transition(
+        report, allowed_from=(ReportStatus.APPROVED,), to=ReportStatus.DRAFT, actor=actor,
+        action="report.reopen", reopen_reason=reason.strip(), approved_at=None, approved_by=None,
+    )  # fmt: skip
