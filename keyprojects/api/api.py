@@ -39,3 +39,4 @@ def permission_error(request: HttpRequest, exc: PermissionError):
 api.add_router("/auth/", "keyprojects.api.routers.auth.router")
 api.add_router("/", "keyprojects.api.routers.accounts.router")
 api.add_router("/", "keyprojects.api.routers.projects.router")
+api.add_router("/", "keyprojects.api.routers.investment.router")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -269,3 +269,89 @@ def stage_counts(qs: QuerySet[Project]) -> dict[str, int]:
     rows = qs.order_by().values("stage").annotate(n=Sum(Value(1)))
     counts = {row["stage"]: row["n"] for row in rows}
     return {stage: counts.get(stage, 0) for stage in Stage.values}
+
+
+@dataclass(frozen=True)
+class RegionSummary:
+    region: Region
+    year: int
+    through_month: int
+    counts: dict[str, int]
+    early_stage_provincial: int
+    total_investment: Decimal
+    figures: Figures
+    rank_in_city: int | None
+    units_in_city: int | None
+
+
+def _count_annotations() -> dict:
+    return {
+        "provincial": Count("pk", filter=Q(level=Level.PROVINCIAL)),
+        "municipal": Count("pk", filter=Q(level=Level.MUNICIPAL)),
+        "county_level": Count("pk", filter=Q(level=Level.COUNTY)),
+        "early_stage_provincial": Count("pk", filter=Q(level=Level.PROVINCIAL, stage=Stage.EARLY)),
+        "total": Sum("total_investment", filter=Q(level__in=KEY_LEVELS)),
+    }
+
+
+def _summary(region, year, through_month, counts: dict, figures: Figures, rank, units) -> RegionSummary:
+    return RegionSummary(
+        region=region,
+        year=year,
+        through_month=through_month,
+        counts={k: counts.get(k, 0) for k in ("provincial", "municipal", "county_level")},
+        early_stage_provincial=counts.get("early_stage_provincial", 0),
+        total_investment=(counts.get("total") or ZERO).quantize(ZERO),
+        figures=figures,
+        rank_in_city=rank,
+        units_in_city=units,
+    )
+
+
+def city_summaries(
+    *, city: Region, year: int, through_month: int, include_unverified: bool = False
+) -> dict[int, RegionSummary]:
+    """The summary of every county-level unit of a city, keyed by region pk, in five queries."""
+    ranking = unit_ranking(
+        city=city, year=year, through_month=through_month, include_unverified=include_unverified
+    )
+    counts = {
+        row["county"]: row
+        for row in Project.objects.filter(county__parent=city)
+        .values("county")
+        .annotate(**_count_annotations())
+        .order_by()
+    }
+    return {
+        row.region.pk: _summary(
+            row.region,
+            year,
+            through_month,
+            counts.get(row.region.pk, {}),
+            row.figures,
+            row.rank,
+            len(ranking),
+        )
+        for row in ranking
+    }
+
+
+def region_summary(
+    *, region: Region, year: int, through_month: int, include_unverified: bool = False
+) -> RegionSummary:
+    """What the city compares: counts, investment and completion of a region's key projects."""
+    if region.is_county_level and region.parent_id:
+        return city_summaries(
+            city=region.parent, year=year, through_month=through_month, include_unverified=include_unverified
+        )[region.pk]
+    projects = (
+        Project.objects.filter(zone=region)
+        if region.kind == Region.Kind.ZONE
+        else Project.objects.filter(county__path__startswith=region.path)
+    )
+    figures = region_figures(
+        region=region, year=year, through_month=through_month, include_unverified=include_unverified
+    )
+    return _summary(
+        region, year, through_month, projects.aggregate(**_count_annotations()), figures, None, None
+    )

@@ -1,0 +1,104 @@
+"""Investment figures over the API: a unit's summary and a city's ranking, under the pages' scope."""
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from keyprojects.core.errors import DomainError
+from keyprojects.investment import selectors
+
+router = Router(tags=["investment"])
+
+
+class SummaryOut(Schema):
+    region: str
+    name: str
+    year: int
+    through_month: int
+    projects: int
+    provincial: int
+    municipal: int
+    county_level: int
+    early_stage_provincial: int
+    total_investment: str
+    planned: str
+    completed: str
+    completion_rate: str | None
+    gap: str
+    rank_in_city: int | None
+    units_in_city: int | None
+    include_unverified: bool
+
+
+class RankingRowOut(SummaryOut):
+    rank: int
+    previous_rank: int | None
+    change: int | None
+
+
+def _check_period(year: int, through_month: int) -> None:
+    if not 1 <= through_month <= 12:
+        raise DomainError(_("through_month must be between 1 and 12."), field="through_month")
+    if not 2000 <= year <= 2100:
+        raise DomainError(_("The year is out of range."), field="year")
+
+
+def _summary_out(summary: selectors.RegionSummary, include_unverified: bool) -> dict:
+    f = summary.figures
+    rate = f.completion_rate
+    return {
+        "region": summary.region.slug,
+        "name": summary.region.name,
+        "year": summary.year,
+        "through_month": summary.through_month,
+        "projects": summary.counts["provincial"] + summary.counts["municipal"],
+        "provincial": summary.counts["provincial"],
+        "municipal": summary.counts["municipal"],
+        "county_level": summary.counts["county_level"],
+        "early_stage_provincial": summary.early_stage_provincial,
+        "total_investment": str(summary.total_investment),
+        "planned": str(f.planned),
+        "completed": str(f.completed),
+        "completion_rate": None if rate is None else str(rate),
+        "gap": str(f.gap),
+        "rank_in_city": summary.rank_in_city,
+        "units_in_city": summary.units_in_city,
+        "include_unverified": include_unverified,
+    }
+
+
+@router.get(
+    "/investment/summary", response=SummaryOut, summary="Key-project figures of a unit through a month"
+)
+def investment_summary(
+    request: HttpRequest, region: str, year: int, through_month: int, include_unverified: bool = False
+):
+    _check_period(year, through_month)
+    unit = selectors.figures_region_get(user=request.auth, slug=region)
+    summary = selectors.region_summary(
+        region=unit, year=year, through_month=through_month, include_unverified=include_unverified
+    )
+    return _summary_out(summary, include_unverified)
+
+
+@router.get(
+    "/investment/ranking", response=list[RankingRowOut], summary="A city's units ranked by completion rate"
+)
+def investment_ranking(
+    request: HttpRequest, region: str, year: int, through_month: int, include_unverified: bool = False
+):
+    _check_period(year, through_month)
+    city = selectors.figures_region_get(user=request.auth, slug=region)
+    if city.kind != city.Kind.CITY:
+        raise DomainError(_("A ranking is asked of a city."), field="region")
+    rows = []
+    summaries = selectors.city_summaries(
+        city=city, year=year, through_month=through_month, include_unverified=include_unverified
+    )
+    for row in selectors.unit_ranking(
+        city=city, year=year, through_month=through_month, include_unverified=include_unverified
+    ):
+        out = _summary_out(summaries[row.region.pk], include_unverified)
+        out.update(rank=row.rank, previous_rank=row.previous_rank, change=row.change, rank_in_city=row.rank)
+        rows.append(out)
+    return rows
