@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("keyprojects.core.urls")),
     path("", include("keyprojects.accounts.urls")),
     path("", include("keyprojects.projects.urls")),
+    path("", include("keyprojects.investment.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -20,6 +20,8 @@ def shell(request: HttpRequest) -> dict:
             ("core:home", _("Home")),
             ("projects:list", _("Key projects")),
             ("projects:map", _("Map")),
+            ("investment:home", _("Investment")),
+            ("investment:queue", _("Reports to handle")),
             ("accounts:region_list", _("Regions")),
             ("accounts:department_list", _("Departments")),
             ("accounts:enterprise_list", _("Enterprises")),

@@ -17,12 +17,12 @@ from django.utils import timezone
 from keyprojects.accounts.models import Region
 from keyprojects.core import clock
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, PlanMonth, ReportStatus
+from keyprojects.investment.services import COUNTY_CURVE
 from keyprojects.projects.demo import programme_year
 from keyprojects.projects.models import Level, Project, Stage
 
 WAN = 10_000
-# A county-wide curve: little is built around the Spring Festival, most from spring to autumn.
-CURVE = [3, 4, 8, 9, 10, 10, 10, 10, 9, 10, 9, 8]
+CURVE = [int(w) for w in COUNTY_CURVE]
 CALIBRATED_MONTH = 9  # January–September, the period of the source report
 JULU_PLANNED_WAN = 80_603  # 806,030,000 yuan planned January–September
 JULU_COMPLETED_WAN = 77_000  # 770,000,000 yuan completed: 77,000 / 80,603 = 0.95530 → 95.53 %

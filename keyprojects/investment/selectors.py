@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from keyprojects.accounts.models import Region, User
-from keyprojects.core.permissions import scope_for
+from keyprojects.core.permissions import paths_q, scope_for
 from keyprojects.investment.models import MonthlyReport, PlanMonth, ReportStatus
 from keyprojects.projects.models import Level, Project, Stage
 
@@ -215,8 +215,10 @@ def furthest_behind(
 ) -> list[Project]:
     annotated = project_figures(qs, year=year, through_month=through_month)
     rows = list(annotated.filter(planned_cum__gt=0).select_related("county", "enterprise"))
-    rows.sort(key=lambda p: (p.completed_cum - p.planned_cum, p.code))
-    return [p for p in rows if p.completed_cum < p.planned_cum][:limit]
+    for p in rows:
+        p.figures = Figures(p.planned_cum, p.completed_cum)
+    rows.sort(key=lambda p: (-p.figures.gap, p.code))
+    return [p for p in rows if p.figures.behind][:limit]
 
 
 @dataclass(frozen=True)
@@ -355,3 +357,128 @@ def region_summary(
     return _summary(
         region, year, through_month, projects.aggregate(**_count_annotations()), figures, None, None
     )
+
+
+def monthly_series(*, projects: Q, year: int, include_unverified: bool = False) -> list[dict]:
+    """Planned and completed per month of a year (and cumulative), for a chart and its table."""
+    plan_rows = (
+        PlanMonth.objects.filter(Q(plan__year=year) & _prefixed(projects, "plan__project__"))
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    report_rows = (
+        MonthlyReport.objects.filter(
+            Q(year=year, status__in=counted_statuses(include_unverified)) & _prefixed(projects, "project__")
+        )
+        .values("month")
+        .annotate(total=Sum("completed_investment"))
+        .order_by()
+    )
+    planned = {r["month"]: r["total"] for r in plan_rows}
+    completed = {r["month"]: r["total"] for r in report_rows}
+    series, cum_p, cum_c = [], ZERO, ZERO
+    for month in range(1, 13):
+        p, c = (planned.get(month) or ZERO).quantize(ZERO), (completed.get(month) or ZERO).quantize(ZERO)
+        cum_p, cum_c = cum_p + p, cum_c + c
+        series.append(
+            {"month": month, "planned": p, "completed": c, "planned_cum": cum_p, "completed_cum": cum_c}
+        )
+    return series
+
+
+def report_deadline(year: int, month: int, deadline_day: int):
+    from datetime import date
+
+    return date(year + 1, 1, deadline_day) if month == 12 else date(year, month + 1, deadline_day)
+
+
+@dataclass(frozen=True)
+class ReportingState:
+    """Which planned months have reports: the basis for "missing" flags and the latest closed month."""
+
+    planned: set  # {(project_id, month)} with a planned amount > 0
+    reported: set  # submitted, verified or approved
+    approved: set
+
+    def missing(self, due_months: int) -> list[tuple[int, int]]:
+        return sorted((p, m) for p, m in self.planned - self.reported if m <= due_months)
+
+    def latest_closed_month(self, due_months: int) -> int | None:
+        """The last month up to which every planned month of every project has an approved report."""
+        closed = None
+        for month in range(1, due_months + 1):
+            if any((p, m) not in self.approved for p, m in self.planned if m == month):
+                break
+            closed = month
+        return closed
+
+
+def reporting_state(*, projects: Q, year: int) -> ReportingState:
+    planned = set(
+        PlanMonth.objects.filter(
+            Q(plan__year=year, amount__gt=0) & _prefixed(projects, "plan__project__")
+        ).values_list("plan__project", "month")
+    )
+    rows = MonthlyReport.objects.filter(
+        Q(year=year, status__in=counted_statuses(True)) & _prefixed(projects, "project__")
+    ).values_list("project", "month", "status")
+    reported = {(p, m) for p, m, _status in rows}
+    approved = {(p, m) for p, m, status in rows if status == ReportStatus.APPROVED}
+    return ReportingState(planned, reported, approved)
+
+
+def due_months(year: int, today, deadline_day: int) -> int:
+    """How many months of the year are past their reporting deadline today (0–12)."""
+    return sum(1 for month in range(1, 13) if report_deadline(year, month, deadline_day) < today)
+
+
+def report_list(*, user: User) -> QuerySet[MonthlyReport]:
+    """Monthly reports of the projects the user may read."""
+    from keyprojects.projects.selectors import project_scope_q
+
+    visible = Project.objects.filter(project_scope_q(user)).values("pk")
+    return MonthlyReport.objects.filter(project__in=visible).select_related(
+        "project__county", "project__enterprise"
+    )
+
+
+def report_queue(*, user: User) -> dict[str, list[MonthlyReport]]:
+    """What waits for this user: reports to fix or submit, to verify, to approve."""
+    scope = scope_for(user)
+    reports = report_list(user=user).order_by("year", "month", "project__code")
+    office = Q() if scope.is_admin else paths_q(scope.county_paths, "project__county__path")
+    department = (
+        Q(project__responsible_departments__in=scope.department_ids) if scope.department_ids else Q(pk__in=[])
+    )
+    return {
+        "to_fix": list(
+            reports.filter(
+                status__in=(ReportStatus.DRAFT, ReportStatus.RETURNED),
+                project__enterprise_id__in=scope.enterprise_ids,
+            )
+        ),
+        "to_verify": list(reports.filter(office | department, status=ReportStatus.SUBMITTED).distinct()),
+        "to_approve": list(reports.filter(office, status=ReportStatus.VERIFIED)),
+    }
+
+
+def project_months(*, project: Project, year: int) -> list[dict]:
+    """A project's twelve months: planned, reported, status — for its investment page (two queries)."""
+    planned = {pm.month: pm.amount for pm in PlanMonth.objects.filter(plan__project=project, plan__year=year)}
+    reports = {r.month: r for r in MonthlyReport.objects.filter(project=project, year=year)}
+    rows, cum_p, cum_c = [], ZERO, ZERO
+    for month in range(1, 13):
+        report = reports.get(month)
+        cum_p += planned.get(month, ZERO)
+        if report is not None and report.status == ReportStatus.APPROVED:
+            cum_c += report.completed_investment
+        rows.append(
+            {
+                "month": month,
+                "planned": planned.get(month),
+                "report": report,
+                "figures": Figures(cum_p, cum_c),
+            }
+        )
+    return rows

@@ -21,6 +21,8 @@ from keyprojects.investment.models import AnnualPlan, FundingSplit, MonthlyRepor
 from keyprojects.projects.models import Project
 
 CENT = Decimal("0.01")
+# The county-wide curve a yearly plan can be spread along: little is built around the Spring Festival.
+COUNTY_CURVE = [Decimal(w) for w in (3, 4, 8, 9, 10, 10, 10, 10, 9, 10, 9, 8)]
 
 
 def _is_office(actor: User | None, project: Project) -> bool:

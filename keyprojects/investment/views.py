@@ -1,0 +1,390 @@
+"""Investment pages: dashboards of a county and of a city, the monthly report, the plan, the queue."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from keyprojects.accounts.models import Department, Region, User
+from keyprojects.core import clock
+from keyprojects.core.forms import call_service
+from keyprojects.core.money import yuan_in
+from keyprojects.core.permissions import scope_for
+from keyprojects.core.spreadsheets import table_response
+from keyprojects.investment import selectors, services
+from keyprojects.investment.forms import WAN, PeriodForm, PlanForm, ReasonForm, ReportForm
+from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportStatus
+from keyprojects.projects import selectors as project_selectors
+from keyprojects.projects.demo import programme_year
+from keyprojects.projects.models import Level, Project, Stage
+
+
+def _scope_q(region: Region) -> Q:
+    if region.kind == Region.Kind.ZONE:
+        return Q(zone=region, level__in=selectors.KEY_LEVELS)
+    return Q(county__path__startswith=region.path, level__in=selectors.KEY_LEVELS)
+
+
+def _period(request: HttpRequest, region: Region) -> tuple[int, int, bool, PeriodForm, int | None]:
+    """The period asked for, else the latest closed month of the programme year (else the last due one)."""
+    today = clock.today()
+    year = programme_year(today) if not request.GET.get("year") else None
+    form = PeriodForm(request.GET or None)
+    if request.GET and form.is_valid():
+        year, month = form.cleaned_data["year"], form.cleaned_data["month"]
+        unverified = form.cleaned_data["unverified"]
+        closed = None
+    else:
+        year = year or programme_year(today)
+        due = selectors.due_months(year, today, settings.KEYPROJECTS_REPORT_DEADLINE_DAY)
+        state = selectors.reporting_state(projects=_scope_q(region), year=year)
+        closed = state.latest_closed_month(due)
+        month, unverified = closed or max(due, 1), False
+        form = PeriodForm(initial={"year": year, "month": month, "unverified": False})
+    return year, month, unverified, form, closed
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The user's own dashboard: their county, or their city."""
+    scope = scope_for(request.user)
+    paths = scope.county_paths or scope.leader_paths or scope.city_paths
+    region = Region.objects.filter(path__in=paths).order_by("path").first() if paths else None
+    if region is None and scope.is_admin:
+        region = Region.objects.filter(kind=Region.Kind.CITY).order_by("path").first()
+    if region is None:
+        return redirect("investment:queue")
+    return redirect("investment:dashboard", region=region.slug)
+
+
+@login_required
+def dashboard(request: HttpRequest, region: str) -> HttpResponse:
+    unit = selectors.figures_region_get(user=request.user, slug=region)
+    year, month, unverified, form, closed = _period(request, unit)
+    context = {
+        "region": unit,
+        "form": form,
+        "year": year,
+        "month": month,
+        "unverified": unverified,
+        "closed": closed,
+        "query": f"year={year}&month={month}" + ("&unverified=on" if unverified else ""),
+    }
+    if unit.kind == Region.Kind.CITY:
+        summaries = selectors.city_summaries(
+            city=unit, year=year, through_month=month, include_unverified=unverified
+        )
+        ranking = selectors.unit_ranking(
+            city=unit, year=year, through_month=month, include_unverified=unverified
+        )
+        context["chart_ranking"] = {
+            "units": [row.region.name for row in ranking],
+            "rates": [
+                float(row.figures.completion_rate * 100) if row.figures.completion_rate else 0
+                for row in ranking
+            ],
+            "name": _("Completion rate (%)"),
+        }
+        context.update(
+            ranking=[(row, summaries[row.region.pk]) for row in ranking],
+            totals=selectors.region_figures(
+                region=unit, year=year, through_month=month, include_unverified=unverified
+            ),
+        )
+        return render(request, "investment/city_dashboard.html", context)
+    scope_q = _scope_q(unit)
+    projects = Project.objects.filter(scope_q)
+    today = clock.today()
+    state = selectors.reporting_state(projects=scope_q, year=year)
+    missing = state.missing(selectors.due_months(year, today, settings.KEYPROJECTS_REPORT_DEADLINE_DAY))
+    missing_projects = {p.pk: p for p in Project.objects.filter(pk__in={p for p, _m in missing})}
+    context.update(
+        summary=selectors.region_summary(
+            region=unit, year=year, through_month=month, include_unverified=unverified
+        ),
+        series=selectors.monthly_series(projects=scope_q, year=year, include_unverified=unverified),
+        stages=_stage_rows(projects),
+        behind=selectors.furthest_behind(projects, year=year, through_month=month),
+        missing=[(missing_projects[p], m) for p, m in missing][:50],
+        missing_count=len(missing),
+        projection=selectors.projections_by(
+            group="county", projects=scope_q, year=year, through_month=month
+        ).get(unit.pk),
+        breakdowns=[
+            (_("Development zones"), _breakdown(unit, "zone", year, month, unverified)),
+            (
+                _("Responsible departments"),
+                _breakdown(unit, "responsible_departments", year, month, unverified),
+            ),
+            (_("Leaders in charge"), _breakdown(unit, "leader_in_charge", year, month, unverified)),
+        ],
+    )
+    context["chart_series"] = {
+        "months": [row["month"] for row in context["series"]],
+        "through": month,
+        "names": [_("Planned to date"), _("Completed to date"), _("Completed in the month")],
+        "unit": _("10k yuan"),
+        "planned_cum": [float(yuan_in(r["planned_cum"], "wan")) for r in context["series"]],
+        "completed_cum": [float(yuan_in(r["completed_cum"], "wan")) for r in context["series"]],
+        "completed": [float(yuan_in(r["completed"], "wan")) for r in context["series"]],
+    }
+    return render(request, "investment/county_dashboard.html", context)
+
+
+def _stage_rows(projects) -> list[dict]:
+    counts = {
+        (row["stage"], row["level"]): row["n"]
+        for row in projects.order_by().values("stage", "level").annotate(n=Count("pk"))
+    }
+    return [
+        {"stage": label, **{level: counts.get((stage, level), 0) for level in Level.values}}
+        for stage, label in Stage.choices
+    ]
+
+
+def _breakdown(unit: Region, group: str, year: int, month: int, unverified: bool) -> list[dict]:
+    """Zones, departments or leaders of a county ranked like the units of a city."""
+    if not unit.is_county_level:
+        return []
+    figures = selectors.figures_by(
+        group=group, projects=_scope_q(unit), year=year, through_month=month, include_unverified=unverified
+    )
+    keys = [k for k in figures if k is not None]
+    names = _names(group, keys)
+    rows = [{"name": names.get(k, str(k)), "figures": figures[k]} for k in keys]
+    rows.sort(
+        key=lambda r: (
+            r["figures"].completion_rate is None,
+            -(r["figures"].completion_rate or 0),
+            -r["figures"].completed,
+        )
+    )
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return rows
+
+
+def _names(group: str, keys: list) -> dict:
+    model = {"zone": Region, "responsible_departments": Department, "leader_in_charge": User}[group]
+    return {obj.pk: str(obj) for obj in model.objects.filter(pk__in=keys)}
+
+
+@login_required
+def series_download(request: HttpRequest, region: str, fmt: str) -> HttpResponse:
+    """The data behind the dashboard chart, as a spreadsheet."""
+    unit = selectors.figures_region_get(user=request.user, slug=region)
+    year, _month, unverified, _form, _closed = _period(request, unit)
+    series = selectors.monthly_series(projects=_scope_q(unit), year=year, include_unverified=unverified)
+    return table_response(
+        fmt=fmt,
+        filename=f"investment-{unit.slug}-{year}",
+        title=_("Investment by month"),
+        headers=[
+            _("Month"),
+            _("Planned (10k yuan)"),
+            _("Completed (10k yuan)"),
+            _("Planned to date (10k yuan)"),
+            _("Completed to date (10k yuan)"),
+        ],
+        rows=[
+            [
+                row["month"],
+                *(
+                    float(yuan_in(row[k], "wan"))
+                    for k in ("planned", "completed", "planned_cum", "completed_cum")
+                ),
+            ]
+            for row in series
+        ],
+    )
+
+
+@login_required
+def ranking_download(request: HttpRequest, region: str, fmt: str) -> HttpResponse:
+    city = selectors.figures_region_get(user=request.user, slug=region)
+    if city.kind != Region.Kind.CITY:
+        raise Http404
+    year, month, unverified, _form, _closed = _period(request, city)
+    rows = selectors.unit_ranking(city=city, year=year, through_month=month, include_unverified=unverified)
+    return table_response(
+        fmt=fmt,
+        filename=f"ranking-{city.slug}-{year}-{month:02d}",
+        title=_("Ranking"),
+        headers=[
+            _("Rank"),
+            _("Unit"),
+            _("Planned (10k yuan)"),
+            _("Completed (10k yuan)"),
+            _("Completion rate (%)"),
+            _("Previous rank"),
+            _("Change"),
+        ],
+        rows=[
+            [
+                r.rank,
+                r.region.name,
+                float(yuan_in(r.figures.planned, "wan")),
+                float(yuan_in(r.figures.completed, "wan")),
+                float(r.figures.completion_rate * 100) if r.figures.completion_rate is not None else None,
+                r.previous_rank,
+                r.change,
+            ]
+            for r in rows
+        ],
+    )
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    queue = selectors.report_queue(user=request.user)
+    sections = [
+        (_("To fill in or correct"), queue["to_fix"], "fix"),
+        (_("To verify"), queue["to_verify"], "verify"),
+        (_("To approve"), queue["to_approve"], "approve"),
+    ]
+    scope = scope_for(request.user)
+    # Show only the sections that concern the user's roles.
+    shown = [s for s in sections if s[1] or (s[2] == "fix" and scope.enterprise_ids)
+             or (s[2] == "verify" and (scope.department_ids or scope.county_paths))
+             or (s[2] == "approve" and scope.county_paths)]  # fmt: skip
+    return render(request, "investment/queue.html", {"sections": shown})
+
+
+def _project(request: HttpRequest, county: str, code: str) -> Project:
+    return project_selectors.project_get(user=request.user, county=county, code=code)
+
+
+@login_required
+def report_detail(request: HttpRequest, county: str, code: str, year: int, month: int) -> HttpResponse:
+    """The month's report: the enterprise fills it in and submits; others verify, return, approve, reopen."""
+    project = _project(request, county, code)
+    if not 1 <= month <= 12:
+        raise Http404
+    report = MonthlyReport.objects.filter(project=project, year=year, month=month).first()
+    form = ReportForm(request.POST or None, initial=ReportForm.initial_from(report))
+    if request.method == "POST":
+        saved = form.is_valid() and call_service(
+            form, services.report_save, actor=request.user, project=project, year=year, month=month,
+            **form.service_arguments(),
+        )  # fmt: skip
+        if saved:
+            if "submit" in request.POST and call_service(
+                form, services.report_submit, actor=request.user, report=saved
+            ):
+                messages.success(request, _("Report submitted for verification."))
+            elif "submit" not in request.POST:
+                messages.success(request, _("Draft saved."))
+            if not form.errors:
+                return redirect("investment:report", county=county, code=code, year=year, month=month)
+    plan = AnnualPlan.objects.filter(project=project, year=year).prefetch_related("months").first()
+    planned = next((pm.amount for pm in plan.months.all() if pm.month == month), None) if plan else None
+    history = (
+        list(report.history.select_related("history_user").order_by("-history_date")[:20]) if report else []
+    )
+    return render(
+        request,
+        "investment/report.html",
+        {
+            "project": project,
+            "report": report,
+            "year": year,
+            "month": month,
+            "planned": planned,
+            "form": form,
+            "editable": report is None or report.status in services.EDITABLE,
+            "reason_form": ReasonForm(),
+            "history": history,
+        },
+    )
+
+
+ACTIONS = {
+    "verify": (services.report_verify, False, _("Report verified.")),
+    "return": (services.report_return, True, _("Report returned to the enterprise.")),
+    "approve": (services.report_approve, False, _("Report approved; the month is locked.")),
+    "reopen": (services.report_reopen, True, _("The month is reopened for a correction.")),
+}
+
+
+@login_required
+@require_POST
+def report_action(
+    request: HttpRequest, county: str, code: str, year: int, month: int, action: str
+) -> HttpResponse:
+    project = _project(request, county, code)
+    report = MonthlyReport.objects.filter(project=project, year=year, month=month).first()
+    if report is None or action not in ACTIONS:
+        raise Http404
+    service, needs_reason, done = ACTIONS[action]
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    kwargs = {"reason": form.cleaned_data.get("reason", "")} if needs_reason else {}
+    if call_service(form, service, actor=request.user, report=report, **kwargs):
+        messages.success(request, done)
+    else:
+        for error in [e for errors in form.errors.values() for e in errors]:
+            messages.error(request, error)
+    target = request.POST.get("next")
+    if target == "queue":
+        return redirect("investment:queue")
+    return redirect("investment:report", county=county, code=code, year=year, month=month)
+
+
+@login_required
+def plan_edit(request: HttpRequest, county: str, code: str, year: int) -> HttpResponse:
+    project = _project(request, county, code)
+    if not scope_for(request.user).manages_region(project.county):
+        raise PermissionDenied
+    plan = AnnualPlan.objects.filter(project=project, year=year).prefetch_related("months").first()
+    initial = {}
+    if plan:
+        initial = {f"m{pm.month}": pm.amount / WAN for pm in plan.months.all()}
+        initial.update({n: getattr(plan, n) / WAN for n in plan.FUNDING_FIELDS})
+    form = PlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        months = form.months_yuan()
+        mode = form.cleaned_data["spread_mode"]
+        if mode and form.cleaned_data["spread_total"] is not None:
+            total = form.cleaned_data["spread_total"] * WAN
+            months = services.spread(total, services.COUNTY_CURVE if mode == "curve" else None)
+        if call_service(
+            form, services.plan_save, actor=request.user, project=project, year=year, months=months,
+            funding=form.funding_yuan(), reason=form.cleaned_data["reason"],
+        ):  # fmt: skip
+            messages.success(request, _("Plan saved."))
+            return redirect("investment:plan", county=county, code=code, year=year)
+    return render(
+        request,
+        "investment/plan.html",
+        {
+            "project": project,
+            "year": year,
+            "plan": plan,
+            "form": form,
+            "status_choices": ReportStatus.choices,
+        },
+    )
+
+
+@login_required
+def project_investment(request: HttpRequest, county: str, code: str) -> HttpResponse:
+    project = _project(request, county, code)
+    year = request.GET.get("year")
+    year = int(year) if year and year.isdigit() else programme_year(clock.today())
+    return render(
+        request,
+        "investment/project.html",
+        {
+            "project": project,
+            "year": year,
+            "months": selectors.project_months(project=project, year=year),
+            "can_plan": scope_for(request.user).manages_region(project.county),
+        },
+    )
