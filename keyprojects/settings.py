@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "keyprojects.accounts",
     "keyprojects.projects",
     "keyprojects.investment",
+    "keyprojects.problems",
     "keyprojects.api",
 ]
 
@@ -180,6 +181,11 @@ KEYPROJECTS_MAP_TILE_ATTRIBUTION = env_str("KEYPROJECTS_MAP_TILE_ATTRIBUTION", "
 
 # Monthly reports are due by this day of the following month; later, the month is flagged as missing.
 KEYPROJECTS_REPORT_DEADLINE_DAY = env_int("KEYPROJECTS_REPORT_DEADLINE_DAY", 3)
+
+# Problems: overdue longer than this escalates one level (department → leader in charge → county head).
+KEYPROJECTS_ESCALATE_AFTER_DAYS = env_int("KEYPROJECTS_ESCALATE_AFTER_DAYS", 7)
+KEYPROJECTS_ATTACHMENT_MAX_BYTES = env_int("KEYPROJECTS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+KEYPROJECTS_WEBHOOK_TIMEOUT = env_int("KEYPROJECTS_WEBHOOK_TIMEOUT", 5)
 
 # API tokens: how long a personal access token lives before it must be renewed.
 KEYPROJECTS_API_TOKEN_DAYS = env_int("KEYPROJECTS_API_TOKEN_DAYS", 90)

@@ -1,15 +1,34 @@
-"""The one place the system asks what day it is, so tests can move time (monkeypatch `today`/`now`)."""
+"""The one place the system asks what time it is.
+
+Tests monkeypatch `now`/`today`, and the demo loader replays a year of events with `frozen_at`, so that
+deadlines, reminders and escalation can be exercised at any moment.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 
 from django.utils import timezone
 
+_frozen: ContextVar[datetime | None] = ContextVar("keyprojects_clock_frozen", default=None)
+
 
 def now() -> datetime:
-    return timezone.now()
+    return _frozen.get() or timezone.now()
 
 
 def today() -> date:
     return timezone.localdate(now())
+
+
+@contextmanager
+def frozen_at(moment: datetime) -> Iterator[None]:
+    """Within the block, `now()` and `today()` answer `moment` (an aware datetime)."""
+    token = _frozen.set(moment)
+    try:
+        yield
+    finally:
+        _frozen.reset(token)

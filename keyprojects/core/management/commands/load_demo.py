@@ -10,6 +10,7 @@ from django.db import transaction
 
 from keyprojects.accounts import demo as accounts_demo
 from keyprojects.investment import demo as investment_demo
+from keyprojects.problems import demo as problems_demo
 from keyprojects.projects import demo as projects_demo
 
 DEMO_SEED = 20230412  # the date of the source report
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             logins = accounts_demo.load(rng)
             projects_demo.load(rng)
             investment_demo.load(rng)
+            problems_demo.load(rng)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if options["quiet_logins"]:
             return

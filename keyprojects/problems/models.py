@@ -1,0 +1,254 @@
+"""The problem list (问题清单): problems raised on projects, chased to a deadline and closed out (销号)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from keyprojects.accounts.models import Department, Region
+from keyprojects.projects.models import Project
+
+
+class Category(models.TextChoices):
+    FINANCING = "financing", _("financing")
+    LAND = "land", _("land and property certificates")
+    PERMITS = "permits", _("permits and approvals")
+    WATER = "water", _("water")
+    ELECTRICITY = "electricity", _("electricity")
+    ROADS = "roads", _("roads")
+    GAS_HEAT = "gas_heat", _("gas and heat")
+    NETWORK = "network", _("network")
+    LABOUR = "labour", _("labour")
+    RELOCATION = "relocation", _("relocation risk")
+    POLICY = "policy", _("policy")
+    OTHER = "other", _("other")
+
+
+class Side(models.TextChoices):
+    INSIDE = (
+        "inside",
+        _("inside the wall"),
+    )  # the enterprise's own difficulty, which the government helps with
+    OUTSIDE = "outside", _("outside the wall")  # external conditions the government takes over
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("low")
+    MEDIUM = "medium", _("medium")
+    HIGH = "high", _("high")
+    CRITICAL = "critical", _("critical")
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("reported")
+    RETURNED = "returned", _("returned for more information")
+    ACCEPTED = "accepted", _("accepted")
+    IN_PROGRESS = "in_progress", _("in progress")
+    RESOLVED = "resolved", _("resolved, awaiting confirmation")
+    CLOSED = "closed", _("closed out")
+    DECLINED = "declined", _("declined")
+
+
+OPEN_STATUSES = (Status.ACCEPTED, Status.IN_PROGRESS)  # assigned, with a deadline that can pass
+WAITING_STATUSES = (Status.REPORTED, Status.RETURNED, Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED)
+
+
+class Escalation(models.IntegerChoices):
+    DEPARTMENT = 0, _("department")
+    LEADER = 1, _("leader in charge")
+    COUNTY_HEAD = 2, _("county head")
+
+
+class Problem(models.Model):
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), related_name="problems", on_delete=models.PROTECT
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, db_index=True)
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
+    )
+    amount = models.DecimalField(
+        _("amount involved (yuan)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.REPORTED, db_index=True
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("raised by"), related_name="+", on_delete=models.PROTECT
+    )
+    raised_as = models.CharField(_("raised as"), max_length=20)  # the role the raiser acted in
+    raised_at = models.DateTimeField(_("raised"), db_index=True)
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name=_("lead department"),
+        null=True,
+        blank=True,
+        related_name="led_problems",
+        on_delete=models.PROTECT,
+    )
+    supporting_departments = models.ManyToManyField(
+        Department, verbose_name=_("supporting departments"), blank=True, related_name="supported_problems"
+    )
+    leader_in_charge = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader in charge"),
+        null=True,
+        blank=True,
+        related_name="assigned_problems",
+        on_delete=models.PROTECT,
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True, db_index=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed out"), null=True, blank=True)
+    resolution = models.TextField(_("what was done"), blank=True)
+    escalation = models.PositiveSmallIntegerField(
+        _("escalated to"), choices=Escalation.choices, default=Escalation.DEPARTMENT
+    )
+    on_weekly_agenda = models.BooleanField(_("on the weekly meeting agenda"), default=False)
+    history = HistoricalRecords(m2m_fields=[supporting_departments])
+
+    class Meta:
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+        ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["status", "deadline"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def county(self) -> Region:
+        return self.project.county
+
+
+class Event(models.Model):
+    """One line of a problem's timeline: who did what, when."""
+
+    class Kind(models.TextChoices):
+        REPORTED = "reported", _("reported")
+        RETURNED = "returned", _("returned for more information")
+        RESUBMITTED = "resubmitted", _("resubmitted")
+        DECLINED = "declined", _("declined")
+        ACCEPTED = "accepted", _("accepted and assigned")
+        UPDATE = "update", _("progress update")
+        RESOLVED = "resolved", _("resolved")
+        REJECTED = "rejected", _("resolution not accepted")
+        CONFIRMED = "confirmed", _("confirmed and closed out")
+        REOPENED = "reopened", _("reopened")
+        ESCALATED = "escalated", _("escalated")
+        REMINDED = "reminded", _("reminder sent")
+        ATTACHMENT = "attachment", _("attachment added")
+
+    problem = models.ForeignKey(Problem, related_name="events", on_delete=models.CASCADE)
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.TextField(_("text"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("problem event")
+        verbose_name_plural = _("problem events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.get_kind_display()}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is ours, never the uploader's: no traversal, no collisions.
+    return f"problems/{instance.problem_id}/{instance.token}"
+
+
+class Attachment(models.Model):
+    problem = models.ForeignKey(Problem, related_name="attachments", on_delete=models.CASCADE)
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(_("uploaded"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Notification(models.Model):
+    """In-app notice to whoever must act next; e-mail and chat-robot copies are sent by tasks."""
+
+    class Kind(models.TextChoices):
+        REPORTED = "reported", _("a problem was reported")
+        ASSIGNED = "assigned", _("a problem was assigned to you")
+        DUE_SOON = "due_soon", _("a deadline is three days away")
+        OVERDUE = "overdue", _("a problem is overdue")
+        ESCALATED = "escalated", _("a problem was escalated")
+        RESOLVED = "resolved", _("a problem was resolved: please confirm")
+        RETURNED = "returned", _("a problem was returned to you")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="notifications", on_delete=models.CASCADE)
+    problem = models.ForeignKey(Problem, related_name="notifications", null=True, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind}"
+
+
+class Webhook(models.Model):
+    """A chat group's robot (WeCom / DingTalk / Feishu) that receives a county's or a department's notices."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk group robot")
+        FEISHU = "feishu", _("Feishu group robot")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    url = models.URLField(_("webhook URL"), max_length=500)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, related_name="webhooks", on_delete=models.CASCADE
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, related_name="webhooks", on_delete=models.CASCADE
+    )
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("chat webhook")
+        verbose_name_plural = _("chat webhooks")
+        constraints = [
+            models.CheckConstraint(
+                name="webhook_has_one_owner",
+                condition=models.Q(region__isnull=False, department__isnull=True)
+                | models.Q(region__isnull=True, department__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.region or self.department}"

@@ -1,0 +1,256 @@
+"""Reads of the problem list, filtered by who asks; the statistics of assistance."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from keyprojects.accounts.models import Department, Region, User
+from keyprojects.core import clock
+from keyprojects.core.permissions import paths_q, scope_for
+from keyprojects.problems.models import (
+    OPEN_STATUSES,
+    WAITING_STATUSES,
+    Attachment,
+    Category,
+    Event,
+    Notification,
+    Problem,
+    Status,
+)
+from keyprojects.projects.models import Project
+from keyprojects.projects.selectors import project_scope_q
+
+
+def problem_scope_q(user: User) -> Q:
+    """A user reads the problems of the projects they read, plus those assigned to them or their department."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    q = Q(project__in=Project.objects.filter(project_scope_q(user)).values("pk")) | Q(
+        leader_in_charge_id=user.pk
+    )
+    if scope.department_ids:
+        q |= Q(lead_department_id__in=scope.department_ids)
+        q |= Q(pk__in=Problem.supporting_departments.through.objects.filter(
+            department_id__in=scope.department_ids).values("problem_id"))  # fmt: skip
+    return q
+
+
+@dataclass
+class ProblemFilters:
+    county: str = ""
+    category: str = ""
+    side: str = ""
+    status: str = ""
+    department: str = ""
+    leader: int | None = None
+    project: str = ""
+    overdue: bool = False
+    escalated: bool = False
+    year: int | None = None
+    search: str = ""
+    statuses: tuple[str, ...] = field(default_factory=tuple)
+
+
+def problem_list(*, user: User, filters: ProblemFilters | None = None) -> QuerySet[Problem]:
+    f = filters or ProblemFilters()
+    today = clock.today()
+    qs = Problem.objects.filter(problem_scope_q(user))
+    if f.county:
+        qs = qs.filter(project__county__slug=f.county)
+    if f.category:
+        qs = qs.filter(category=f.category)
+    if f.side:
+        qs = qs.filter(side=f.side)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.statuses:
+        qs = qs.filter(status__in=f.statuses)
+    if f.department:
+        qs = qs.filter(
+            Q(lead_department__slug=f.department) | Q(supporting_departments__slug=f.department)
+        ).distinct()
+    if f.leader:
+        qs = qs.filter(leader_in_charge_id=f.leader)
+    if f.project:
+        qs = qs.filter(project__code=f.project)
+    if f.overdue:
+        qs = qs.filter(status__in=OPEN_STATUSES, deadline__lt=today)
+    if f.escalated:
+        qs = qs.filter(escalation__gt=0, status__in=OPEN_STATUSES)
+    if f.year:
+        qs = qs.filter(raised_at__year=f.year)
+    if f.search:
+        qs = qs.filter(Q(title__icontains=f.search) | Q(description__icontains=f.search))
+    return qs.select_related(
+        "project__county", "project__enterprise", "lead_department", "leader_in_charge", "raised_by"
+    ).order_by("-raised_at", "-pk")
+
+
+def is_overdue(problem: Problem, today: date | None = None) -> bool:
+    return (
+        problem.status in OPEN_STATUSES
+        and problem.deadline is not None
+        and problem.deadline < (today or clock.today())
+    )
+
+
+def problem_counts(qs: QuerySet[Problem]) -> dict[str, int]:
+    """Counts of a filtered list by status, plus overdue and escalated, in one query."""
+    today = clock.today()
+    agg = qs.order_by().aggregate(
+        total=Count("pk", distinct=True),
+        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, deadline__lt=today), distinct=True),
+        escalated=Count("pk", filter=Q(status__in=OPEN_STATUSES, escalation__gt=0), distinct=True),
+        **{s: Count("pk", filter=Q(status=s), distinct=True) for s in Status.values},
+    )
+    return agg
+
+
+def problem_get(*, user: User, pk: int) -> Problem:
+    try:
+        return problem_list(user=user).get(pk=pk)
+    except Problem.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def problem_timeline(problem: Problem) -> list[Event]:
+    return list(problem.events.select_related("actor"))
+
+
+def attachment_get(*, user: User, pk: int) -> Attachment:
+    try:
+        return Attachment.objects.select_related("problem").get(
+            pk=pk, problem__in=Problem.objects.filter(problem_scope_q(user)).values("pk")
+        )
+    except Attachment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def my_work(*, user: User) -> dict[str, list[Problem]]:
+    """What waits for this user, by deadline: to accept, to handle, to confirm."""
+    scope = scope_for(user)
+    visible = problem_list(user=user)
+    office = Q() if scope.is_admin else paths_q(scope.county_paths, "project__county__path")
+    assigned = Q(leader_in_charge_id=user.pk)
+    if scope.department_ids:
+        assigned |= Q(lead_department_id__in=scope.department_ids)
+    raised = Q(raised_by=user) | Q(raised_as="enterprise", project__enterprise_id__in=scope.enterprise_ids)
+    return {
+        "to_accept": list(visible.filter(office, status=Status.REPORTED).order_by("raised_at")),
+        "to_handle": list(
+            visible.filter(assigned | office, status__in=OPEN_STATUSES).order_by("deadline", "pk")
+        ),
+        "to_confirm": list(visible.filter(raised, status=Status.RESOLVED).order_by("resolved_at")),
+        "to_complete": list(visible.filter(raised, status=Status.RETURNED).order_by("raised_at")),
+    }
+
+
+def unread_notifications(*, user: User, limit: int = 20) -> list[Notification]:
+    return list(
+        Notification.objects.filter(user=user, read_at__isnull=True)
+        .select_related("problem__project")
+        .order_by("-created_at")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class ProblemStatistics:
+    region: Region
+    year: int
+    projects_helped: int
+    problems_raised: int
+    problems_solved: int
+    open: int
+    overdue: int
+    escalated: int
+    average_days_to_solve: float | None
+    median_days_to_solve: float | None
+    by_category: dict[str, dict[str, int]]
+    by_department: list[dict]
+
+
+def problem_statistics(*, region: Region, year: int) -> ProblemStatistics:
+    """Assistance in a region and year (problems raised that year), in a fixed number of queries.
+
+    projects helped = projects with at least one problem accepted; solved = confirmed and closed out;
+    days to solve = from raising to closing out; on time = resolved by the deadline."""
+    today = clock.today()
+    base = Problem.objects.filter(project__county__path__startswith=region.path, raised_at__year=year)
+    agg = base.aggregate(
+        raised=Count("pk"),
+        solved=Count("pk", filter=Q(status=Status.CLOSED)),
+        open=Count("pk", filter=Q(status__in=WAITING_STATUSES)),
+        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, deadline__lt=today)),
+        escalated=Count("pk", filter=Q(status__in=OPEN_STATUSES, escalation__gt=0)),
+        helped=Count("project", filter=Q(accepted_at__isnull=False), distinct=True),
+    )
+    durations = [
+        (closed - raised).total_seconds() / 86400
+        for raised, closed in base.filter(status=Status.CLOSED).values_list("raised_at", "closed_at")
+    ]
+    by_category = {c: {"raised": 0, "solved": 0, "open": 0} for c in Category.values}
+    for row in (
+        base.values("category")
+        .annotate(
+            raised=Count("pk"),
+            solved=Count("pk", filter=Q(status=Status.CLOSED)),
+            open=Count("pk", filter=Q(status__in=WAITING_STATUSES)),
+        )
+        .order_by()
+    ):
+        by_category[row["category"]] = {k: row[k] for k in ("raised", "solved", "open")}
+    departments = []
+    rows = (
+        base.filter(lead_department__isnull=False)
+        .values("lead_department")
+        .annotate(
+            assigned=Count("pk"),
+            solved=Count("pk", filter=Q(status=Status.CLOSED)),
+            resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
+            on_time=Count("pk", filter=Q(resolved_at__isnull=False, resolved_at__date__lte=F("deadline"))),
+        )
+        .order_by()
+    )
+    names = {d.pk: d for d in Department.objects.filter(pk__in=[r["lead_department"] for r in rows])}
+    for row in rows:
+        rate = row["on_time"] / row["resolved"] if row["resolved"] else None
+        departments.append({"department": names[row["lead_department"]], **row, "on_time_rate": rate})
+    departments.sort(key=lambda d: (d["on_time_rate"] is None, -(d["on_time_rate"] or 0), -d["solved"]))
+    return ProblemStatistics(
+        region=region,
+        year=year,
+        projects_helped=agg["helped"],
+        problems_raised=agg["raised"],
+        problems_solved=agg["solved"],
+        open=agg["open"],
+        overdue=agg["overdue"],
+        escalated=agg["escalated"],
+        average_days_to_solve=round(statistics.fmean(durations), 1) if durations else None,
+        median_days_to_solve=round(statistics.median(durations), 1) if durations else None,
+        by_category=by_category,
+        by_department=departments,
+    )
+
+
+def leader_overview(*, user: User, leader: User) -> dict:
+    """A leader's page: their projects and the problems assigned to them."""
+    return {
+        "projects": list(
+            Project.objects.filter(project_scope_q(user), leader_in_charge=leader).select_related("county")
+        ),
+        "problems": list(
+            problem_list(user=user).filter(leader_in_charge=leader, status__in=WAITING_STATUSES)
+        ),
+    }
+
+
+def has_open_overdue_q(today: date) -> Exists:
+    return Exists(
+        Problem.objects.filter(project=OuterRef("pk"), status__in=OPEN_STATUSES, deadline__lt=today)
+    )

@@ -1,0 +1,421 @@
+"""The problem workflow: report → accept and assign → progress → resolve → confirm (销号).
+
+Each transition checks the current state and who acts, records an Event on the problem's timeline and
+the audit log, and notifies whoever must act next (in-app at once; e-mail and chat robots by a task).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from keyprojects.accounts.models import Department, Membership, User
+from keyprojects.core import clock
+from keyprojects.core.audit import audit_record
+from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.permissions import scope_for
+from keyprojects.problems import uploads
+from keyprojects.problems.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Category,
+    Escalation,
+    Event,
+    Notification,
+    Problem,
+    Severity,
+    Side,
+    Status,
+)
+from keyprojects.projects.models import Project
+
+# ---- who may act -------------------------------------------------------------------------------
+
+
+def is_office(actor: User | None, problem_or_project) -> bool:
+    project = getattr(problem_or_project, "project", problem_or_project)
+    return actor is None or scope_for(actor).manages_region(project.county)
+
+
+def raiser_role(actor: User, project: Project) -> str | None:
+    """The role in which the actor may raise a problem on this project, or None."""
+    scope = scope_for(actor)
+    if scope.manages_region(project.county):
+        return "office"
+    if project.enterprise_id in scope.enterprise_ids:
+        return "enterprise"
+    if project.leader_in_charge_id == actor.pk:
+        return "leader"
+    if scope.department_ids and project.responsible_departments.filter(pk__in=scope.department_ids).exists():
+        return "department"
+    return None
+
+
+def is_assigned(actor: User | None, problem: Problem) -> bool:
+    """The lead and supporting departments, the leader in charge, and the county office."""
+    if is_office(actor, problem):
+        return True
+    if problem.leader_in_charge_id == actor.pk:
+        return True
+    ids = scope_for(actor).department_ids
+    return bool(ids) and (
+        problem.lead_department_id in ids or problem.supporting_departments.filter(pk__in=ids).exists()
+    )
+
+
+def is_raiser(actor: User | None, problem: Problem) -> bool:
+    """Whoever raised it confirms it: the same person, or their enterprise, or their county office."""
+    if actor is None or actor.pk == problem.raised_by_id:
+        return True
+    scope = scope_for(actor)
+    if problem.raised_as == "enterprise":
+        return problem.project.enterprise_id in scope.enterprise_ids
+    if problem.raised_as == "office":
+        return scope.manages_region(problem.project.county)
+    return False
+
+
+# ---- recipients and notices ------------------------------------------------------------------------
+
+
+def _department_users(department_ids) -> list[User]:
+    return list(User.objects.filter(memberships__department_id__in=department_ids, is_active=True).distinct())
+
+
+def _office_users(problem: Problem) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__role=Membership.Role.COUNTY_OFFICE,
+            memberships__region=problem.project.county,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def _raiser_users(problem: Problem) -> list[User]:
+    users = {problem.raised_by}
+    if problem.raised_as == "enterprise":
+        users |= set(
+            User.objects.filter(
+                memberships__enterprise_id=problem.project.enterprise_id, is_active=True
+            ).distinct()
+        )
+    return list(users)
+
+
+def _assignees(problem: Problem) -> list[User]:
+    users = set(_department_users([problem.lead_department_id])) if problem.lead_department_id else set()
+    if problem.leader_in_charge_id:
+        users.add(problem.leader_in_charge)
+    return list(users)
+
+
+def notify(
+    problem: Problem, kind: str, users: list[User], *, actor: User | None = None
+) -> list[Notification]:
+    """In-app notices now; e-mail and chat-robot copies by a background task after the commit."""
+    now = clock.now()
+    notices = Notification.objects.bulk_create(
+        [Notification(user=u, problem=problem, kind=kind, created_at=now) for u in users if u != actor]
+    )
+    if notices:
+        from keyprojects.problems.tasks import deliver_notifications
+
+        ids = [n.pk for n in notices]
+        transaction.on_commit(lambda: deliver_notifications.enqueue(ids))
+    return notices
+
+
+def _event(problem: Problem, kind: str, actor: User | None, text: str = "", **data) -> Event:
+    event = Event.objects.create(
+        problem=problem, at=clock.now(), actor=actor, kind=kind, text=text, data=data
+    )
+    audit_record(actor=actor, action=f"problem.{kind}", target=problem, data={"text": text[:200], **data})
+    return event
+
+
+def _require_status(problem: Problem, *allowed: str) -> None:
+    if problem.status not in allowed:
+        raise DomainError(
+            _("This cannot be done while the problem is %(status)s.")
+            % {"status": problem.get_status_display()}
+        )
+
+
+# ---- the workflow ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def problem_report(
+    *,
+    actor: User,
+    project: Project,
+    title: str,
+    description: str,
+    category: str,
+    side: str,
+    severity: str = Severity.MEDIUM,
+    amount: Decimal | None = None,
+    raised_at=None,
+) -> Problem:
+    role = raiser_role(actor, project)
+    if role is None:
+        raise NotAllowed(_("You may not raise problems on this project."))
+    if category not in Category.values:
+        raise DomainError(_("Choose a category from the list."), field="category")
+    if side not in Side.values:
+        raise DomainError(_("Say whether the problem is inside or outside the wall."), field="side")
+    if category == Category.FINANCING and amount is None:
+        raise DomainError(_("A financing problem needs the amount involved."), field="amount")
+    problem = Problem(
+        project=project,
+        title=title.strip(),
+        description=description.strip(),
+        category=category,
+        side=side,
+        severity=severity,
+        amount=amount,
+        raised_by=actor,
+        raised_as=role,
+        raised_at=raised_at or clock.now(),
+    )
+    problem.full_clean()
+    problem.save()
+    _event(problem, Event.Kind.REPORTED, actor, problem.title)
+    notify(problem, Notification.Kind.REPORTED, _office_users(problem), actor=actor)
+    return problem
+
+
+@transaction.atomic
+def problem_accept(
+    *,
+    actor: User | None,
+    problem: Problem,
+    lead_department: Department,
+    deadline: date,
+    supporting_departments: list[Department] | tuple = (),
+    leader_in_charge: User | None = None,
+) -> Problem:
+    if not is_office(actor, problem):
+        raise NotAllowed(_("Only the county project office accepts and assigns problems."))
+    _require_status(problem, Status.REPORTED)
+    if deadline < clock.today():
+        raise DomainError(_("The deadline is in the past."), field="deadline")
+    city_path = problem.project.county.parent.path
+    for department in (lead_department, *supporting_departments):
+        if not department.region.path.startswith(city_path):
+            raise DomainError(
+                _("%(name)s is outside the city.") % {"name": department.name}, field="lead_department"
+            )
+    leader = leader_in_charge or problem.project.leader_in_charge
+    problem.status = Status.ACCEPTED
+    problem.lead_department = lead_department
+    problem.leader_in_charge = leader
+    problem.deadline = deadline
+    problem.accepted_at = clock.now()
+    problem.save()
+    problem.supporting_departments.set(supporting_departments)
+    _event(problem, Event.Kind.ACCEPTED, actor, deadline=str(deadline), lead=lead_department.slug)
+    recipients = _assignees(problem) + _department_users([d.pk for d in supporting_departments])
+    notify(problem, Notification.Kind.ASSIGNED, recipients, actor=actor)
+    return problem
+
+
+@transaction.atomic
+def problem_return(*, actor: User | None, problem: Problem, reason: str) -> Problem:
+    """The office sends a report back for more information."""
+    if not is_office(actor, problem):
+        raise NotAllowed(_("Only the county project office returns a reported problem."))
+    _require_status(problem, Status.REPORTED)
+    if not reason.strip():
+        raise DomainError(_("Say what is missing."), field="reason")
+    problem.status = Status.RETURNED
+    problem.save(update_fields=["status"])
+    _event(problem, Event.Kind.RETURNED, actor, reason.strip())
+    notify(problem, Notification.Kind.RETURNED, _raiser_users(problem), actor=actor)
+    return problem
+
+
+@transaction.atomic
+def problem_resubmit(*, actor: User, problem: Problem, description: str) -> Problem:
+    if not is_raiser(actor, problem):
+        raise NotAllowed(_("Only whoever raised the problem resubmits it."))
+    _require_status(problem, Status.RETURNED)
+    problem.description = description.strip() or problem.description
+    problem.status = Status.REPORTED
+    problem.save(update_fields=["status", "description"])
+    _event(problem, Event.Kind.RESUBMITTED, actor, description.strip())
+    notify(problem, Notification.Kind.REPORTED, _office_users(problem), actor=actor)
+    return problem
+
+
+@transaction.atomic
+def problem_decline(*, actor: User | None, problem: Problem, reason: str) -> Problem:
+    if not is_office(actor, problem):
+        raise NotAllowed(_("Only the county project office declines a problem."))
+    _require_status(problem, Status.REPORTED, Status.RETURNED)
+    if not reason.strip():
+        raise DomainError(_("Say why the problem is declined."), field="reason")
+    problem.status = Status.DECLINED
+    problem.save(update_fields=["status"])
+    _event(problem, Event.Kind.DECLINED, actor, reason.strip())
+    notify(problem, Notification.Kind.RETURNED, _raiser_users(problem), actor=actor)
+    return problem
+
+
+@transaction.atomic
+def problem_update(*, actor: User | None, problem: Problem, text: str) -> Problem:
+    """A dated progress note by anyone assigned; the first one moves the problem to "in progress"."""
+    if not is_assigned(actor, problem):
+        raise NotAllowed(_("Only those assigned to the problem post progress."))
+    _require_status(problem, *OPEN_STATUSES)
+    if not text.strip():
+        raise DomainError(_("Write what was done."), field="text")
+    if problem.status == Status.ACCEPTED:
+        problem.status = Status.IN_PROGRESS
+        problem.save(update_fields=["status"])
+    _event(problem, Event.Kind.UPDATE, actor, text.strip())
+    return problem
+
+
+@transaction.atomic
+def problem_resolve(*, actor: User | None, problem: Problem, resolution: str, resolved_at=None) -> Problem:
+    if not is_assigned(actor, problem):
+        raise NotAllowed(_("Only those assigned to the problem resolve it."))
+    _require_status(problem, *OPEN_STATUSES)
+    if not resolution.strip():
+        raise DomainError(_("Say what was done to solve it."), field="resolution")
+    problem.status = Status.RESOLVED
+    problem.resolution = resolution.strip()
+    problem.resolved_at = resolved_at or clock.now()
+    problem.save(update_fields=["status", "resolution", "resolved_at"])
+    _event(problem, Event.Kind.RESOLVED, actor, problem.resolution)
+    notify(problem, Notification.Kind.RESOLVED, _raiser_users(problem), actor=actor)
+    return problem
+
+
+@transaction.atomic
+def problem_confirm(*, actor: User | None, problem: Problem, closed_at=None) -> Problem:
+    """Whoever raised it confirms the fix: the problem is closed out (销号)."""
+    if not is_raiser(actor, problem):
+        raise NotAllowed(_("Only whoever raised the problem confirms that it is solved."))
+    _require_status(problem, Status.RESOLVED)
+    problem.status = Status.CLOSED
+    problem.closed_at = closed_at or clock.now()
+    problem.on_weekly_agenda = False
+    problem.save(update_fields=["status", "closed_at", "on_weekly_agenda"])
+    _event(problem, Event.Kind.CONFIRMED, actor)
+    return problem
+
+
+@transaction.atomic
+def problem_reject_resolution(*, actor: User, problem: Problem, reason: str) -> Problem:
+    """The raiser is not satisfied: the problem goes back to those assigned."""
+    if not is_raiser(actor, problem):
+        raise NotAllowed(_("Only whoever raised the problem can refuse its resolution."))
+    _require_status(problem, Status.RESOLVED)
+    if not reason.strip():
+        raise DomainError(_("Say what is still wrong."), field="reason")
+    problem.status = Status.IN_PROGRESS
+    problem.resolved_at = None
+    problem.save(update_fields=["status", "resolved_at"])
+    _event(problem, Event.Kind.REJECTED, actor, reason.strip())
+    notify(problem, Notification.Kind.RETURNED, _assignees(problem), actor=actor)
+    return problem
+
+
+@transaction.atomic
+def problem_reopen(*, actor: User, problem: Problem, reason: str) -> Problem:
+    if not (is_office(actor, problem) or is_raiser(actor, problem)):
+        raise NotAllowed(_("Only the county project office or whoever raised it reopens a problem."))
+    _require_status(problem, Status.CLOSED)
+    if not reason.strip():
+        raise DomainError(_("Reopening needs a reason."), field="reason")
+    problem.status = Status.IN_PROGRESS
+    problem.closed_at = None
+    problem.resolved_at = None
+    problem.save(update_fields=["status", "closed_at", "resolved_at"])
+    _event(problem, Event.Kind.REOPENED, actor, reason.strip())
+    notify(problem, Notification.Kind.ASSIGNED, _assignees(problem), actor=actor)
+    return problem
+
+
+@transaction.atomic
+def attachment_add(*, actor: User, problem: Problem, upload: UploadedFile) -> Attachment:
+    if not (is_assigned(actor, problem) or is_raiser(actor, problem)):
+        raise NotAllowed(_("Only those raising or handling the problem add files."))
+    name, content_type = uploads.check(upload)
+    attachment = Attachment(
+        problem=problem,
+        token=secrets.token_hex(16),
+        original_name=name,
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+        uploaded_at=clock.now(),
+    )
+    attachment.file.save(attachment.token, upload, save=False)
+    attachment.save()
+    _event(problem, Event.Kind.ATTACHMENT, actor, name)
+    return attachment
+
+
+# ---- deadlines, reminders, escalation ------------------------------------------------------------
+
+
+def escalate_after_days() -> int:
+    return settings.KEYPROJECTS_ESCALATE_AFTER_DAYS
+
+
+def problems_tick(*, today: date | None = None) -> dict[str, int]:
+    """Daily: remind three days before a deadline, flag overdue problems, escalate long-overdue ones one
+    level (department → leader in charge → county head) and put them on the weekly meeting's agenda.
+    Idempotent: each notice is sent once per deadline and level."""
+    today = today or clock.today()
+    counts = {"due_soon": 0, "overdue": 0, "escalated": 0}
+    problems = (
+        Problem.objects.filter(status__in=OPEN_STATUSES, deadline__lte=today + timedelta(days=3))
+        .select_related("project__county", "leader_in_charge")
+        .prefetch_related("events")
+    )
+    for problem in problems:
+        sent = {(e.kind, e.data.get("notice"), e.data.get("deadline")) for e in problem.events.all()}
+        deadline = str(problem.deadline)
+        with transaction.atomic():
+            if problem.deadline >= today and (Event.Kind.REMINDED, "due_soon", deadline) not in sent:
+                _event(problem, Event.Kind.REMINDED, None, notice="due_soon", deadline=deadline)
+                notify(problem, Notification.Kind.DUE_SOON, _assignees(problem))
+                counts["due_soon"] += 1
+            if problem.deadline < today and (Event.Kind.REMINDED, "overdue", deadline) not in sent:
+                _event(problem, Event.Kind.REMINDED, None, notice="overdue", deadline=deadline)
+                notify(problem, Notification.Kind.OVERDUE, _assignees(problem))
+                counts["overdue"] += 1
+            overdue_days = (today - problem.deadline).days
+            level = (
+                min(Escalation.COUNTY_HEAD, overdue_days // escalate_after_days()) if overdue_days > 0 else 0
+            )
+            if level > problem.escalation:
+                problem.escalation = level
+                problem.on_weekly_agenda = True
+                problem.save(update_fields=["escalation", "on_weekly_agenda"])
+                _event(problem, Event.Kind.ESCALATED, None, level=int(level), overdue_days=overdue_days)
+                recipients = _assignees(problem) + (
+                    _office_users(problem) if level >= Escalation.COUNTY_HEAD else []
+                )
+                notify(problem, Notification.Kind.ESCALATED, recipients)
+                counts["escalated"] += 1
+    return counts
+
+
+@transaction.atomic
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=clock.now())

@@ -1,0 +1,66 @@
+"""Checks on uploaded attachments: the name, the size, and what the bytes really are."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from keyprojects.core.errors import DomainError
+
+# Extension → (content type, check of the first bytes). Office files are zip archives with a marker inside.
+ALLOWED = {
+    ".pdf": ("application/pdf", lambda head: head.startswith(b"%PDF-")),
+    ".png": ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+    ".jpg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    ".jpeg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", None),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", None),
+}
+OFFICE_MARKERS = {".docx": "word/", ".xlsx": "xl/"}
+SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f<>:\"|?*]{1,120}$")
+
+
+def check(upload: UploadedFile) -> tuple[str, str]:
+    """The cleaned file name and its content type, or a DomainError saying what is wrong."""
+    name = upload.name or ""
+    if not SAFE_NAME.match(name) or name in {".", ".."} or ".." in name.replace("\\", "/").split("/"):
+        raise DomainError(_("The file name %(name)s is not allowed.") % {"name": name[:60]}, field="file")
+    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ALLOWED:
+        raise DomainError(
+            _("Files of this type cannot be attached; use PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx)."),
+            field="file",
+        )
+    limit = settings.KEYPROJECTS_ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise DomainError(
+            _("The file is %(size)s MB; at most %(limit)s MB may be attached.")
+            % {"size": round(upload.size / 1_048_576, 1), "limit": round(limit / 1_048_576, 1)},
+            field="file",
+        )
+    content_type, sniff = ALLOWED[extension]
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    ok = sniff(head) if sniff else _is_office_file(upload, OFFICE_MARKERS[extension])
+    upload.seek(0)
+    if not ok:
+        raise DomainError(
+            _("The file %(name)s is not really a %(kind)s file.")
+            % {"name": name, "kind": extension[1:].upper()},
+            field="file",
+        )
+    return name, content_type
+
+
+def _is_office_file(upload: UploadedFile, marker: str) -> bool:
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return "[Content_Types].xml" in names and any(n.startswith(marker) for n in names)
