@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("keyprojects.accounts.urls")),
     path("", include("keyprojects.projects.urls")),
     path("", include("keyprojects.investment.urls")),
+    path("", include("keyprojects.problems.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -18,10 +18,12 @@ def shell(request: HttpRequest) -> dict:
         scope = scope_for(user)
         nav = [
             ("core:home", _("Home")),
+            ("problems:my_work", _("My work")),
             ("projects:list", _("Key projects")),
             ("projects:map", _("Map")),
             ("investment:home", _("Investment")),
             ("investment:queue", _("Reports to handle")),
+            ("problems:list", _("Problems")),
             ("accounts:region_list", _("Regions")),
             ("accounts:department_list", _("Departments")),
             ("accounts:enterprise_list", _("Enterprises")),

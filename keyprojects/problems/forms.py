@@ -1,0 +1,93 @@
+"""Forms of the problem list: filters, raising a problem, and one small form per workflow step."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from keyprojects.accounts.models import Department, Membership, Region, User
+from keyprojects.core import clock
+from keyprojects.problems.models import Category, Severity, Side, Status
+from keyprojects.problems.selectors import ProblemFilters
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+WAN = Decimal(10_000)
+
+
+def _blank(choices) -> list:
+    return [("", _("all")), *choices]
+
+
+class ProblemFilterForm(forms.Form):
+    search = forms.CharField(label=_("Search"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=_blank(Category.choices))
+    side = forms.ChoiceField(label=_("Side"), required=False, choices=_blank(Side.choices))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_blank(Status.choices))
+    department = forms.CharField(label=_("Department (slug)"), required=False)
+    leader = forms.IntegerField(label=_("Leader in charge"), required=False, widget=forms.HiddenInput)
+    project = forms.CharField(label=_("Project code"), required=False)
+    year = forms.IntegerField(label=_("Year raised"), required=False, min_value=2000, max_value=2100)
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)
+    escalated = forms.BooleanField(label=_("Escalated"), required=False)
+
+    def to_filters(self) -> ProblemFilters:
+        if not self.is_valid():
+            return ProblemFilters()
+        return ProblemFilters(**{k: v for k, v in self.cleaned_data.items() if v not in (None, "")})
+
+
+class ProblemForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    side = forms.ChoiceField(
+        label=_("Side"),
+        choices=Side.choices,
+        help_text=_(
+            "Inside the wall: the enterprise's own difficulty. Outside the wall: external conditions the government takes over."
+        ),
+    )
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
+    amount_wan = forms.DecimalField(
+        label=_("Amount involved (10k yuan)"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    file = forms.FileField(label=_("Attachment"), required=False)
+
+    def service_arguments(self) -> dict:
+        d = self.cleaned_data
+        amount = d["amount_wan"] * WAN if d["amount_wan"] is not None else None
+        return {k: d[k] for k in ("title", "category", "side", "severity", "description")} | {
+            "amount": amount
+        }
+
+
+class AcceptForm(forms.Form):
+    lead_department = forms.ModelChoiceField(label=_("Lead department"), queryset=Department.objects.none())
+    supporting_departments = forms.ModelMultipleChoiceField(
+        label=_("Supporting departments"), queryset=Department.objects.none(), required=False
+    )
+    leader_in_charge = forms.ModelChoiceField(
+        label=_("Leader in charge"), queryset=User.objects.none(), required=False
+    )
+    deadline = forms.DateField(label=_("Deadline"), widget=DATE_INPUT)
+
+    def __init__(self, *args, county: Region, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = Department.objects.filter(region__path__startswith=county.path).order_by("slug")
+        self.fields["lead_department"].queryset = departments
+        self.fields["supporting_departments"].queryset = departments
+        self.fields["leader_in_charge"].queryset = User.objects.filter(
+            memberships__role=Membership.Role.LEADER, memberships__region=county
+        ).distinct()
+        self.initial.setdefault("deadline", clock.today() + timedelta(days=15))
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Attachment"))

@@ -1,0 +1,256 @@
+"""Problem pages: my work, the list, one problem with its timeline and actions, statistics."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from keyprojects.accounts.models import User
+from keyprojects.core import clock
+from keyprojects.core.forms import call_service
+from keyprojects.core.permissions import scope_for
+from keyprojects.investment import selectors as investment_selectors
+from keyprojects.problems import selectors, services
+from keyprojects.problems.forms import AcceptForm, AttachmentForm, ProblemFilterForm, ProblemForm, TextForm
+from keyprojects.problems.models import OPEN_STATUSES, Category, Status
+from keyprojects.projects import selectors as project_selectors
+from keyprojects.projects.demo import programme_year
+
+PAGE_SIZE = 30
+
+
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    work = selectors.my_work(user=request.user)
+    reports = investment_selectors.report_queue(user=request.user)
+    return render(
+        request,
+        "problems/my_work.html",
+        {
+            **work,
+            "reports_waiting": sum(len(v) for v in reports.values()),
+            "notifications": selectors.unread_notifications(user=request.user),
+            "today": clock.today(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    services.notifications_mark_read(user=request.user)
+    return redirect("problems:my_work")
+
+
+@login_required
+def problem_list(request: HttpRequest) -> HttpResponse:
+    form = ProblemFilterForm(request.GET or None)
+    problems = selectors.problem_list(user=request.user, filters=form.to_filters())
+    page = Paginator(problems, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "problems/problem_list.html",
+        {
+            "form": form,
+            "page": page,
+            "counts": selectors.problem_counts(problems),
+            "query": query.urlencode(),
+            "today": clock.today(),
+        },
+    )
+
+
+@login_required
+def problem_report(request: HttpRequest, county: str, code: str) -> HttpResponse:
+    project = project_selectors.project_get(user=request.user, county=county, code=code)
+    if services.raiser_role(request.user, project) is None:
+        raise PermissionDenied
+    form = ProblemForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        problem = call_service(
+            form, services.problem_report, actor=request.user, project=project, **form.service_arguments()
+        )
+        if problem and form.cleaned_data.get("file"):
+            call_service(
+                form,
+                services.attachment_add,
+                actor=request.user,
+                problem=problem,
+                upload=form.cleaned_data["file"],
+            )
+        if problem and not form.errors:
+            messages.success(
+                request, _("Problem #%(id)s reported to the project office.") % {"id": problem.pk}
+            )
+            return redirect("problems:detail", pk=problem.pk)
+        if problem:  # saved, but the attachment was refused: say so on the problem's page
+            for error in [e for errors in form.errors.values() for e in errors]:
+                messages.error(request, error)
+            return redirect("problems:detail", pk=problem.pk)
+    return render(request, "problems/problem_form.html", {"form": form, "project": project})
+
+
+@login_required
+def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = selectors.problem_get(user=request.user, pk=pk)
+    user = request.user
+    office = services.is_office(user, problem)
+    return render(
+        request,
+        "problems/problem_detail.html",
+        {
+            "problem": problem,
+            "timeline": selectors.problem_timeline(problem),
+            "attachments": list(problem.attachments.all()),
+            "supporting": list(problem.supporting_departments.all()),
+            "overdue": selectors.is_overdue(problem),
+            "can_accept": office and problem.status == Status.REPORTED,
+            "can_work": problem.status in OPEN_STATUSES and services.is_assigned(user, problem),
+            "can_confirm": problem.status == Status.RESOLVED and services.is_raiser(user, problem),
+            "can_resubmit": problem.status == Status.RETURNED and services.is_raiser(user, problem),
+            "can_reopen": problem.status == Status.CLOSED and (office or services.is_raiser(user, problem)),
+            "can_attach": services.is_assigned(user, problem) or services.is_raiser(user, problem),
+            "accept_form": AcceptForm(
+                county=problem.project.county,
+                initial={"leader_in_charge": problem.project.leader_in_charge_id},
+            )
+            if office
+            else None,
+            "text_form": TextForm(),
+            "attachment_form": AttachmentForm(),
+        },
+    )
+
+
+ACTIONS = {
+    # action: (service, form field → service argument, message)
+    "update": (services.problem_update, "text", _("Progress posted.")),
+    "resolve": (
+        services.problem_resolve,
+        "resolution",
+        _("Marked as resolved; the raiser is asked to confirm."),
+    ),
+    "confirm": (services.problem_confirm, None, _("Confirmed: the problem is closed out.")),
+    "reject": (services.problem_reject_resolution, "reason", _("Sent back to those assigned.")),
+    "return": (services.problem_return, "reason", _("Returned for more information.")),
+    "decline": (services.problem_decline, "reason", _("Problem declined.")),
+    "resubmit": (services.problem_resubmit, "description", _("Problem resubmitted.")),
+    "reopen": (services.problem_reopen, "reason", _("Problem reopened.")),
+}
+
+
+@login_required
+@require_POST
+def problem_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    problem = selectors.problem_get(user=request.user, pk=pk)
+    if action == "accept":
+        form = AcceptForm(request.POST, county=problem.project.county)
+        if form.is_valid() and call_service(
+            form, services.problem_accept, actor=request.user, problem=problem, **form.cleaned_data
+        ):
+            messages.success(request, _("Accepted and assigned."))
+        else:
+            _errors_to_messages(request, form)
+        return redirect("problems:detail", pk=pk)
+    if action not in ACTIONS:
+        raise Http404
+    service, argument, done = ACTIONS[action]
+    form = TextForm(request.POST) if argument else TextForm({"text": "-"})
+    if form.is_valid():
+        kwargs = {argument: form.cleaned_data["text"]} if argument else {}
+        if call_service(form, service, actor=request.user, problem=problem, **kwargs):
+            messages.success(request, done)
+            return redirect("problems:detail", pk=pk)
+    _errors_to_messages(request, form)
+    return redirect("problems:detail", pk=pk)
+
+
+def _errors_to_messages(request: HttpRequest, form) -> None:
+    for error in [e for errors in form.errors.values() for e in errors]:
+        messages.error(request, error)
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = selectors.problem_get(user=request.user, pk=pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid() and call_service(
+        form, services.attachment_add, actor=request.user, problem=problem, upload=form.cleaned_data["file"]
+    ):
+        messages.success(request, _("File attached."))
+    else:
+        _errors_to_messages(request, form)
+    return redirect("problems:detail", pk=pk)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Files live outside the web root and are served only to users who may read the problem."""
+    attachment = selectors.attachment_get(user=request.user, pk=pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def statistics(request: HttpRequest, region: str) -> HttpResponse:
+    from keyprojects.investment.selectors import figures_region_get
+
+    unit = figures_region_get(user=request.user, slug=region)
+    year = request.GET.get("year")
+    year = int(year) if year and year.isdigit() else programme_year(clock.today())
+    stats = selectors.problem_statistics(region=unit, year=year)
+    category_rows = [(label, stats.by_category[code]) for code, label in Category.choices]
+    return render(
+        request, "problems/statistics.html", {"stats": stats, "year": year, "category_rows": category_rows}
+    )
+
+
+@login_required
+def leader_page(request: HttpRequest, username: str) -> HttpResponse:
+    leader = User.objects.filter(username=username).first()
+    if leader is None:
+        raise Http404
+    overview = selectors.leader_overview(user=request.user, leader=leader)
+    if not overview["projects"] and not overview["problems"] and leader != request.user:
+        raise Http404  # nothing of this leader is within the asking user's scope
+    return render(request, "problems/leader.html", {"leader": leader, **overview, "today": clock.today()})
+
+
+@login_required
+def department_page(request: HttpRequest, slug: str) -> HttpResponse:
+    from keyprojects.accounts.selectors import department_get
+
+    department = department_get(user=request.user, slug=slug)
+    problems = selectors.problem_list(user=request.user, filters=selectors.ProblemFilters(department=slug))
+    scope = scope_for(request.user)
+    return render(
+        request,
+        "problems/department.html",
+        {
+            "department": department,
+            "open_problems": [p for p in problems if p.status in (*OPEN_STATUSES, Status.RESOLVED)],
+            "closed_count": sum(1 for p in problems if p.status == Status.CLOSED),
+            "projects": list(
+                department.projects.filter(
+                    pk__in=project_selectors.project_list(user=request.user).values("pk")
+                ).select_related("county")
+            ),
+            "is_member": department.pk in scope.department_ids,
+            "today": clock.today(),
+        },
+    )
