@@ -46,9 +46,10 @@ keyprojects/static/vendor/htmx.min.js: node_modules/.installed scripts/copy-vend
 run: setup
 	$(BIN)/python manage.py load_demo
 	@echo ""
-	@echo "Keyprojects is serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it and its task worker)"
+	@echo "Keyprojects is serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it, its task worker and scheduler; logs in var/)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker >var/worker.log 2>&1 & \
+	  $(BIN)/python manage.py run_scheduler >var/scheduler.log 2>&1 & \
 	  $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 worker: setup

@@ -187,6 +187,9 @@ KEYPROJECTS_ESCALATE_AFTER_DAYS = env_int("KEYPROJECTS_ESCALATE_AFTER_DAYS", 7)
 KEYPROJECTS_ATTACHMENT_MAX_BYTES = env_int("KEYPROJECTS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 KEYPROJECTS_WEBHOOK_TIMEOUT = env_int("KEYPROJECTS_WEBHOOK_TIMEOUT", 5)
 
+# Tasks enqueued by `manage.py run_scheduler` every hour (each is idempotent).
+KEYPROJECTS_PERIODIC_TASKS = ["keyprojects.problems.tasks.daily_problem_check"]
+
 # API tokens: how long a personal access token lives before it must be renewed.
 KEYPROJECTS_API_TOKEN_DAYS = env_int("KEYPROJECTS_API_TOKEN_DAYS", 90)
 

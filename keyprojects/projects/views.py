@@ -312,7 +312,12 @@ def health_rules(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "projects/rules.html",
-        {"at_risk_days": rules.AT_RISK_WITHIN_DAYS, "red_late_days": rules.RED_LATE_DAYS},
+        {
+            "at_risk_days": rules.AT_RISK_WITHIN_DAYS,
+            "red_late_days": rules.RED_LATE_DAYS,
+            "red_rate": f"{rules.RED_BELOW_RATE:.0%}",
+            "amber_rate": f"{rules.AMBER_BELOW_RATE:.0%}",
+        },
     )
 
 
