@@ -45,10 +45,15 @@ def region_create(
     allowed_parents = Region.PARENT_KINDS.get(kind)
     if allowed_parents is None:
         raise DomainError(_("Unknown region kind: %(kind)s.") % {"kind": kind}, field="kind")
-    if (parent is None and allowed_parents) or (parent is not None and parent.kind not in allowed_parents):
+    if parent is None and allowed_parents:
         raise DomainError(
-            _("A %(kind)s cannot be placed under %(parent)s.")
-            % {"kind": Region.Kind(kind).label, "parent": parent.name if parent else _("nothing")},
+            _("A region of kind “%(kind)s” needs a parent region.") % {"kind": Region.Kind(kind).label},
+            field="parent",
+        )
+    if parent is not None and parent.kind not in allowed_parents:
+        raise DomainError(
+            _("A region of kind “%(kind)s” cannot be placed under %(parent)s.")
+            % {"kind": Region.Kind(kind).label, "parent": parent.name},
             field="parent",
         )
     region = Region(

@@ -37,7 +37,9 @@ class FundingSplit(models.Model):
 class AnnualPlan(FundingSplit):
     """年度计划投资: one project's planned investment for one year; the months are PlanMonth rows."""
 
-    project = models.ForeignKey(Project, related_name="annual_plans", on_delete=models.CASCADE)
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), related_name="annual_plans", on_delete=models.CASCADE
+    )
     year = models.PositiveSmallIntegerField(
         _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
@@ -56,7 +58,9 @@ class AnnualPlan(FundingSplit):
 
 
 class PlanMonth(models.Model):
-    plan = models.ForeignKey(AnnualPlan, related_name="months", on_delete=models.CASCADE)
+    plan = models.ForeignKey(
+        AnnualPlan, verbose_name=_("annual plan"), related_name="months", on_delete=models.CASCADE
+    )
     month = models.PositiveSmallIntegerField(_("month"), choices=MONTHS)
     amount = models.DecimalField(
         _("planned investment (yuan)"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
@@ -84,7 +88,9 @@ class ReportStatus(models.TextChoices):
 class MonthlyReport(FundingSplit):
     """完成投资: what a project invested in one month, as the enterprise reports it and others verify it."""
 
-    project = models.ForeignKey(Project, related_name="monthly_reports", on_delete=models.CASCADE)
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), related_name="monthly_reports", on_delete=models.CASCADE
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"), choices=MONTHS)
     completed_investment = models.DecimalField(

@@ -171,8 +171,8 @@ def _transition(
 ):
     if report.status not in allowed_from:
         raise DomainError(
-            _("A %(status)s report cannot be %(action)s.")
-            % {"status": report.get_status_display(), "action": ReportStatus(to).label}
+            _("This cannot be done while the report's status is “%(status)s”.")
+            % {"status": report.get_status_display()}
         )
     report.status = to
     for name, value in fields.items():

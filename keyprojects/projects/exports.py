@@ -11,7 +11,7 @@ from keyprojects.accounts.models import User
 from keyprojects.core import clock
 from keyprojects.core.money import yuan_in
 from keyprojects.core.spreadsheets import table_response
-from keyprojects.projects.models import Project
+from keyprojects.projects.models import Health, Project
 
 
 def project_headers(unit: str) -> list[str]:
@@ -51,7 +51,7 @@ def project_rows(projects: QuerySet[Project], unit: str) -> Iterator[list]:
             str(p.leader_in_charge) if p.leader_in_charge_id else "",
             p.start_date,
             p.planned_completion_date,
-            p.health,
+            Health(p.health).label,
             p.late_milestones,
         ]
 

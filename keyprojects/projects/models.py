@@ -173,14 +173,21 @@ class Project(BilingualName):
 class StageChange(models.Model):
     """Each move along the stage chain, dated, with who recorded it."""
 
-    project = models.ForeignKey(Project, related_name="stage_changes", on_delete=models.CASCADE)
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), related_name="stage_changes", on_delete=models.CASCADE
+    )
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     date = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("stage change")
@@ -209,7 +216,9 @@ class GuaranteeStatus(models.TextChoices):
 class ServiceGuarantee(models.Model):
     """要素保障: water, electricity, roads, gas and network delivered to the site."""
 
-    project = models.ForeignKey(Project, related_name="guarantees", on_delete=models.CASCADE)
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), related_name="guarantees", on_delete=models.CASCADE
+    )
     kind = models.CharField(_("service"), max_length=20, choices=GuaranteeKind.choices)
     status = models.CharField(
         _("status"), max_length=20, choices=GuaranteeStatus.choices, default=GuaranteeStatus.NEEDED
@@ -289,7 +298,9 @@ class MilestoneStatus(models.TextChoices):
 class Milestone(BilingualName):
     """A dated step of one project, with its frozen baseline, the current plan and the actual date."""
 
-    project = models.ForeignKey(Project, related_name="milestones", on_delete=models.CASCADE)
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), related_name="milestones", on_delete=models.CASCADE
+    )
     code = models.SlugField(_("code"), max_length=40)
     order = models.PositiveSmallIntegerField(_("order"))
     original_baseline_date = models.DateField(_("original baseline"), editable=False)

@@ -90,7 +90,9 @@ def investment_ranking(
     _check_period(year, through_month)
     city = selectors.figures_region_get(user=request.auth, slug=region)
     if city.kind != city.Kind.CITY:
-        raise DomainError(_("A ranking is asked of a city."), field="region")
+        raise DomainError(
+            _("Rankings compare the units of a city: give a city's slug as the region."), field="region"
+        )
     rows = []
     summaries = selectors.city_summaries(
         city=city, year=year, through_month=through_month, include_unverified=include_unverified

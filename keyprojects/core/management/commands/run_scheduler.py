@@ -17,7 +17,9 @@ class Command(BaseCommand):
     help = "Enqueue the periodic tasks now and then every --interval seconds."
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=int, default=3600, help="Seconds between rounds (default 3600).")
+        parser.add_argument(
+            "--interval", type=int, default=3600, help="Seconds between rounds (default 3600)."
+        )
         parser.add_argument("--once", action="store_true", help="Enqueue one round and stop.")
 
     def handle(self, *args, **options):
