@@ -131,20 +131,21 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# action: (service, the argument the posted text goes to, message). Lazy messages: the table is built
+# once at import, and each request shows them in its own language.
 ACTIONS = {
-    # action: (service, form field → service argument, message)
-    "update": (services.problem_update, "text", _("Progress posted.")),
+    "update": (services.problem_update, "text", gettext_lazy("Progress posted.")),
     "resolve": (
         services.problem_resolve,
         "resolution",
-        _("Marked as resolved; the raiser is asked to confirm."),
+        gettext_lazy("Marked as resolved; the raiser is asked to confirm."),
     ),
-    "confirm": (services.problem_confirm, None, _("Confirmed: the problem is closed out.")),
-    "reject": (services.problem_reject_resolution, "reason", _("Sent back to those assigned.")),
-    "return": (services.problem_return, "reason", _("Returned for more information.")),
-    "decline": (services.problem_decline, "reason", _("Problem declined.")),
-    "resubmit": (services.problem_resubmit, "description", _("Problem resubmitted.")),
-    "reopen": (services.problem_reopen, "reason", _("Problem reopened.")),
+    "confirm": (services.problem_confirm, None, gettext_lazy("Confirmed: the problem is closed out.")),
+    "reject": (services.problem_reject_resolution, "reason", gettext_lazy("Sent back to those assigned.")),
+    "return": (services.problem_return, "reason", gettext_lazy("Returned for more information.")),
+    "decline": (services.problem_decline, "reason", gettext_lazy("Problem declined.")),
+    "resubmit": (services.problem_resubmit, "description", gettext_lazy("Problem resubmitted.")),
+    "reopen": (services.problem_reopen, "reason", gettext_lazy("Problem reopened.")),
 }
 
 
