@@ -77,12 +77,14 @@ def project_export(request: HttpRequest, fmt: str) -> HttpResponse:
 def project_detail(request: HttpRequest, county: str, code: str) -> HttpResponse:
     project = selectors.project_get(user=request.user, county=county, code=code)
     can_manage = scope_for(request.user).manages_region(project.county)
+    parts = selectors.project_detail_parts(project=project)
     return render(
         request,
         "projects/project_detail.html",
         {
             "project": project,
-            **selectors.project_detail_parts(project=project),
+            **parts,
+            "milestone_chart": _milestone_chart(parts["milestones"]),
             "can_manage": can_manage,
             "stage_form": StageForm(initial={"date": clock.today(), "stage": next_stage(project.stage)}),
             "pause_form": PauseForm(initial={"date": clock.today()}),
@@ -92,6 +94,24 @@ def project_detail(request: HttpRequest, county: str, code: str) -> HttpResponse
             ),
         },
     )
+
+
+def _milestone_chart(milestones) -> dict:
+    """The milestones as a timeline: original baseline, current plan and actual date of each."""
+
+    def iso(day):
+        return day.isoformat() if day else None
+
+    return {
+        "names": [m.name for m in milestones],
+        "series": [
+            {"name": _("Original baseline"), "dates": [iso(m.original_baseline_date) for m in milestones]},
+            {"name": _("Planned"), "dates": [iso(m.planned_date) for m in milestones]},
+            {"name": _("Actual"), "dates": [iso(m.actual_date) for m in milestones]},
+        ],
+        "today": clock.today().isoformat(),
+        "today_label": _("today"),
+    }
 
 
 def _manageable_county(request: HttpRequest, slug: str):

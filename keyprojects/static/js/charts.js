@@ -13,7 +13,7 @@
     chart.setOption({
       animation: false,
       tooltip: { trigger: "axis" },
-      legend: { data: series.names },
+      legend: { top: 0, data: series.names },
       grid: { left: 70, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "category", data: series.months },
       yAxis: { type: "value", name: series.unit },
@@ -41,5 +41,30 @@
     });
     window.addEventListener("resize", function () { rchart.resize(); });
     rbox.dataset.ready = "1";
+  }
+  var ms = data("milestone-data");
+  var mbox = document.getElementById("milestone-chart");
+  if (ms && mbox) {
+    var mchart = echarts.init(mbox, null, { renderer: "svg" });
+    var symbols = ["diamond", "circle", "rect"];
+    var colours = ["#8a939d", "#0b4f9c", "#1a7f37"];
+    mchart.setOption({
+      animation: false,
+      tooltip: { trigger: "item", formatter: function (p) { return p.seriesName + "<br>" + ms.names[p.value[1]] + ": " + p.value[0]; } },
+      legend: { top: 0, data: ms.series.map(function (s) { return s.name; }) },
+      grid: { left: 150, right: 30, top: 40, bottom: 30 },
+      xAxis: { type: "time" },
+      yAxis: { type: "category", data: ms.names, inverse: true },
+      series: ms.series.map(function (s, i) {
+        return {
+          name: s.name, type: "scatter", symbol: symbols[i], symbolSize: 11, itemStyle: { color: colours[i] },
+          data: s.dates.map(function (d, row) { return d ? [d, row] : null; }).filter(Boolean),
+          markLine: i === 0 ? { symbol: "none", silent: true, label: { formatter: ms.today_label },
+                                lineStyle: { color: "#a4161a", type: "dashed" }, data: [{ xAxis: ms.today }] } : undefined,
+        };
+      }),
+    });
+    window.addEventListener("resize", function () { mchart.resize(); });
+    mbox.dataset.ready = "1";
   }
 })();
