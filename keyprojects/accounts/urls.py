@@ -16,15 +16,21 @@ urlpatterns = [
     path("org/regions/", views.region_list, name="region_list"),
     path("org/regions/<slug:slug>/", views.region_detail, name="region_detail"),
     path(
-        "org/regions/<slug:region_slug>/departments/new/", views.department_create, name="department_create"
+        "org/regions/<slug:region_slug>/departments/new/",
+        views.org_create,
+        {"kind": "department"},
+        name="department_create",
     ),
     path(
-        "org/regions/<slug:region_slug>/enterprises/new/", views.enterprise_create, name="enterprise_create"
+        "org/regions/<slug:region_slug>/enterprises/new/",
+        views.org_create,
+        {"kind": "enterprise"},
+        name="enterprise_create",
     ),
     path("org/departments/", views.department_list, name="department_list"),
     path("org/departments/<slug:slug>/", views.department_detail, name="department_detail"),
-    path("org/departments/<slug:slug>/edit/", views.department_edit, name="department_edit"),
+    path("org/departments/<slug:slug>/edit/", views.org_edit, {"kind": "department"}, name="department_edit"),
     path("org/enterprises/", views.enterprise_list, name="enterprise_list"),
     path("org/enterprises/<slug:slug>/", views.enterprise_detail, name="enterprise_detail"),
-    path("org/enterprises/<slug:slug>/edit/", views.enterprise_edit, name="enterprise_edit"),
+    path("org/enterprises/<slug:slug>/edit/", views.org_edit, {"kind": "enterprise"}, name="enterprise_edit"),
 ]

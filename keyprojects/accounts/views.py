@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from keyprojects.accounts import selectors, services
@@ -155,48 +158,6 @@ def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def department_create(request: HttpRequest, region_slug: str) -> HttpResponse:
-    region = selectors.region_get(user=request.user, slug=region_slug)
-    if not scope_for(request.user).manages_region(region):
-        raise PermissionDenied
-    form = DepartmentForm(request.POST or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and call_service(
-            form, services.department_create, actor=request.user, region=region, **form.cleaned_data
-        )
-    ):
-        messages.success(request, _("Department created."))
-        return redirect("accounts:department_detail", slug=form.cleaned_data["slug"])
-    return render(
-        request, "accounts/org_form.html", {"form": form, "title": _("New department"), "region": region}
-    )
-
-
-@login_required
-def department_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    department = selectors.department_get(user=request.user, slug=slug)
-    if not scope_for(request.user).manages_region(department.region):
-        raise PermissionDenied
-    form = DepartmentEditForm(request.POST or None, instance=copy.copy(department))
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and call_service(
-            form, services.department_update, actor=request.user, department=department, **form.cleaned_data
-        )
-    ):
-        messages.success(request, _("Department saved."))
-        return redirect("accounts:department_detail", slug=department.slug)
-    return render(
-        request,
-        "accounts/org_form.html",
-        {"form": form, "title": department.name, "region": department.region},
-    )
-
-
-@login_required
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     enterprises = selectors.enterprise_list(user=request.user, search=search)
@@ -214,43 +175,66 @@ def enterprise_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class OrgKind:
+    """What differs between creating/editing a department and an enterprise: the rest is one flow."""
+
+    get: Callable
+    create_form: type
+    edit_form: type
+    create: Callable
+    update: Callable
+    argument: str
+    detail: str
+    new_title: str
+    created: str
+    saved: str
+
+
+ORG_KINDS = {
+    "department": OrgKind(
+        selectors.department_get, DepartmentForm, DepartmentEditForm, services.department_create,
+        services.department_update, "department", "accounts:department_detail",
+        gettext_lazy("New department"), gettext_lazy("Department created."), gettext_lazy("Department saved."),
+    ),
+    "enterprise": OrgKind(
+        selectors.enterprise_get, EnterpriseForm, EnterpriseEditForm, services.enterprise_create,
+        services.enterprise_update, "enterprise", "accounts:enterprise_detail",
+        gettext_lazy("New enterprise"), gettext_lazy("Enterprise created."), gettext_lazy("Enterprise saved."),
+    ),
+}  # fmt: skip
+
+
 @login_required
-def enterprise_create(request: HttpRequest, region_slug: str) -> HttpResponse:
+def org_create(request: HttpRequest, region_slug: str, kind: str) -> HttpResponse:
+    org = ORG_KINDS[kind]
     region = selectors.region_get(user=request.user, slug=region_slug)
     if not scope_for(request.user).manages_region(region):
         raise PermissionDenied
-    form = EnterpriseForm(request.POST or None)
+    form = org.create_form(request.POST or None)
     if (
         request.method == "POST"
         and form.is_valid()
-        and call_service(
-            form, services.enterprise_create, actor=request.user, region=region, **form.cleaned_data
-        )
+        and call_service(form, org.create, actor=request.user, region=region, **form.cleaned_data)
     ):
-        messages.success(request, _("Enterprise created."))
-        return redirect("accounts:enterprise_detail", slug=form.cleaned_data["slug"])
-    return render(
-        request, "accounts/org_form.html", {"form": form, "title": _("New enterprise"), "region": region}
-    )
+        messages.success(request, org.created)
+        return redirect(org.detail, slug=form.cleaned_data["slug"])
+    return render(request, "accounts/org_form.html", {"form": form, "title": org.new_title, "region": region})
 
 
 @login_required
-def enterprise_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    enterprise = selectors.enterprise_get(user=request.user, slug=slug)
-    if not scope_for(request.user).manages_region(enterprise.region):
+def org_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    org = ORG_KINDS[kind]
+    obj = org.get(user=request.user, slug=slug)
+    if not scope_for(request.user).manages_region(obj.region):
         raise PermissionDenied
-    form = EnterpriseEditForm(request.POST or None, instance=copy.copy(enterprise))
+    # The form edits a copy, so the service receives the object as stored.
+    form = org.edit_form(request.POST or None, instance=copy.copy(obj))
     if (
         request.method == "POST"
         and form.is_valid()
-        and call_service(
-            form, services.enterprise_update, actor=request.user, enterprise=enterprise, **form.cleaned_data
-        )
+        and call_service(form, org.update, actor=request.user, **{org.argument: obj}, **form.cleaned_data)
     ):
-        messages.success(request, _("Enterprise saved."))
-        return redirect("accounts:enterprise_detail", slug=enterprise.slug)
-    return render(
-        request,
-        "accounts/org_form.html",
-        {"form": form, "title": enterprise.name, "region": enterprise.region},
-    )
+        messages.success(request, org.saved)
+        return redirect(org.detail, slug=obj.slug)
+    return render(request, "accounts/org_form.html", {"form": form, "title": obj.name, "region": obj.region})
