@@ -151,7 +151,8 @@ class RankRow:
 
 
 def _ranked(units: list, figures: dict) -> list[tuple]:
-    """Highest completion rate first; ties broken by the larger completed amount, then by name order."""
+    """Highest completion rate first; ties broken by the larger completed amount, then by path (slug) order,
+    which is the same in every language."""
 
     def key(unit):
         f = figures.get(unit.pk, Figures())

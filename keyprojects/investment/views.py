@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from keyprojects.accounts.models import Department, Region, User
@@ -104,7 +105,9 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
     today = clock.today()
     state = selectors.reporting_state(projects=scope_q, year=year)
     missing = state.missing(selectors.due_months(year, today, settings.KEYPROJECTS_REPORT_DEADLINE_DAY))
-    missing_projects = {p.pk: p for p in Project.objects.filter(pk__in={p for p, _m in missing})}
+    missing_projects = {
+        p.pk: p for p in Project.objects.filter(pk__in={p for p, _m in missing}).select_related("county")
+    }
     context.update(
         summary=selectors.region_summary(
             region=unit, year=year, through_month=month, include_unverified=unverified
@@ -305,11 +308,12 @@ def report_detail(request: HttpRequest, county: str, code: str, year: int, month
     )
 
 
+# Lazy: the messages are built once at import, and must be shown in the language of each request.
 ACTIONS = {
-    "verify": (services.report_verify, False, _("Report verified.")),
-    "return": (services.report_return, True, _("Report returned to the enterprise.")),
-    "approve": (services.report_approve, False, _("Report approved; the month is locked.")),
-    "reopen": (services.report_reopen, True, _("The month is reopened for a correction.")),
+    "verify": (services.report_verify, False, gettext_lazy("Report verified.")),
+    "return": (services.report_return, True, gettext_lazy("Report returned to the enterprise.")),
+    "approve": (services.report_approve, False, gettext_lazy("Report approved; the month is locked.")),
+    "reopen": (services.report_reopen, True, gettext_lazy("The month is reopened for a correction.")),
 }
 
 

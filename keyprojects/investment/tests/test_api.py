@@ -1,0 +1,227 @@
+"""The investment API: the report's figures for the demo through September, its scope, its refusals and its
+query counts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from keyprojects.accounts import services as account_services
+from keyprojects.core import clock
+from keyprojects.investment.tests.conftest import grow_julu
+from keyprojects.projects.demo import programme_year
+
+YEAR = programme_year(clock.today())
+SUMMARY = "/api/v1/investment/summary"
+RANKING = "/api/v1/investment/ranking"
+
+
+@pytest.fixture
+def api_client(persona):
+    """api_client("office.julu") → a client that sends that user's bearer token with every request."""
+
+    def make(username: str) -> Client:
+        _token, secret = account_services.api_token_create(user=persona(username), name="investment test")
+        client = Client(headers={"Authorization": f"Bearer {secret}"})
+        client.get("/api/v1/me")  # the first use records last_used_at; later calls within a minute do not
+        return client
+
+    return make
+
+
+def test_it_gives_julu_s_figures_of_the_report_through_september(api_client):
+    response = api_client("office.julu").get(SUMMARY, {"region": "julu", "year": YEAR, "through_month": 9})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {
+        "region": "julu",
+        "name": "巨鹿县",
+        "year": YEAR,
+        "through_month": 9,
+        "projects": 53,
+        "provincial": 10,
+        "municipal": 43,
+        "county_level": 0,
+        "early_stage_provincial": body["early_stage_provincial"],  # "first in the city": see the ranking
+        "total_investment": "17970000000.00",
+        "planned": "806030000.00",
+        "completed": "770000000.00",
+        "completion_rate": "0.9553",
+        "gap": "36030000.00",
+        "rank_in_city": 3,
+        "units_in_city": 18,
+        "include_unverified": False,
+    }
+
+
+def test_it_ranks_the_eighteen_units_of_xingtai_with_julu_third(api_client):
+    response = api_client("city.xingtai").get(
+        RANKING, {"region": "xingtai", "year": YEAR, "through_month": 9}
+    )
+
+    assert response.status_code == 200
+    rows = response.json()
+    assert len(rows) == 18
+    assert [row["rank"] for row in rows] == list(range(1, 19))
+    assert rows[2]["region"] == "julu"
+    assert (rows[2]["completed"], rows[2]["completion_rate"], rows[2]["rank_in_city"]) == (
+        "770000000.00",
+        "0.9553",
+        3,
+    )
+    rates = [Decimal(row["completion_rate"]) for row in rows]
+    assert rates == sorted(rates, reverse=True)
+    assert all(row["units_in_city"] == 18 for row in rows)
+    assert all(row["change"] == row["previous_rank"] - row["rank"] for row in rows)
+    # "The number of provincial key early-stage projects ranks first in the city."
+    most_early = max(rows, key=lambda row: row["early_stage_provincial"])
+    assert most_early["region"] == "julu"
+
+
+def test_it_counts_unverified_reports_when_asked(api_client):
+    client = api_client("office.julu")
+    query = {"region": "julu", "year": YEAR, "through_month": 10}
+
+    approved = client.get(SUMMARY, query).json()
+    everything = client.get(SUMMARY, {**query, "include_unverified": "true"}).json()
+
+    # October's submitted and verified reports are in the queues: they count only in the second view.
+    assert Decimal(everything["completed"]) > Decimal(approved["completed"])
+    assert everything["planned"] == approved["planned"]
+    assert everything["include_unverified"] is True
+
+
+# ---- scope -----------------------------------------------------------------------------------------
+
+PERSONAS = (
+    "admin",
+    "city.xingtai",
+    "office.julu",
+    "leader.julu",
+    "dept.julu.power",
+    "ent.liangshan",
+    "office.ningjin",
+)
+
+# fmt: off
+SCOPE = [
+    # endpoint, region,     admin city office leader dept  ent  ningjin
+    (SUMMARY,   "julu",     200,  200, 200,   200,   404,  404, 404),
+    (SUMMARY,   "julu-edz", 200,  200, 200,   200,   404,  404, 404),
+    (SUMMARY,   "ningjin",  200,  200, 404,   404,   404,  404, 200),
+    # A county office reads the units above it: its city, which it is ranked in, and the province.
+    (SUMMARY,   "xingtai",  200,  200, 200,   200,   404,  404, 200),
+    (SUMMARY,   "hebei",    200,  200, 200,   200,   404,  404, 200),
+    (SUMMARY,   "nowhere",  404,  404, 404,   404,   404,  404, 404),
+    (RANKING,   "xingtai",  200,  200, 200,   200,   404,  404, 200),
+    (RANKING,   "julu",     400,  400, 400,   400,   404,  404, 404),  # not a city; outside the scope first
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    "username, endpoint, region, expected",
+    [
+        pytest.param(username, endpoint, region, statuses[i], id=f"{username}-{endpoint[-7:]}-{region}")
+        for endpoint, region, *statuses in SCOPE
+        for i, username in enumerate(PERSONAS)
+    ],
+)
+def test_it_answers_each_persona_as_the_scope_rules_say(api_client, username, endpoint, region, expected):
+    response = api_client(username).get(endpoint, {"region": region, "year": YEAR, "through_month": 9})
+
+    assert response.status_code == expected
+    if expected == 404:
+        assert "completed" not in response.content.decode()
+
+
+@pytest.mark.parametrize("username", PERSONAS)
+@pytest.mark.parametrize("region", ["julu", "ningjin", "xingtai"])
+def test_it_answers_like_the_dashboard_does(client, login, api_client, username, region):
+    login(username)
+    page = client.get(reverse("investment:dashboard", args=[region]), {"year": YEAR, "month": 9})
+    api = api_client(username).get(SUMMARY, {"region": region, "year": YEAR, "through_month": 9})
+
+    assert api.status_code == page.status_code
+
+
+def test_it_asks_who_is_calling(client):
+    response = client.get(SUMMARY, {"region": "julu", "year": YEAR, "through_month": 9})
+
+    assert response.status_code == 401
+
+
+# ---- bad parameters --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "endpoint, params, field",
+    [
+        (SUMMARY, {"region": "julu", "year": YEAR, "through_month": 13}, "through_month"),
+        (SUMMARY, {"region": "julu", "year": YEAR, "through_month": 0}, "through_month"),
+        (SUMMARY, {"region": "julu", "year": 1999, "through_month": 9}, "year"),
+        (RANKING, {"region": "xingtai", "year": 2101, "through_month": 9}, "year"),
+        (RANKING, {"region": "julu", "year": YEAR, "through_month": 9}, "region"),
+    ],
+)
+def test_it_refuses_a_bad_period_or_region_with_a_message(api_client, endpoint, params, field):
+    response = api_client("office.julu").get(endpoint, params)
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"region": "julu", "year": YEAR},
+        {"region": "julu", "year": "twenty", "through_month": 9},
+        {"year": YEAR, "through_month": 9},
+    ],
+)
+def test_it_refuses_missing_or_malformed_parameters_with_the_validation_details(api_client, params):
+    response = api_client("office.julu").get(SUMMARY, params)
+
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+# ---- query counts ----------------------------------------------------------------------------------
+
+CALLS = [
+    ("office.julu", SUMMARY, {"region": "julu", "year": YEAR, "through_month": 9}),
+    ("city.xingtai", SUMMARY, {"region": "xingtai", "year": YEAR, "through_month": 9}),
+    ("office.julu", RANKING, {"region": "xingtai", "year": YEAR, "through_month": 9}),
+    (
+        "city.xingtai",
+        RANKING,
+        {"region": "xingtai", "year": YEAR, "through_month": 10, "include_unverified": "true"},
+    ),
+]
+
+
+def _queries(clients) -> dict:
+    counts = {}
+    for username, endpoint, params in CALLS:
+        with CaptureQueriesContext(connection) as captured:
+            response = clients[username].get(endpoint, params)
+        assert response.status_code == 200
+        counts[(username, endpoint, tuple(params.values()))] = len(captured)
+    return counts
+
+
+def test_it_runs_as_many_queries_whatever_the_number_of_projects(api_client):
+    clients = {username: api_client(username) for username in {call[0] for call in CALLS}}
+    before = _queries(clients)
+
+    grow_julu(YEAR, 40)
+    after = _queries(clients)
+
+    assert after == before
