@@ -312,12 +312,19 @@ def _summary(region, year, through_month, counts: dict, figures: Figures, rank, 
 
 
 def city_summaries(
-    *, city: Region, year: int, through_month: int, include_unverified: bool = False
+    *,
+    city: Region,
+    year: int,
+    through_month: int,
+    include_unverified: bool = False,
+    ranking: list[RankRow] | None = None,
 ) -> dict[int, RegionSummary]:
-    """The summary of every county-level unit of a city, keyed by region pk, in five queries."""
-    ranking = unit_ranking(
-        city=city, year=year, through_month=through_month, include_unverified=include_unverified
-    )
+    """The summary of every county-level unit of a city, keyed by region pk, in five queries (one when
+    the caller already holds the city's ranking for the same period)."""
+    if ranking is None:
+        ranking = unit_ranking(
+            city=city, year=year, through_month=through_month, include_unverified=include_unverified
+        )
     counts = {
         row["county"]: row
         for row in Project.objects.filter(county__parent=city)

@@ -79,11 +79,11 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
         "query": f"year={year}&month={month}" + ("&unverified=on" if unverified else ""),
     }
     if unit.kind == Region.Kind.CITY:
-        summaries = selectors.city_summaries(
-            city=unit, year=year, through_month=month, include_unverified=unverified
-        )
         ranking = selectors.unit_ranking(
             city=unit, year=year, through_month=month, include_unverified=unverified
+        )
+        summaries = selectors.city_summaries(
+            city=unit, year=year, through_month=month, include_unverified=unverified, ranking=ranking
         )
         context["chart_ranking"] = {
             "units": [row.region.name for row in ranking],

@@ -94,12 +94,17 @@ def investment_ranking(
             _("Rankings compare the units of a city: give a city's slug as the region."), field="region"
         )
     rows = []
-    summaries = selectors.city_summaries(
+    ranking = selectors.unit_ranking(
         city=city, year=year, through_month=through_month, include_unverified=include_unverified
     )
-    for row in selectors.unit_ranking(
-        city=city, year=year, through_month=through_month, include_unverified=include_unverified
-    ):
+    summaries = selectors.city_summaries(
+        city=city,
+        year=year,
+        through_month=through_month,
+        include_unverified=include_unverified,
+        ranking=ranking,
+    )
+    for row in ranking:
         out = _summary_out(summaries[row.region.pk], include_unverified)
         out.update(rank=row.rank, previous_rank=row.previous_rank, change=row.change, rank_in_city=row.rank)
         rows.append(out)
