@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 
 # live_server runs Django in a thread beside Playwright's event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -30,11 +29,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The demo county is loaded once into the test database; each test rolls back its own changes."""
     with django_db_blocker.unblock():
         call_command("load_demo", "--quiet-logins", verbosity=0, stdout=io.StringIO())
-        if connection.vendor == "postgresql":
-            # Autovacuum may be off on these machines: without statistics the planner takes the freshly
-            # loaded tables for empty ones and picks nested loops that make the dashboards slow.
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import random
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from keyprojects.accounts import demo as accounts_demo
 from keyprojects.investment import demo as investment_demo
@@ -33,6 +33,10 @@ class Command(BaseCommand):
             projects_demo.load(rng)
             investment_demo.load(rng)
             problems_demo.load(rng)
+        if connection.vendor == "postgresql":
+            # Fresh statistics: where autovacuum is off, the planner would take the new tables for empty.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if options["quiet_logins"]:
             return
