@@ -38,6 +38,18 @@ def _is_department(actor: User, project: Project) -> bool:
     return bool(ids) and project.responsible_departments.filter(pk__in=ids).exists()
 
 
+def may_fill(actor: User, project: Project) -> bool:
+    return _is_enterprise(actor, project) or _is_office(actor, project)
+
+
+def may_verify(actor: User, project: Project) -> bool:
+    return _is_department(actor, project) or _is_office(actor, project)
+
+
+def may_approve(actor: User, project: Project) -> bool:
+    return scope_for(actor).has_role(Membership.Role.COUNTY_OFFICE) and _is_office(actor, project)
+
+
 def spread(total: Decimal, weights: list[Decimal] | None = None) -> list[Decimal]:
     """Split a yearly amount over 12 months, evenly or by a curve of weights; the cents add up exactly."""
     weights = weights or [Decimal(1)] * 12
@@ -134,7 +146,7 @@ def report_save(
     funding: dict[str, Decimal] | None = None,
 ) -> MonthlyReport:
     """Fill in (or correct) a month's report while it is a draft or was returned."""
-    if actor is not None and not (_is_enterprise(actor, project) or _is_office(actor, project)):
+    if actor is not None and not may_fill(actor, project):
         raise NotAllowed(_("Only the enterprise or the county project office fills in this report."))
     _check_month(year, month)
     funding = _check_funding(funding or {})
@@ -185,7 +197,7 @@ def _transition(
 
 @transaction.atomic
 def report_submit(*, actor: User | None, report: MonthlyReport) -> MonthlyReport:
-    if actor is not None and not (_is_enterprise(actor, report.project) or _is_office(actor, report.project)):
+    if actor is not None and not may_fill(actor, report.project):
         raise NotAllowed(_("Only the enterprise or the county project office submits this report."))
     return _transition(
         report, allowed_from=EDITABLE, to=ReportStatus.SUBMITTED, actor=actor, action="report.submit",
@@ -207,7 +219,7 @@ def report_verify(*, actor: User | None, report: MonthlyReport) -> MonthlyReport
 
 @transaction.atomic
 def report_return(*, actor: User | None, report: MonthlyReport, reason: str) -> MonthlyReport:
-    if actor is not None and not (_is_department(actor, report.project) or _is_office(actor, report.project)):
+    if actor is not None and not may_verify(actor, report.project):
         raise NotAllowed(_("Only a responsible department or the county project office returns this report."))
     if not reason.strip():
         raise DomainError(_("Say why the report is returned."), field="reason")
@@ -219,9 +231,7 @@ def report_return(*, actor: User | None, report: MonthlyReport, reason: str) -> 
 
 @transaction.atomic
 def report_approve(*, actor: User | None, report: MonthlyReport) -> MonthlyReport:
-    if actor is not None and not (
-        scope_for(actor).has_role(Membership.Role.COUNTY_OFFICE) and _is_office(actor, report.project)
-    ):
+    if actor is not None and not may_approve(actor, report.project):
         raise NotAllowed(_("Only the county project office approves monthly reports."))
     return _transition(
         report, allowed_from=(ReportStatus.VERIFIED,), to=ReportStatus.APPROVED, actor=actor,
@@ -232,9 +242,7 @@ def report_approve(*, actor: User | None, report: MonthlyReport) -> MonthlyRepor
 @transaction.atomic
 def report_reopen(*, actor: User | None, report: MonthlyReport, reason: str) -> MonthlyReport:
     """Unlock an approved month for a correction; the approved figures stay in the history."""
-    if actor is not None and not (
-        scope_for(actor).has_role(Membership.Role.COUNTY_OFFICE) and _is_office(actor, report.project)
-    ):
+    if actor is not None and not may_approve(actor, report.project):
         raise NotAllowed(_("Only the county project office reopens an approved month."))
     if not reason.strip():
         raise DomainError(_("Reopening an approved month needs a reason."), field="reason")

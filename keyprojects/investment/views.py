@@ -301,7 +301,10 @@ def report_detail(request: HttpRequest, county: str, code: str, year: int, month
             "month": month,
             "planned": planned,
             "form": form,
-            "editable": report is None or report.status in services.EDITABLE,
+            "editable": (report is None or report.status in services.EDITABLE)
+            and services.may_fill(request.user, project),
+            "can_verify": services.may_verify(request.user, project),
+            "can_approve": services.may_approve(request.user, project),
             "reason_form": ReasonForm(),
             "history": history,
         },

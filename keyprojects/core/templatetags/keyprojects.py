@@ -18,27 +18,32 @@ def _unit(user_or_unit) -> str:
     return getattr(user_or_unit, "money_unit", "wan") or "wan"
 
 
+def _amount(value):
+    """Missing values reach filters as "" (Django's string_if_invalid): show them as missing."""
+    return None if value in (None, "") else value
+
+
 @register.filter
 def money(value, user=None) -> str:
     """{{ project.total_investment|money:user }} → "51,000.00 万元" (or 亿元 by the user's preference)."""
-    return format_money(value, _unit(user))
+    return format_money(_amount(value), _unit(user))
 
 
 @register.filter
 def money_amount(value, user=None):
     """The number only, for tables whose header carries the unit."""
-    amount = yuan_in(value, _unit(user))
+    amount = yuan_in(_amount(value), _unit(user))
     return "—" if amount is None else f"{amount:,.2f}"
 
 
 @register.filter
 def hectares(mu) -> str:
-    ha = mu_to_hectares(mu)
+    ha = mu_to_hectares(_amount(mu))
     return "—" if ha is None else f"{ha:,.2f}"
 
 
 @register.filter
 def percent(rate, places: int = 2) -> str:
-    if rate is None:
+    if _amount(rate) is None:
         return "—"
     return f"{Decimal(rate) * 100:.{int(places)}f}%"
