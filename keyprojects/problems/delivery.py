@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import urllib.request
@@ -42,7 +43,7 @@ def post_webhook(webhook: Webhook, text: str) -> bool:
     try:
         with urllib.request.urlopen(request, timeout=settings.KEYPROJECTS_WEBHOOK_TIMEOUT) as response:  # noqa: S310
             return 200 <= response.status < 300
-    except OSError as exc:
+    except (OSError, http.client.HTTPException) as exc:  # down, refusing, or not speaking HTTP at all
         log.warning("webhook %s failed: %s", webhook.pk, exc)
         return False
 

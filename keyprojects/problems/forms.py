@@ -51,14 +51,15 @@ class ProblemForm(forms.Form):
     )
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
-    amount_wan = forms.DecimalField(
+    # Entered in 万元; the service receives yuan. Named like the service's argument so its errors land here.
+    amount = forms.DecimalField(
         label=_("Amount involved (10k yuan)"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
     file = forms.FileField(label=_("Attachment"), required=False)
 
     def service_arguments(self) -> dict:
         d = self.cleaned_data
-        amount = d["amount_wan"] * WAN if d["amount_wan"] is not None else None
+        amount = d["amount"] * WAN if d["amount"] is not None else None
         return {k: d[k] for k in ("title", "category", "side", "severity", "description")} | {
             "amount": amount
         }

@@ -139,7 +139,10 @@ def my_work(*, user: User) -> dict[str, list[Problem]]:
     office = Q() if scope.is_admin else paths_q(scope.county_paths, "project__county__path")
     assigned = Q(leader_in_charge_id=user.pk)
     if scope.department_ids:
+        # Lead and supporting departments alike: both are told "assigned to you" and may post and resolve.
         assigned |= Q(lead_department_id__in=scope.department_ids)
+        assigned |= Q(pk__in=Problem.supporting_departments.through.objects.filter(
+            department_id__in=scope.department_ids).values("problem_id"))  # fmt: skip
     raised = Q(raised_by=user) | Q(raised_as="enterprise", project__enterprise_id__in=scope.enterprise_ids)
     return {
         "to_accept": list(visible.filter(office, status=Status.REPORTED).order_by("raised_at")),

@@ -121,8 +121,9 @@ def notify(
 ) -> list[Notification]:
     """In-app notices now; e-mail and chat-robot copies by a background task after the commit."""
     now = clock.now()
+    recipients = {u.pk: u for u in users if u != actor}  # one notice each, whatever roles a user holds
     notices = Notification.objects.bulk_create(
-        [Notification(user=u, problem=problem, kind=kind, created_at=now) for u in users if u != actor]
+        [Notification(user=u, problem=problem, kind=kind, created_at=now) for u in recipients.values()]
     )
     if notices:
         from keyprojects.problems.tasks import deliver_notifications

@@ -1,0 +1,156 @@
+"""The problem API: the report's figures for the demo ("helped 40 projects, solved more than 60 problems"), the
+list under the pages' scope, and query counts that do not grow with the list."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from keyprojects.accounts import services as account_services
+from keyprojects.core import clock
+from keyprojects.problems.models import Category, Problem, Status
+from keyprojects.problems.tests.conftest import add_julu_problems
+from keyprojects.projects.demo import programme_year
+
+YEAR = programme_year(clock.today())
+SUMMARY = "/api/v1/problems/summary"
+LIST = "/api/v1/problems"
+
+
+@pytest.fixture
+def api_client(persona):
+    """api_client("office.julu") → a client that sends that user's bearer token with every request."""
+
+    def make(username: str) -> Client:
+        _token, secret = account_services.api_token_create(user=persona(username), name="problems test")
+        client = Client(headers={"Authorization": f"Bearer {secret}"})
+        client.get("/api/v1/me")  # the first use records last_used_at; later calls within a minute do not
+        return client
+
+    return make
+
+
+def test_it_gives_julu_s_assistance_figures_of_the_report(api_client):
+    response = api_client("office.julu").get(SUMMARY, {"region": "julu", "year": YEAR})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["region"], body["year"]) == ("julu", YEAR)
+    assert (body["projects_helped"], body["problems_solved"]) == (40, 63)
+    assert body["problems_raised"] >= body["problems_solved"] + body["open"]  # the rest were declined
+    assert body["overdue"] > 0 and body["open"] > 0
+    assert body["median_days_to_solve"] > 0
+    assert set(body["by_category"]) == set(Category.values)
+    for column, total in (("raised", "problems_raised"), ("solved", "problems_solved"), ("open", "open")):
+        assert sum(row[column] for row in body["by_category"].values()) == body[total]
+    assert sum(d["solved"] for d in body["by_department"]) == 63
+    assert "julu-bank" in {d["department"] for d in body["by_department"]}
+
+
+def test_it_counts_the_statuses_as_the_problem_list_does(api_client):
+    body = api_client("office.julu").get(SUMMARY, {"region": "julu", "year": YEAR}).json()
+    julu = Problem.objects.filter(project__county__slug="julu", raised_at__year=YEAR)
+
+    assert body["problems_raised"] == julu.count()
+    assert body["problems_solved"] == julu.filter(status=Status.CLOSED).count()
+    assert body["open"] == julu.exclude(status__in=[Status.CLOSED, Status.DECLINED]).count()
+    helped = julu.filter(accepted_at__isnull=False).values("project").distinct().count()
+    assert body["projects_helped"] == helped
+
+
+def test_it_adds_up_the_counties_for_the_city(api_client):
+    client = api_client("city.xingtai")
+
+    city = client.get(SUMMARY, {"region": "xingtai", "year": YEAR}).json()
+    julu = client.get(SUMMARY, {"region": "julu", "year": YEAR}).json()
+
+    assert city["problems_solved"] > julu["problems_solved"]
+    assert (
+        city["problems_raised"]
+        == Problem.objects.filter(
+            project__county__path__startswith="/hebei/xingtai/", raised_at__year=YEAR
+        ).count()
+    )
+
+
+@pytest.mark.parametrize(
+    ("username", "region", "expected"),
+    [
+        ("office.julu", "julu", 200),
+        ("leader.julu", "julu", 200),
+        ("city.xingtai", "julu", 200),
+        ("office.julu", "xingtai", 200),  # a county sees the city it is part of
+        ("office.ningjin", "julu", 404),
+        ("ent.liangshan", "julu", 404),
+        ("dept.julu.bank", "julu", 404),
+        ("office.julu", "atlantis", 404),
+    ],
+)
+def test_it_gives_the_figures_only_to_those_who_read_them(api_client, username, region, expected):
+    assert api_client(username).get(SUMMARY, {"region": region, "year": YEAR}).status_code == expected
+
+
+def test_it_asks_who_is_calling(client):
+    assert client.get(SUMMARY, {"region": "julu", "year": YEAR}).status_code == 401
+    assert client.get(LIST).status_code == 401
+
+
+def test_it_lists_problems_filtered(api_client):
+    response = api_client("office.julu").get(
+        LIST, {"county": "julu", "category": Category.FINANCING, "limit": 100}
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    expected = Problem.objects.filter(project__county__slug="julu", category=Category.FINANCING)
+    assert body["count"] == expected.count() > 0
+    assert {item["id"] for item in body["items"]} == set(expected.values_list("pk", flat=True))
+    item = body["items"][0]
+    assert set(item) >= {"id", "project", "county", "title", "status", "lead_department", "deadline"}
+    assert (item["county"], item["category"]) == ("julu", "financing")
+
+
+@pytest.mark.parametrize(
+    ("username", "enterprise"), [("ent.newera", "newera"), ("ent.liangshan", "liangshan")]
+)
+def test_it_lists_an_enterprise_only_its_own_problems(api_client, username, enterprise):
+    items = api_client(username).get(LIST, {"limit": 100}).json()["items"]
+
+    own = Problem.objects.filter(project__enterprise__slug=enterprise)
+    assert {i["id"] for i in items} == set(own.values_list("pk", flat=True))
+
+
+def test_it_answers_404_for_a_problem_out_of_scope(api_client, at):
+    problem = at(Status.ACCEPTED)
+
+    assert api_client("dept.julu.power").get(f"{LIST}/{problem.pk}").json()["lead_department"] == "julu-power"
+    assert api_client("office.ningjin").get(f"{LIST}/{problem.pk}").status_code == 404
+    assert api_client("ent.newera").get(f"{LIST}/{problem.pk}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [
+        ("office.julu", f"{LIST}?county=julu&limit=100"),
+        ("dept.julu.bank", f"{LIST}?limit=100"),
+        ("office.julu", f"{SUMMARY}?region=julu&year={clock.today().year}"),
+        ("city.xingtai", f"{SUMMARY}?region=xingtai&year={clock.today().year}"),
+    ],
+)
+def test_it_answers_in_the_same_number_of_queries_however_many_problems(api_client, username, path):
+    client = api_client(username)
+
+    def count() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(path)
+        assert response.status_code == 200
+        return len(context), response.content
+
+    before, content_before = count()
+    add_julu_problems(30)
+    after, content_after = count()
+
+    assert after == before
+    assert content_after != content_before
