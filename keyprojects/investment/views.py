@@ -120,6 +120,7 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
         projection=selectors.projections_by(
             group="county", projects=scope_q, year=year, through_month=month
         ).get(unit.pk),
+        will_miss=_will_miss(scope_q, year, month),
         breakdowns=[
             (_("Development zones"), _breakdown(unit, "zone", year, month, unverified)),
             (
@@ -139,6 +140,16 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
         "completed": [float(yuan_in(r["completed"], "wan")) for r in context["series"]],
     }
     return render(request, "investment/county_dashboard.html", context)
+
+
+def _will_miss(scope_q: Q, year: int, month: int) -> list[tuple]:
+    """Projects whose year will end below plan if the remaining months go as the last three did."""
+    projections = selectors.projections_by(group="pk", projects=scope_q, year=year, through_month=month)
+    missing = {pk: p for pk, p in projections.items() if p.will_miss}
+    projects = Project.objects.filter(pk__in=missing).select_related("county")
+    rows = [(project, missing[project.pk]) for project in projects]
+    rows.sort(key=lambda row: (row[1].projected_rate or 0, row[0].code))
+    return rows
 
 
 def _stage_rows(projects) -> list[dict]:
