@@ -187,6 +187,12 @@ KEYPROJECTS_ESCALATE_AFTER_DAYS = env_int("KEYPROJECTS_ESCALATE_AFTER_DAYS", 7)
 KEYPROJECTS_ATTACHMENT_MAX_BYTES = env_int("KEYPROJECTS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 KEYPROJECTS_WEBHOOK_TIMEOUT = env_int("KEYPROJECTS_WEBHOOK_TIMEOUT", 5)
 
+# Registry import from Excel: the largest file and row count accepted, and up to how many rows an
+# import runs inside the upload request (more go to the task worker, with a progress bar).
+KEYPROJECTS_IMPORT_MAX_BYTES = env_int("KEYPROJECTS_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+KEYPROJECTS_IMPORT_MAX_ROWS = env_int("KEYPROJECTS_IMPORT_MAX_ROWS", 5000)
+KEYPROJECTS_IMPORT_INLINE_ROWS = env_int("KEYPROJECTS_IMPORT_INLINE_ROWS", 200)
+
 # Tasks enqueued by `manage.py run_scheduler` every hour (each is idempotent).
 KEYPROJECTS_PERIODIC_TASKS = ["keyprojects.problems.tasks.daily_problem_check"]
 

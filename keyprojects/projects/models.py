@@ -314,3 +314,98 @@ class Milestone(BilingualName):
         verbose_name_plural = _("milestones")
         ordering = ["project", "order"]
         constraints = [models.UniqueConstraint(fields=["project", "code"], name="milestone_unique_code")]
+
+
+def import_file_path(instance: ImportJob, filename: str) -> str:
+    # The stored name is ours, never the uploader's: no traversal, no collisions.
+    return f"imports/{instance.county_id}/{instance.token}.xlsx"
+
+
+class ImportJob(models.Model):
+    """One Excel upload of the registry: the stored file, the column mapping, progress and the outcome."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the column mapping")
+        QUEUED = "queued", _("queued")
+        VALIDATING = "validating", _("checking every row")
+        IMPORTING = "importing", _("writing")
+        FAILED = "failed", _("failed: nothing imported")
+        DONE = "done", _("done")
+
+    RUNNING = (Status.QUEUED, Status.VALIDATING, Status.IMPORTING)
+
+    county = models.ForeignKey(
+        Region, verbose_name=_("county-level unit"), related_name="import_jobs", on_delete=models.PROTECT
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), related_name="+", on_delete=models.PROTECT
+    )
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    # Stored under MEDIA_ROOT, which is outside the web root: nothing serves these files.
+    file = models.FileField(upload_to=import_file_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=120)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    is_template = models.BooleanField(_("our template"), default=False)
+    header_row = models.PositiveIntegerField(_("header row"), default=1)
+    # [{"header": …, "samples": […], "guess": "remembered" | "guessed" | ""}] by column, as in the file.
+    columns = models.JSONField(_("columns of the file"), default=list, blank=True)
+    # {"<column index>": "<field>"}; a column not listed is ignored.
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    # [{"row": 7, "column": "总投资（万元）", "value": "abc", "reason": "…"}], the first MAX_REPORTED.
+    error_report = models.JSONField(_("error report"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registry import")
+        verbose_name_plural = _("registry imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ColumnMapping(models.Model):
+    """A county office's answer to "which of our fields is this column?", remembered for its next upload."""
+
+    county = models.ForeignKey(
+        Region,
+        verbose_name=_("county-level unit"),
+        related_name="import_column_mappings",
+        on_delete=models.CASCADE,
+    )
+    # Normalised (full-width folded, lower case, no spaces), so that 总投资（万元） and 总投资(万元) are one.
+    source_header = models.CharField(_("column header"), max_length=200)
+    field = models.CharField(
+        _("field"), max_length=40, blank=True, help_text=_("Empty: the column is ignored.")
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("remembered column mapping")
+        verbose_name_plural = _("remembered column mappings")
+        ordering = ["county", "source_header"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "source_header"], name="column_mapping_unique_header")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_header} → {self.field or '—'}"

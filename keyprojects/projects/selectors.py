@@ -14,6 +14,7 @@ from keyprojects.core.permissions import paths_q, scope_for
 from keyprojects.projects.models import (
     STAGE_ORDER,
     Category,
+    ImportJob,
     Level,
     Milestone,
     MilestoneTemplateStep,
@@ -280,3 +281,21 @@ def map_seats(*, user: User) -> list[dict]:
         }
         for r in regions
     ]
+
+
+def import_job_list(*, user: User, county: Region | None = None) -> QuerySet[ImportJob]:
+    """Registry imports of the counties the user manages: only their county offices and administrators."""
+    scope = scope_for(user)
+    qs = ImportJob.objects.select_related("county__parent", "uploaded_by")
+    if not scope.is_admin:
+        qs = qs.filter(paths_q(scope.county_paths, "county__path"))
+    if county is not None:
+        qs = qs.filter(county=county)
+    return qs
+
+
+def import_job_get(*, user: User, pk: int) -> ImportJob:
+    try:
+        return import_job_list(user=user).get(pk=pk)
+    except ImportJob.DoesNotExist as exc:
+        raise Http404 from exc
