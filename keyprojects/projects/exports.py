@@ -51,7 +51,7 @@ def project_rows(projects: QuerySet[Project], unit: str) -> Iterator[list]:
             str(p.leader_in_charge) if p.leader_in_charge_id else "",
             p.start_date,
             p.planned_completion_date,
-            Health(p.health).label,
+            str(Health(p.health).label),  # a lazy label: openpyxl writes only plain str
             p.late_milestones,
         ]
 

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from keyprojects.accounts.models import Department, Enterprise, Region
@@ -359,11 +360,11 @@ class ImportJob(models.Model):
     error_report = models.JSONField(_("error report"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     message = models.TextField(_("message"), blank=True)
-    created_count = models.PositiveIntegerField(_("created"), default=0)
-    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    created_count = models.PositiveIntegerField(pgettext_lazy("count of projects", "created"), default=0)
+    updated_count = models.PositiveIntegerField(pgettext_lazy("count of projects", "updated"), default=0)
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    started_at = models.DateTimeField(pgettext_lazy("point in time", "started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:

@@ -391,5 +391,7 @@ def template_step_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, _("Template step saved. New projects use it; existing milestones keep their dates.")
         )
+        if step.county is None:  # the default template (administrators only) has no county page
+            return redirect("projects:template_step_edit", pk=step.pk)
         return redirect("projects:templates", county=step.county.slug)
     return render(request, "projects/template_step_form.html", {"step": step, "form": form})
