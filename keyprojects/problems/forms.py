@@ -34,8 +34,10 @@ class ProblemFilterForm(forms.Form):
     escalated = forms.BooleanField(label=_("Escalated"), required=False)
 
     def to_filters(self) -> ProblemFilters:
-        if not self.is_valid():
+        """The valid filters only; an invalid one is shown as an error and not applied."""
+        if not self.is_bound:
             return ProblemFilters()
+        self.is_valid()
         return ProblemFilters(**{k: v for k, v in self.cleaned_data.items() if v not in (None, "")})
 
 

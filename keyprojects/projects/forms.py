@@ -62,8 +62,11 @@ class ProjectFilterForm(forms.Form):
             del self.fields["county"]
 
     def to_filters(self) -> ProjectFilters:
-        if not self.is_valid():
+        """The valid filters; an invalid one is dropped alone (and shown as an error on the form),
+        never the whole set, so a list never claims a filter it does not apply."""
+        if not self.is_bound:
             return ProjectFilters()
+        self.is_valid()
         data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
         return ProjectFilters(**data)
 
