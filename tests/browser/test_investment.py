@@ -150,6 +150,14 @@ def test_it_takes_a_monthly_report_from_the_enterprise_to_the_dashboard(
     assert completed_to_date(page, month) == before + AMOUNT_WAN
     expect(page.get_by_test_id("kpi-rank")).to_contain_text("/ 18")
     expect(page.locator("#series-chart")).to_have_attribute("data-ready", "1")
+    screenshot("investment-dashboard-after-approval", docs=False)
+
+    # The county dashboard, January to September, as the source report gives it (the README's picture).
+    page.goto(f"{demo.url}/investment/julu/?year={year}&month=9")
+    expect(page.get_by_test_id("kpi-completed")).to_contain_text("7.70")
+    expect(page.get_by_test_id("kpi-rate")).to_have_text("95.53%")
+    expect(page.get_by_test_id("kpi-rank")).to_have_text("3 / 18")
+    expect(page.locator("#series-chart")).to_have_attribute("data-ready", "1")
     screenshot("investment-dashboard")
 
     # The city ranking the office's county is part of, January to September: Julu third of 18.
