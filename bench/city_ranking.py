@@ -6,24 +6,16 @@ Prints, per dataset size: projects, plan months and reports; queries and median 
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench_ranking.sqlite3'}")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keyprojects.settings")
-(ROOT / "var").mkdir(exist_ok=True)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdb import configure, fresh_demo
 
-import django  # noqa: E402
+configure("bench_ranking.sqlite3")
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -35,7 +27,6 @@ from keyprojects.investment.models import AnnualPlan, MonthlyReport, PlanMonth  
 from keyprojects.projects.demo import programme_year  # noqa: E402
 from keyprojects.projects.models import Project  # noqa: E402
 
-settings.ALLOWED_HOSTS = ["*"]
 YEAR = programme_year(clock.today())
 MONTH = 9
 RUNS = 7
@@ -129,14 +120,8 @@ def measure(label: str) -> None:
 
 
 def main() -> None:
-    db = settings.DATABASES["default"]
-    print(f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}")
-    if db["ENGINE"].endswith("sqlite3") and Path(db["NAME"]).exists():
-        Path(db["NAME"]).unlink()
-    call_command("migrate", verbosity=0)
-    start = time.perf_counter()
-    call_command("load_demo", "--quiet-logins", verbosity=0)
-    print(f"load_demo: {time.perf_counter() - start:.1f} s; Xingtai {YEAR}, January to month {MONTH}")
+    load_time = fresh_demo()
+    print(f"load_demo: {load_time:.1f} s; Xingtai {YEAR}, January to month {MONTH}")
     analyze()
     measure("demo")
     start = time.perf_counter()

@@ -6,7 +6,6 @@ Prints, per dataset size: queries per page, median page time, export time.
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import sys
@@ -14,26 +13,17 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keyprojects.settings")
-(ROOT / "var").mkdir(exist_ok=True)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdb import configure, fresh_demo
 
-import django  # noqa: E402
+configure("bench.sqlite3")
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from keyprojects.accounts.models import User  # noqa: E402
 from keyprojects.projects.models import Milestone, Project  # noqa: E402
-
-settings.ALLOWED_HOSTS = ["*"]
 
 
 def grow_city(factor: int) -> None:
@@ -104,15 +94,9 @@ def measure(label: str, username: str) -> None:
 
 
 def main() -> None:
-    db = settings.DATABASES["default"]
-    print(f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}")
-    if db["ENGINE"].endswith("sqlite3") and Path(db["NAME"]).exists():
-        Path(db["NAME"]).unlink()
-    call_command("migrate", verbosity=0)
-    start = time.perf_counter()
-    call_command("load_demo", "--quiet-logins", verbosity=0)
+    load_time = fresh_demo()
     print(
-        f"load_demo: {time.perf_counter() - start:.1f} s, {Project.objects.count()} projects, {Milestone.objects.count()} milestones"
+        f"load_demo: {load_time:.1f} s, {Project.objects.count()} projects, {Milestone.objects.count()} milestones"
     )
     measure("demo", "office.julu")
     measure("demo", "city.xingtai")

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from keyprojects.api.filters import query_schema
 from keyprojects.investment.selectors import figures_region_get
 from keyprojects.problems import selectors
 
@@ -28,18 +29,8 @@ class SummaryOut(Schema):
     by_department: list[dict]
 
 
-class ProblemFilterIn(Schema):
-    county: str = ""
-    category: str = ""
-    side: str = ""
-    status: str = ""
-    department: str = ""
-    leader: int | None = None
-    project: str = ""
-    overdue: bool = False
-    escalated: bool = False
-    year: int | None = None
-    search: str = ""
+# The problem list page's filters, as query parameters.
+ProblemFilterIn = query_schema(selectors.ProblemFilters, exclude=("statuses",))
 
 
 class ProblemOut(Schema):

@@ -7,28 +7,15 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from keyprojects.api.filters import query_schema
 from keyprojects.projects import selectors
 from keyprojects.projects.models import Project
 
 router = Router(tags=["projects"])
 
 
-class ProjectFilterIn(Schema):
-    county: str = ""
-    level: str = ""
-    stage: str = ""
-    category: str = ""
-    zone: str = ""
-    leader: int | None = None
-    department: str = ""
-    late_milestone: bool = False
-    paused: bool = False
-    health: str = ""
-    search: str = ""
-    sort: str = "code"
-
-    def to_filters(self) -> selectors.ProjectFilters:
-        return selectors.ProjectFilters(**self.dict())
+# The list page's filters, as query parameters (the multi-level filter is for internal callers only).
+ProjectFilterIn = query_schema(selectors.ProjectFilters, exclude=("levels",))
 
 
 class ProjectOut(Schema):
@@ -105,12 +92,14 @@ class TotalsOut(Schema):
 @router.get("/projects", response=list[ProjectOut], summary="Key projects in my scope, filtered")
 @paginate(LimitOffsetPagination)
 def project_list(request: HttpRequest, filters: Query[ProjectFilterIn]):
-    return selectors.project_list(user=request.auth, filters=filters.to_filters())
+    return selectors.project_list(user=request.auth, filters=selectors.ProjectFilters(**filters.dict()))
 
 
 @router.get("/projects/totals", response=TotalsOut, summary="Count and investment of the filtered set")
 def project_totals(request: HttpRequest, filters: Query[ProjectFilterIn]):
-    totals = selectors.project_totals(selectors.project_list(user=request.auth, filters=filters.to_filters()))
+    totals = selectors.project_totals(
+        selectors.project_list(user=request.auth, filters=selectors.ProjectFilters(**filters.dict()))
+    )
     return {"count": totals.count, "total_investment": totals.total_investment, "by_level": totals.by_level}
 
 
