@@ -9,6 +9,10 @@ from django.shortcuts import render
 
 from keyprojects.accounts import selectors as accounts_selectors
 from keyprojects.core.permissions import scope_for
+from keyprojects.investment import selectors as investment_selectors
+from keyprojects.problems import selectors as problem_selectors
+from keyprojects.projects import selectors as project_selectors
+from keyprojects.projects.models import Project
 
 
 @login_required
@@ -20,6 +24,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "region_count": accounts_selectors.region_list(user=user).count(),
         "department_count": accounts_selectors.department_list(user=user).count(),
         "enterprise_count": accounts_selectors.enterprise_list(user=user).count(),
+        "projects": project_selectors.project_totals(
+            Project.objects.filter(project_selectors.project_scope_q(user))
+        ),
+        "work": {key: len(rows) for key, rows in problem_selectors.my_work(user=user).items()},
+        "reports": {key: len(rows) for key, rows in investment_selectors.report_queue(user=user).items()},
     }
     return render(request, "core/home.html", context)
 
