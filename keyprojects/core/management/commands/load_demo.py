@@ -7,6 +7,7 @@ import random
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils import translation
 
 from keyprojects.accounts import demo as accounts_demo
 from keyprojects.investment import demo as investment_demo
@@ -23,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
 
     def handle(self, *args, **options):
+        # The console speaks English throughout (role labels included), like the rest of the tooling.
+        with translation.override("en"):
+            self._load(**options)
+
+    def _load(self, **options):
         if settings.PRODUCTION:
             raise CommandError(
                 "The demo creates users with a published password; it is never loaded in production."
@@ -47,7 +53,7 @@ class Command(BaseCommand):
         ]
         width = max(len(login.username) for login in shown)
         for login in sorted(shown, key=lambda item: item.username):
-            self.stdout.write(f"  {login.username:<{width}}  {login.role} — {login.scope}")
+            self.stdout.write(f"  login {login.username:<{width}}  {login.role} — {login.scope}")
         self.stdout.write(
             "  (and office.<unit> / leader.<unit> for each of Xingtai's 18 units, e.g. office.ningjin)"
         )
