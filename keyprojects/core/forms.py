@@ -6,7 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from keyprojects.core.errors import DomainError
 
@@ -21,3 +23,10 @@ def call_service(form: forms.BaseForm, service: Callable[..., Any], **kwargs: An
         for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
             form.add_error(field if field in form.fields else None, errors)
     return None
+
+
+def errors_to_messages(request: HttpRequest, form: forms.BaseForm) -> None:
+    """For actions posted from a page that redirects back: the form's errors become error messages."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)

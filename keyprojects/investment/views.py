@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from keyprojects.accounts.models import Department, Region, User
 from keyprojects.core import clock
-from keyprojects.core.forms import call_service
+from keyprojects.core.forms import call_service, errors_to_messages
 from keyprojects.core.money import yuan_in
 from keyprojects.core.permissions import scope_for
 from keyprojects.core.spreadsheets import table_response
@@ -347,8 +347,7 @@ def report_action(
     if call_service(form, service, actor=request.user, report=report, **kwargs):
         messages.success(request, done)
     else:
-        for error in [e for errors in form.errors.values() for e in errors]:
-            messages.error(request, error)
+        errors_to_messages(request, form)
     target = request.POST.get("next")
     if target == "queue":
         return redirect("investment:queue")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from keyprojects.accounts.models import User
 from keyprojects.core import clock
-from keyprojects.core.forms import call_service
+from keyprojects.core.forms import call_service, errors_to_messages
 from keyprojects.core.permissions import scope_for
 from keyprojects.investment import selectors as investment_selectors
 from keyprojects.problems import selectors, services
@@ -93,8 +93,7 @@ def problem_report(request: HttpRequest, county: str, code: str) -> HttpResponse
             )
             return redirect("problems:detail", pk=problem.pk)
         if problem:  # saved, but the attachment was refused: say so on the problem's page
-            for error in [e for errors in form.errors.values() for e in errors]:
-                messages.error(request, error)
+            errors_to_messages(request, form)
             return redirect("problems:detail", pk=problem.pk)
     return render(request, "problems/problem_form.html", {"form": form, "project": project})
 
@@ -160,7 +159,7 @@ def problem_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         ):
             messages.success(request, _("Accepted and assigned."))
         else:
-            _errors_to_messages(request, form)
+            errors_to_messages(request, form)
         return redirect("problems:detail", pk=pk)
     if action not in ACTIONS:
         raise Http404
@@ -171,13 +170,8 @@ def problem_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if call_service(form, service, actor=request.user, problem=problem, **kwargs):
             messages.success(request, done)
             return redirect("problems:detail", pk=pk)
-    _errors_to_messages(request, form)
+    errors_to_messages(request, form)
     return redirect("problems:detail", pk=pk)
-
-
-def _errors_to_messages(request: HttpRequest, form) -> None:
-    for error in [e for errors in form.errors.values() for e in errors]:
-        messages.error(request, error)
 
 
 @login_required
@@ -190,7 +184,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         messages.success(request, _("File attached."))
     else:
-        _errors_to_messages(request, form)
+        errors_to_messages(request, form)
     return redirect("problems:detail", pk=pk)
 
 

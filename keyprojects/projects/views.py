@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from keyprojects.accounts import selectors as accounts_selectors
 from keyprojects.core import clock
-from keyprojects.core.forms import call_service
+from keyprojects.core.forms import call_service, errors_to_messages
 from keyprojects.core.permissions import scope_for
 from keyprojects.projects import exports, rules, selectors, services
 from keyprojects.projects.forms import (
@@ -176,8 +176,7 @@ def _action(request: HttpRequest, county: str, code: str, form_class, service, a
     ):
         messages.success(request, _("Saved."))
     else:
-        for error in [e for errors in form.errors.values() for e in errors]:
-            messages.error(request, error)
+        errors_to_messages(request, form)
     return redirect("projects:detail", county=county, code=project.code)
 
 
@@ -355,8 +354,7 @@ def template_list(request: HttpRequest, county: str) -> HttpResponse:
         ):
             messages.success(request, _("The county now has its own template for this category."))
         else:
-            for error in [e for errors in form.errors.values() for e in errors]:
-                messages.error(request, error)
+            errors_to_messages(request, form)
         return redirect("projects:templates", county=region.slug)
     return render(
         request,
