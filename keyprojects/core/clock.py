@@ -24,6 +24,14 @@ def today() -> date:
     return timezone.localdate(now())
 
 
+def programme_year(day: date) -> int:
+    """The year of the most recent finished September: 2026 from October 2026 to September 2027.
+
+    The year the demo and the dashboards speak of by default, as the source report (January–September).
+    """
+    return day.year if day.month >= 10 else day.year - 1
+
+
 @contextmanager
 def frozen_at(moment: datetime) -> Iterator[None]:
     """Within the block, `now()` and `today()` answer `moment` (an aware datetime)."""

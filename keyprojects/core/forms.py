@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from keyprojects.core.errors import DomainError
 
@@ -23,6 +24,14 @@ def call_service(form: forms.BaseForm, service: Callable[..., Any], **kwargs: An
         for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
             form.add_error(field if field in form.fields else None, errors)
     return None
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def with_all(choices) -> list:
+    """A filter's choices, led by an empty "all"."""
+    return [("", _("all")), *choices]
 
 
 def errors_to_messages(request: HttpRequest, form: forms.BaseForm) -> None:

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 
 UNITS = {"wan": Decimal(10_000), "yi": Decimal(100_000_000)}
+WAN = UNITS["wan"]  # 万元: the unit offices type amounts in
 MU_PER_HECTARE = Decimal(15)  # 1 mu = 666.67 m², 15 mu = 1 ha
 
 

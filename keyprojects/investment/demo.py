@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from keyprojects.accounts.models import Region
 from keyprojects.core import clock
+from keyprojects.core.clock import programme_year
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, PlanMonth, ReportStatus
 from keyprojects.investment.services import COUNTY_CURVE
-from keyprojects.projects.demo import programme_year
 from keyprojects.projects.models import Level, Project, Stage
 
 WAN = 10_000

@@ -7,9 +7,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from keyprojects.core.money import WAN
 from keyprojects.investment.models import FundingSplit, MonthlyReport
-
-WAN = Decimal(10_000)
 
 
 class PeriodForm(forms.Form):

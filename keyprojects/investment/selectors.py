@@ -18,8 +18,8 @@ from keyprojects.accounts.models import Region, User
 from keyprojects.core.permissions import paths_q, scope_for
 from keyprojects.investment.models import MonthlyReport, PlanMonth, ReportStatus
 from keyprojects.projects.models import Level, Project, Stage
+from keyprojects.projects.selectors import KEY_LEVELS
 
-KEY_LEVELS = (Level.PROVINCIAL, Level.MUNICIPAL)  # the set the city compares across its units
 ZERO = Decimal("0.00")
 RATE_PLACES = Decimal("0.0001")
 MONEY = DecimalField(max_digits=18, decimal_places=2)

@@ -15,15 +15,15 @@ from django.views.decorators.http import require_POST
 
 from keyprojects.accounts.models import Department, Region, User
 from keyprojects.core import clock
+from keyprojects.core.clock import programme_year
 from keyprojects.core.forms import call_service, errors_to_messages
-from keyprojects.core.money import yuan_in
+from keyprojects.core.money import WAN, yuan_in
 from keyprojects.core.permissions import scope_for
 from keyprojects.core.spreadsheets import table_response
 from keyprojects.investment import selectors, services
-from keyprojects.investment.forms import WAN, PeriodForm, PlanForm, ReasonForm, ReportForm
+from keyprojects.investment.forms import PeriodForm, PlanForm, ReasonForm, ReportForm
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportStatus
 from keyprojects.projects import selectors as project_selectors
-from keyprojects.projects.demo import programme_year
 from keyprojects.projects.models import Level, Project, Stage
 
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from keyprojects.accounts.models import Department, Membership, Region, User
 from keyprojects.core import clock
+from keyprojects.core.clock import programme_year
 from keyprojects.problems import services
 from keyprojects.problems.models import Category, Notification, Problem, Severity, Side
-from keyprojects.projects.demo import programme_year
 from keyprojects.projects.models import Project, Stage
 
 JULU_HELPED, JULU_SOLVED = 40, 63

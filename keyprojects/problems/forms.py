@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.accounts.models import Department, Membership, Region, User
 from keyprojects.core import clock
+from keyprojects.core.forms import DATE_INPUT, with_all
+from keyprojects.core.money import WAN
 from keyprojects.problems.models import Category, Severity, Side, Status
 from keyprojects.problems.selectors import ProblemFilters
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-WAN = Decimal(10_000)
-
-
-def _blank(choices) -> list:
-    return [("", _("all")), *choices]
 
 
 class ProblemFilterForm(forms.Form):
     search = forms.CharField(label=_("Search"), required=False)
-    category = forms.ChoiceField(label=_("Category"), required=False, choices=_blank(Category.choices))
-    side = forms.ChoiceField(label=_("Side"), required=False, choices=_blank(Side.choices))
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=_blank(Status.choices))
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=with_all(Category.choices))
+    side = forms.ChoiceField(label=_("Side"), required=False, choices=with_all(Side.choices))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=with_all(Status.choices))
     department = forms.CharField(label=_("Department (slug)"), required=False)
     leader = forms.IntegerField(label=_("Leader in charge"), required=False, widget=forms.HiddenInput)
     project = forms.CharField(label=_("Project code"), required=False)

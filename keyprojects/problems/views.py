@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from keyprojects.accounts.models import User
 from keyprojects.core import clock
+from keyprojects.core.clock import programme_year
 from keyprojects.core.forms import call_service, errors_to_messages
 from keyprojects.core.permissions import scope_for
 from keyprojects.investment import selectors as investment_selectors
@@ -21,7 +22,6 @@ from keyprojects.problems import selectors, services
 from keyprojects.problems.forms import AcceptForm, AttachmentForm, ProblemFilterForm, ProblemForm, TextForm
 from keyprojects.problems.models import OPEN_STATUSES, Category, Status
 from keyprojects.projects import selectors as project_selectors
-from keyprojects.projects.demo import programme_year
 
 PAGE_SIZE = 30
 

@@ -18,6 +18,8 @@ from decimal import Decimal
 from keyprojects.accounts.demo import BRANDS
 from keyprojects.accounts.models import Department, Enterprise, Membership, Region, User
 from keyprojects.core import clock
+from keyprojects.core.clock import programme_year
+from keyprojects.core.money import WAN
 from keyprojects.projects import services
 from keyprojects.projects.models import (
     Category,
@@ -31,15 +33,8 @@ from keyprojects.projects.models import (
     StageChange,
 )
 
-WAN = Decimal(10_000)
-
 JULU_TOTAL_WAN = 1_797_000  # 17.97 billion yuan
 JULU_PROVINCIAL, JULU_MUNICIPAL = 10, 43
-
-
-def programme_year(today: date) -> int:
-    """The year of the most recent finished September: 2026 from October 2026 to September 2027."""
-    return today.year if today.month >= 10 else today.year - 1
 
 
 @dataclass(frozen=True)

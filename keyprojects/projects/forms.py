@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.accounts.models import Department, Membership, Region, User
+from keyprojects.core.forms import DATE_INPUT, with_all
 from keyprojects.core.permissions import paths_q, scope_for
 from keyprojects.projects.models import (
     Category,
@@ -18,23 +19,17 @@ from keyprojects.projects.models import (
 )
 from keyprojects.projects.selectors import SORTS, ProjectFilters
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _blank(choices) -> list:
-    return [("", _("all")), *choices]
-
 
 class ProjectFilterForm(forms.Form):
     search = forms.CharField(label=_("Search"), required=False)
     county = forms.ChoiceField(label=_("County-level unit"), required=False)
-    level = forms.ChoiceField(label=_("Level"), required=False, choices=_blank(Level.choices))
-    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=_blank(Stage.choices))
-    category = forms.ChoiceField(label=_("Category"), required=False, choices=_blank(Category.choices))
+    level = forms.ChoiceField(label=_("Level"), required=False, choices=with_all(Level.choices))
+    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=with_all(Stage.choices))
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=with_all(Category.choices))
     zone = forms.ChoiceField(label=_("Development zone"), required=False)
     leader = forms.TypedChoiceField(label=_("Leader in charge"), required=False, coerce=int, empty_value=None)
     department = forms.ChoiceField(label=_("Responsible department"), required=False)
-    health = forms.ChoiceField(label=_("Health"), required=False, choices=_blank(Health.choices))
+    health = forms.ChoiceField(label=_("Health"), required=False, choices=with_all(Health.choices))
     late_milestone = forms.BooleanField(label=_("With a late milestone"), required=False)
     paused = forms.BooleanField(label=_("Paused"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in SORTS])
@@ -48,15 +43,15 @@ class ProjectFilterForm(forms.Form):
             else Region.objects.filter(paths_q(scope.office_paths, "path"))
         )
         counties = visible.filter(kind__in=Region.COUNTY_LEVEL_KINDS).order_by("path")
-        self.fields["county"].choices = _blank([(r.slug, r.name) for r in counties])
+        self.fields["county"].choices = with_all([(r.slug, r.name) for r in counties])
         zones = visible.filter(kind=Region.Kind.ZONE).order_by("path")
-        self.fields["zone"].choices = _blank([(r.slug, r.name) for r in zones])
+        self.fields["zone"].choices = with_all([(r.slug, r.name) for r in zones])
         leaders = User.objects.filter(
             memberships__role=Membership.Role.LEADER, memberships__region__in=counties
         ).distinct()
-        self.fields["leader"].choices = _blank([(u.pk, str(u)) for u in leaders])
+        self.fields["leader"].choices = with_all([(u.pk, str(u)) for u in leaders])
         departments = Department.objects.filter(region__in=counties).order_by("region__path", "slug")
-        self.fields["department"].choices = _blank([(d.slug, d.name) for d in departments])
+        self.fields["department"].choices = with_all([(d.slug, d.name) for d in departments])
         # A county office sees one county: no point offering the choice.
         if len(counties) <= 1:
             del self.fields["county"]
