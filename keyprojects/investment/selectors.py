@@ -8,6 +8,7 @@ export, bulletin and API endpoint reads it from here. By default only approved r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
@@ -396,8 +397,6 @@ def monthly_series(*, projects: Q, year: int, include_unverified: bool = False) 
 
 
 def report_deadline(year: int, month: int, deadline_day: int):
-    from datetime import date
-
     return date(year + 1, 1, deadline_day) if month == 12 else date(year, month + 1, deadline_day)
 
 

@@ -36,19 +36,15 @@ def _scope_q(region: Region) -> Q:
 def _period(request: HttpRequest, region: Region) -> tuple[int, int, bool, PeriodForm, int | None]:
     """The period asked for, else the latest closed month of the programme year (else the last due one)."""
     today = clock.today()
-    year = programme_year(today) if not request.GET.get("year") else None
     form = PeriodForm(request.GET or None)
-    if request.GET and form.is_valid():
+    if form.is_bound and form.is_valid():
         year, month = form.cleaned_data["year"], form.cleaned_data["month"]
-        unverified = form.cleaned_data["unverified"]
-        closed = None
-    else:
-        year = year or programme_year(today)
-        due = selectors.due_months(year, today, settings.KEYPROJECTS_REPORT_DEADLINE_DAY)
-        state = selectors.reporting_state(projects=_scope_q(region), year=year)
-        closed = state.latest_closed_month(due)
-        month, unverified = closed or max(due, 1), False
-        form = PeriodForm(initial={"year": year, "month": month, "unverified": False})
+        return year, month, form.cleaned_data["unverified"], form, None
+    year = programme_year(today)
+    due = selectors.due_months(year, today, settings.KEYPROJECTS_REPORT_DEADLINE_DAY)
+    closed = selectors.reporting_state(projects=_scope_q(region), year=year).latest_closed_month(due)
+    month, unverified = closed or max(due, 1), False
+    form = PeriodForm(initial={"year": year, "month": month, "unverified": False})
     return year, month, unverified, form, closed
 
 

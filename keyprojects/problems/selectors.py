@@ -6,7 +6,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from keyprojects.accounts.models import Department, Region, User
@@ -251,9 +251,3 @@ def leader_overview(*, user: User, leader: User) -> dict:
             problem_list(user=user).filter(leader_in_charge=leader, status__in=WAITING_STATUSES)
         ),
     }
-
-
-def has_open_overdue_q(today: date) -> Exists:
-    return Exists(
-        Problem.objects.filter(project=OuterRef("pk"), status__in=OPEN_STATUSES, deadline__lt=today)
-    )
