@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 RUNTIME_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
 TEST_DEBS    := chromium fonts-noto-cjk
 
-.PHONY: setup run test lint format messages screenshots clean worker .debs-runtime .debs-test
+.PHONY: setup run dev test lint format messages screenshots clean worker .debs-runtime .debs-test
 
 setup: $(VENV)/.runtime node_modules/.installed keyprojects/static/vendor/htmx.min.js .debs-runtime
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules
@@ -43,14 +43,29 @@ keyprojects/static/vendor/htmx.min.js: node_modules/.installed scripts/copy-vend
 .debs-test:
 	scripts/apt-ensure $(TEST_DEBS)
 
+# $(call serve,<web server>): the web server beside the task worker and the scheduler (their logs in var/).
+# Ctrl-C, closing the terminal, SIGTERM to make or to its process group: all three stop, and make waits
+# for them. So does the web server exiting (a port already taken), with its exit status.
+serve = trap 'trap "" HUP INT TERM; kill $$web $$worker $$scheduler 2>/dev/null; wait' EXIT; \
+	trap 'exit 0' HUP INT TERM; \
+	$(BIN)/python manage.py db_worker >var/worker.log 2>&1 & worker=$$!; \
+	$(BIN)/python manage.py run_scheduler >var/scheduler.log 2>&1 & scheduler=$$!; \
+	$(1) & web=$$!; \
+	wait $$web
+
+# The demo as a person uses it: DEBUG off throughout (still the development environment, so the demo
+# loads); gunicorn (gunicorn.conf.py: 2 workers, access log in var/) serves it.
+run: export DJANGO_DEBUG = 0
 run: setup
 	$(BIN)/python manage.py load_demo
 	@echo ""
 	@echo "Keyprojects is serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it, its task worker and scheduler; logs in var/)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/python manage.py db_worker >var/worker.log 2>&1 & \
-	  $(BIN)/python manage.py run_scheduler >var/scheduler.log 2>&1 & \
-	  $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+	@$(call serve,$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT))
+
+# For working on the code: Django's runserver, DEBUG on, reloading on every change.
+dev: setup
+	@echo "Keyprojects (development: DEBUG on, reloads on change) on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@$(call serve,$(BIN)/python manage.py runserver $(HOST):$(PORT))
 
 worker: setup
 	$(BIN)/python manage.py db_worker

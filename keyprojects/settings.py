@@ -190,6 +190,10 @@ KEYPROJECTS_REPORT_DEADLINE_DAY = env_int("KEYPROJECTS_REPORT_DEADLINE_DAY", 3)
 KEYPROJECTS_ESCALATE_AFTER_DAYS = env_int("KEYPROJECTS_ESCALATE_AFTER_DAYS", 7)
 KEYPROJECTS_ATTACHMENT_MAX_BYTES = env_int("KEYPROJECTS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 KEYPROJECTS_WEBHOOK_TIMEOUT = env_int("KEYPROJECTS_WEBHOOK_TIMEOUT", 5)
+# Notices by e-mail and chat robot: a failed one is tried again after this many seconds, doubling each
+# time (5, 10, 20, 40 minutes), and given up after this many attempts in all.
+KEYPROJECTS_DELIVERY_RETRY_SECONDS = env_int("KEYPROJECTS_DELIVERY_RETRY_SECONDS", 300)
+KEYPROJECTS_DELIVERY_MAX_ATTEMPTS = env_int("KEYPROJECTS_DELIVERY_MAX_ATTEMPTS", 5)
 
 # Registry import from Excel: the largest file and row count accepted, and up to how many rows an
 # import runs inside the upload request (more go to the task worker, with a progress bar).
@@ -198,7 +202,10 @@ KEYPROJECTS_IMPORT_MAX_ROWS = env_int("KEYPROJECTS_IMPORT_MAX_ROWS", 5000)
 KEYPROJECTS_IMPORT_INLINE_ROWS = env_int("KEYPROJECTS_IMPORT_INLINE_ROWS", 200)
 
 # Tasks enqueued by `manage.py run_scheduler` every hour (each is idempotent).
-KEYPROJECTS_PERIODIC_TASKS = ["keyprojects.problems.tasks.daily_problem_check"]
+KEYPROJECTS_PERIODIC_TASKS = [
+    "keyprojects.problems.tasks.daily_problem_check",
+    "keyprojects.problems.tasks.retry_failed_deliveries",
+]
 
 # API tokens: how long a personal access token lives before it must be renewed.
 KEYPROJECTS_API_TOKEN_DAYS = env_int("KEYPROJECTS_API_TOKEN_DAYS", 90)
@@ -206,6 +213,8 @@ KEYPROJECTS_API_TOKEN_DAYS = env_int("KEYPROJECTS_API_TOKEN_DAYS", 90)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 60 * 60 * 12)
 X_FRAME_OPTIONS = "DENY"
+# A refused form (stale or missing CSRF token) gets the product's 403 page, in the user's language.
+CSRF_FAILURE_VIEW = "keyprojects.core.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:

@@ -1,7 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from keyprojects.api.api import api
+from keyprojects.core.converters import YearConverter
+
+# <year:…> in any app's routes: a year out of range (0, 99999) is a 404 before a view or service sees it.
+register_converter(YearConverter, "year")
 
 urlpatterns = [
     path("", include("keyprojects.core.urls")),
@@ -15,4 +19,5 @@ urlpatterns = [
 
 handler403 = "keyprojects.core.views.error_403"
 handler404 = "keyprojects.core.views.error_404"
-handler500 = "keyprojects.core.views.error_500"
+# 400 and 500 keep Django's handlers: they render 400.html and 500.html without the request, so neither
+# the context processors nor the database (which may be what failed) can fail the error page too.

@@ -47,6 +47,6 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "404.html", status=404)
 
 
-def error_500(request: HttpRequest) -> HttpResponse:
-    # Rendered without the context processors' database work: the database may be what failed.
-    return render(request, "500.html", {"minimal_shell": True}, status=500)
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    # Django has logged the reason; the person needs to know what to do about it.
+    return render(request, "403.html", {"csrf_failure": True}, status=403)
