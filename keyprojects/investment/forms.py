@@ -7,13 +7,14 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from keyprojects.core.forms import MonthField, YearField
 from keyprojects.core.money import WAN
 from keyprojects.investment.models import FundingSplit, MonthlyReport
 
 
 class PeriodForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    month = forms.IntegerField(label=_("Through month"), min_value=1, max_value=12)
+    year = YearField(label=_("Year"))
+    month = MonthField(label=_("Through month"))
     unverified = forms.BooleanField(label=_("Including unverified reports"), required=False)
 
 
@@ -43,6 +44,9 @@ class PlanForm(forms.Form):
         required=False,
         choices=[("", _("enter each month")), ("even", _("evenly")), ("curve", _("along the county curve"))],
     )
+    # The plan's version when the form was opened (0: no plan yet): saving refuses if someone saved it
+    # since. Not required: a post without it (a script) is not checked.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

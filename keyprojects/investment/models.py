@@ -45,6 +45,8 @@ class AnnualPlan(FundingSplit):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: each save takes the next version; a form opened at an older one is refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:

@@ -7,14 +7,16 @@ until the county office reopens them with a reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import Membership, User
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
+from keyprojects.core.concurrency import already_changed, claim_version, lock_fresh, saved_meanwhile
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.permissions import scope_for
 from keyprojects.investment.models import AnnualPlan, FundingSplit, MonthlyReport, PlanMonth, ReportStatus
@@ -70,6 +72,16 @@ def _check_funding(funding: dict[str, Decimal]) -> dict[str, Decimal]:
     return funding
 
 
+def _insert(obj: models.Model, refused: Callable[[], DomainError]) -> None:
+    """Insert a row another request may be inserting at the same moment: the first one wins, the other is
+    refused with `refused()` instead of failing on the unique constraint."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise refused() from None
+
+
 @transaction.atomic
 def plan_save(
     *,
@@ -79,8 +91,12 @@ def plan_save(
     months: list[Decimal],
     funding: dict[str, Decimal] | None = None,
     reason: str = "",
+    expected_version: int | None = None,
 ) -> AnnualPlan:
-    """Create the year's plan, or revise it (a revision needs a reason; the history keeps both)."""
+    """Create the year's plan, or revise it (a revision needs a reason; the history keeps both).
+
+    `expected_version` is the plan's version when the person opened the form (0: there was no plan yet);
+    if someone saved it since, nothing is saved. None skips the check (the system, scripts)."""
     if not _is_office(actor, project):
         raise NotAllowed(_("Only the county project office sets investment plans."))
     if len(months) != 12:
@@ -88,7 +104,11 @@ def plan_save(
     if any(m < 0 for m in months):
         raise DomainError(_("Planned amounts cannot be negative."), field="months")
     funding = _check_funding(funding or {})
-    plan = AnnualPlan.objects.filter(project=project, year=year).first()
+    plan = AnnualPlan.objects.select_for_update().filter(project=project, year=year).first()
+    if plan is not None:
+        claim_version(plan, expected_version=expected_version)
+    elif expected_version:  # the plan the person opened is gone
+        raise saved_meanwhile(AnnualPlan)
     if plan is not None and not reason.strip():
         raise DomainError(_("Revising a plan needs a reason."), field="reason")
     if funding and sum(funding.values()) != sum(months):
@@ -103,7 +123,10 @@ def plan_save(
         setattr(plan, name, funding.get(name, Decimal(0)))
     plan._change_reason = reason
     plan.full_clean()
-    plan.save()
+    if created:
+        _insert(plan, lambda: saved_meanwhile(AnnualPlan))
+    else:
+        plan.save()
     existing = {pm.month: pm for pm in plan.months.all()}
     for month, amount in enumerate(months, start=1):
         row = existing.get(month)
@@ -171,17 +194,31 @@ def report_save(
     for name in FundingSplit.FUNDING_FIELDS:
         setattr(report, name, funding.get(name, Decimal(0)))
     report.full_clean()
-    report.save()
+    if report.pk is None:
+        _insert(report, lambda: _changed_meanwhile(project, year, month))
+    else:
+        report.save()
     audit_record(
         actor=actor, action="report.save", target=report, data={"completed": str(completed_investment)}
     )
     return report
 
 
+def _changed_meanwhile(project: Project, year: int, month: int) -> DomainError:
+    report = MonthlyReport.objects.get(project=project, year=year, month=month)
+    return already_changed(report, status=report.get_status_display())
+
+
 def _transition(
     report: MonthlyReport, *, allowed_from: tuple[str, ...], to: str, actor, action: str, **fields
 ):
+    # The caller's instance may be stale: lock the row and decide on what is stored now. Of two requests at
+    # the same moment the second waits here, then finds the first one's status and is refused.
+    seen = report.status
+    lock_fresh(report)
     if report.status not in allowed_from:
+        if report.status != seen:
+            raise already_changed(report, status=report.get_status_display())
         raise DomainError(
             _("This cannot be done while the report's status is “%(status)s”.")
             % {"status": report.get_status_display()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -117,6 +118,8 @@ class Problem(models.Model):
         _("escalated to"), choices=Escalation.choices, default=Escalation.DEPARTMENT
     )
     on_weekly_agenda = models.BooleanField(_("on the weekly meeting agenda"), default=False)
+    # Each save takes the next version: a change counter that a form opened at an older version can check.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords(m2m_fields=[supporting_departments])
 
     class Meta:
@@ -199,7 +202,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         REPORTED = "reported", _("a problem was reported")
         ASSIGNED = "assigned", _("a problem was assigned to you")
-        DUE_SOON = "due_soon", _("a deadline is three days away")
+        DUE_SOON = "due_soon", _("a deadline is near")
         OVERDUE = "overdue", _("a problem is overdue")
         ESCALATED = "escalated", _("a problem was escalated")
         RESOLVED = "resolved", _("a problem was resolved: please confirm")
@@ -210,6 +213,8 @@ class Notification(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     created_at = models.DateTimeField(db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Due soon: days left; overdue: days late — counted between the county's local dates when it was sent.
+    days = models.SmallIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -218,6 +223,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.kind}"
+
+    def headline(self) -> str:
+        """What the notice says, in the active language, with the actual number of days where it has one."""
+        if self.days is not None and self.kind == self.Kind.DUE_SOON:
+            if self.days == 0:
+                return gettext("a deadline is today")
+            return ngettext(
+                "a deadline is %(days)d day away", "a deadline is %(days)d days away", self.days
+            ) % {"days": self.days}
+        if self.days is not None and self.kind == self.Kind.OVERDUE:
+            return ngettext(
+                "a problem is overdue by %(days)d day", "a problem is overdue by %(days)d days", self.days
+            ) % {"days": self.days}
+        return str(self.get_kind_display())
 
 
 class Webhook(models.Model):
@@ -252,3 +271,65 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.region or self.department}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending a notice out, by e-mail to a person or to a chat group's robot.
+
+    A failed try is tried again later (a new row, one more in `attempt`) with a growing pause, until
+    settings.KEYPROJECTS_DELIVERY_MAX_ATTEMPTS; then it is given up. Only the latest try of a delivery has
+    `retried` false: that is the row the county office sees and may try again."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        WEBHOOK = "webhook", _("chat robot")
+
+    class Result(models.TextChoices):
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed, will be retried")
+        GIVEN_UP = "given_up", _("given up")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.CASCADE,
+    )
+    webhook = models.ForeignKey(
+        Webhook,
+        verbose_name=_("chat robot"),
+        null=True,
+        blank=True,
+        related_name="attempts",
+        on_delete=models.CASCADE,
+    )
+    # The notice carried: the person's own; for a robot, one of the notices of that problem and kind
+    # (they all read the same, and a group hears of a problem and kind once).
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), related_name="attempts", on_delete=models.CASCADE
+    )
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    error = models.TextField(_("error"), blank=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+    next_retry_at = models.DateTimeField(_("next retry"), null=True, blank=True)
+    retried = models.BooleanField(default=False)  # a later attempt took over from this one
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["result", "retried", "next_retry_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="delivery_attempt_has_one_recipient",
+                condition=models.Q(channel="email", user__isnull=False, webhook__isnull=True)
+                | models.Q(channel="webhook", user__isnull=True, webhook__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} #{self.attempt} {self.get_result_display()}"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from keyprojects.accounts.models import Department, Membership, User
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
+from keyprojects.core.concurrency import already_changed, lock_fresh
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.permissions import scope_for
 from keyprojects.problems import uploads
@@ -33,6 +34,7 @@ from keyprojects.problems.models import (
     Side,
     Status,
 )
+from keyprojects.problems.selectors import days_until
 from keyprojects.projects.models import Project
 
 # ---- who may act -------------------------------------------------------------------------------
@@ -117,13 +119,17 @@ def _assignees(problem: Problem) -> list[User]:
 
 
 def notify(
-    problem: Problem, kind: str, users: list[User], *, actor: User | None = None
+    problem: Problem, kind: str, users: list[User], *, actor: User | None = None, days: int | None = None
 ) -> list[Notification]:
-    """In-app notices now; e-mail and chat-robot copies by a background task after the commit."""
+    """In-app notices now; e-mail and chat-robot copies by a background task after the commit. `days`: how
+    many days are left (due soon) or late (overdue), said in the notice."""
     now = clock.now()
     recipients = {u.pk: u for u in users if u != actor}  # one notice each, whatever roles a user holds
     notices = Notification.objects.bulk_create(
-        [Notification(user=u, problem=problem, kind=kind, created_at=now) for u in recipients.values()]
+        [
+            Notification(user=u, problem=problem, kind=kind, created_at=now, days=days)
+            for u in recipients.values()
+        ]
     )
     if notices:
         from keyprojects.problems.tasks import deliver_notifications
@@ -141,12 +147,29 @@ def _event(problem: Problem, kind: str, actor: User | None, text: str = "", **da
     return event
 
 
-def _require_status(problem: Problem, *allowed: str) -> None:
-    if problem.status not in allowed:
-        raise DomainError(
-            _("This cannot be done while the problem is %(status)s.")
-            % {"status": problem.get_status_display()}
-        )
+def _lock(problem: Problem) -> str:
+    """Lock the problem's row for the rest of the transaction and reload the caller's instance, which may be
+    stale; return the status the caller had seen. Of two actions at the same moment the second waits here
+    and then decides on what the first one stored."""
+    seen = problem.status
+    lock_fresh(problem)
+    return seen
+
+
+def _require_status(problem: Problem, *allowed: str, seen: str) -> None:
+    if problem.status in allowed:
+        return
+    if problem.status != seen:
+        raise already_changed(problem, status=problem.get_status_display())
+    raise DomainError(
+        _("This cannot be done while the problem is %(status)s.") % {"status": problem.get_status_display()}
+    )
+
+
+def _save(problem: Problem, *fields: str) -> None:
+    """Every save of a problem takes the next version."""
+    problem.version += 1
+    problem.save(update_fields=[*fields, "version"] if fields else None)
 
 
 # ---- the workflow ----------------------------------------------------------------------------------
@@ -203,9 +226,10 @@ def problem_accept(
     supporting_departments: list[Department] | tuple = (),
     leader_in_charge: User | None = None,
 ) -> Problem:
+    seen = _lock(problem)
     if not is_office(actor, problem):
         raise NotAllowed(_("Only the county project office accepts and assigns problems."))
-    _require_status(problem, Status.REPORTED)
+    _require_status(problem, Status.REPORTED, seen=seen)
     if deadline < clock.today():
         raise DomainError(_("The deadline is in the past."), field="deadline")
     city_path = problem.project.county.parent.path
@@ -220,7 +244,7 @@ def problem_accept(
     problem.leader_in_charge = leader
     problem.deadline = deadline
     problem.accepted_at = clock.now()
-    problem.save()
+    _save(problem)
     problem.supporting_departments.set(supporting_departments)
     _event(problem, Event.Kind.ACCEPTED, actor, deadline=str(deadline), lead=lead_department.slug)
     recipients = _assignees(problem) + _department_users([d.pk for d in supporting_departments])
@@ -231,13 +255,14 @@ def problem_accept(
 @transaction.atomic
 def problem_return(*, actor: User | None, problem: Problem, reason: str) -> Problem:
     """The office sends a report back for more information."""
+    seen = _lock(problem)
     if not is_office(actor, problem):
         raise NotAllowed(_("Only the county project office returns a reported problem."))
-    _require_status(problem, Status.REPORTED)
+    _require_status(problem, Status.REPORTED, seen=seen)
     if not reason.strip():
         raise DomainError(_("Say what is missing."), field="reason")
     problem.status = Status.RETURNED
-    problem.save(update_fields=["status"])
+    _save(problem, "status")
     _event(problem, Event.Kind.RETURNED, actor, reason.strip())
     notify(problem, Notification.Kind.RETURNED, _raiser_users(problem), actor=actor)
     return problem
@@ -245,12 +270,13 @@ def problem_return(*, actor: User | None, problem: Problem, reason: str) -> Prob
 
 @transaction.atomic
 def problem_resubmit(*, actor: User, problem: Problem, description: str) -> Problem:
+    seen = _lock(problem)
     if not is_raiser(actor, problem):
         raise NotAllowed(_("Only whoever raised the problem resubmits it."))
-    _require_status(problem, Status.RETURNED)
+    _require_status(problem, Status.RETURNED, seen=seen)
     problem.description = description.strip() or problem.description
     problem.status = Status.REPORTED
-    problem.save(update_fields=["status", "description"])
+    _save(problem, "status", "description")
     _event(problem, Event.Kind.RESUBMITTED, actor, description.strip())
     notify(problem, Notification.Kind.REPORTED, _office_users(problem), actor=actor)
     return problem
@@ -258,13 +284,14 @@ def problem_resubmit(*, actor: User, problem: Problem, description: str) -> Prob
 
 @transaction.atomic
 def problem_decline(*, actor: User | None, problem: Problem, reason: str) -> Problem:
+    seen = _lock(problem)
     if not is_office(actor, problem):
         raise NotAllowed(_("Only the county project office declines a problem."))
-    _require_status(problem, Status.REPORTED, Status.RETURNED)
+    _require_status(problem, Status.REPORTED, Status.RETURNED, seen=seen)
     if not reason.strip():
         raise DomainError(_("Say why the problem is declined."), field="reason")
     problem.status = Status.DECLINED
-    problem.save(update_fields=["status"])
+    _save(problem, "status")
     _event(problem, Event.Kind.DECLINED, actor, reason.strip())
     notify(problem, Notification.Kind.RETURNED, _raiser_users(problem), actor=actor)
     return problem
@@ -273,29 +300,31 @@ def problem_decline(*, actor: User | None, problem: Problem, reason: str) -> Pro
 @transaction.atomic
 def problem_update(*, actor: User | None, problem: Problem, text: str) -> Problem:
     """A dated progress note by anyone assigned; the first one moves the problem to "in progress"."""
+    seen = _lock(problem)
     if not is_assigned(actor, problem):
         raise NotAllowed(_("Only those assigned to the problem post progress."))
-    _require_status(problem, *OPEN_STATUSES)
+    _require_status(problem, *OPEN_STATUSES, seen=seen)
     if not text.strip():
         raise DomainError(_("Write what was done."), field="text")
     if problem.status == Status.ACCEPTED:
         problem.status = Status.IN_PROGRESS
-        problem.save(update_fields=["status"])
+        _save(problem, "status")
     _event(problem, Event.Kind.UPDATE, actor, text.strip())
     return problem
 
 
 @transaction.atomic
 def problem_resolve(*, actor: User | None, problem: Problem, resolution: str, resolved_at=None) -> Problem:
+    seen = _lock(problem)
     if not is_assigned(actor, problem):
         raise NotAllowed(_("Only those assigned to the problem resolve it."))
-    _require_status(problem, *OPEN_STATUSES)
+    _require_status(problem, *OPEN_STATUSES, seen=seen)
     if not resolution.strip():
         raise DomainError(_("Say what was done to solve it."), field="resolution")
     problem.status = Status.RESOLVED
     problem.resolution = resolution.strip()
     problem.resolved_at = resolved_at or clock.now()
-    problem.save(update_fields=["status", "resolution", "resolved_at"])
+    _save(problem, "status", "resolution", "resolved_at")
     _event(problem, Event.Kind.RESOLVED, actor, problem.resolution)
     notify(problem, Notification.Kind.RESOLVED, _raiser_users(problem), actor=actor)
     return problem
@@ -304,13 +333,14 @@ def problem_resolve(*, actor: User | None, problem: Problem, resolution: str, re
 @transaction.atomic
 def problem_confirm(*, actor: User | None, problem: Problem, closed_at=None) -> Problem:
     """Whoever raised it confirms the fix: the problem is closed out (销号)."""
+    seen = _lock(problem)
     if not is_raiser(actor, problem):
         raise NotAllowed(_("Only whoever raised the problem confirms that it is solved."))
-    _require_status(problem, Status.RESOLVED)
+    _require_status(problem, Status.RESOLVED, seen=seen)
     problem.status = Status.CLOSED
     problem.closed_at = closed_at or clock.now()
     problem.on_weekly_agenda = False
-    problem.save(update_fields=["status", "closed_at", "on_weekly_agenda"])
+    _save(problem, "status", "closed_at", "on_weekly_agenda")
     _event(problem, Event.Kind.CONFIRMED, actor)
     return problem
 
@@ -318,31 +348,53 @@ def problem_confirm(*, actor: User | None, problem: Problem, closed_at=None) -> 
 @transaction.atomic
 def problem_reject_resolution(*, actor: User, problem: Problem, reason: str) -> Problem:
     """The raiser is not satisfied: the problem goes back to those assigned."""
+    seen = _lock(problem)
     if not is_raiser(actor, problem):
         raise NotAllowed(_("Only whoever raised the problem can refuse its resolution."))
-    _require_status(problem, Status.RESOLVED)
+    _require_status(problem, Status.RESOLVED, seen=seen)
     if not reason.strip():
         raise DomainError(_("Say what is still wrong."), field="reason")
     problem.status = Status.IN_PROGRESS
     problem.resolved_at = None
-    problem.save(update_fields=["status", "resolved_at"])
+    _save(problem, "status", "resolved_at")
     _event(problem, Event.Kind.REJECTED, actor, reason.strip())
     notify(problem, Notification.Kind.RETURNED, _assignees(problem), actor=actor)
     return problem
 
 
 @transaction.atomic
-def problem_reopen(*, actor: User, problem: Problem, reason: str) -> Problem:
-    if not (is_office(actor, problem) or is_raiser(actor, problem)):
+def problem_reopen(*, actor: User, problem: Problem, reason: str, deadline: date | None = None) -> Problem:
+    """Back to those assigned. The office sets a new deadline (it must, once the old one has passed), and
+    escalation starts again from it: a reopened problem is not overdue the moment it is reopened."""
+    seen = _lock(problem)
+    office = is_office(actor, problem)
+    if not (office or is_raiser(actor, problem)):
         raise NotAllowed(_("Only the county project office or whoever raised it reopens a problem."))
-    _require_status(problem, Status.CLOSED)
+    _require_status(problem, Status.CLOSED, seen=seen)
     if not reason.strip():
         raise DomainError(_("Reopening needs a reason."), field="reason")
+    if deadline is not None and not office:
+        raise NotAllowed(_("Only the county project office sets a deadline."))
+    if deadline is not None and deadline < clock.today():
+        raise DomainError(_("The deadline is in the past."), field="deadline")
+    if deadline is None and (problem.deadline is None or problem.deadline < clock.today()):
+        raise DomainError(
+            _("The deadline has passed: set a new one.")
+            if office
+            else _(
+                "The deadline has passed: ask the county project office to reopen it with a new deadline."
+            ),
+            field="deadline",
+        )
     problem.status = Status.IN_PROGRESS
     problem.closed_at = None
     problem.resolved_at = None
-    problem.save(update_fields=["status", "closed_at", "resolved_at"])
-    _event(problem, Event.Kind.REOPENED, actor, reason.strip())
+    problem.deadline = deadline or problem.deadline
+    problem.escalation = Escalation.DEPARTMENT
+    problem.on_weekly_agenda = False
+    _save(problem, "status", "closed_at", "resolved_at", "deadline", "escalation", "on_weekly_agenda")
+    extra = {"deadline": str(deadline)} if deadline else {}
+    _event(problem, Event.Kind.REOPENED, actor, reason.strip(), **extra)
     notify(problem, Notification.Kind.ASSIGNED, _assignees(problem), actor=actor)
     return problem
 
@@ -380,31 +432,36 @@ def problems_tick(*, today: date | None = None) -> dict[str, int]:
     Idempotent: each notice is sent once per deadline and level."""
     today = today or clock.today()
     counts = {"due_soon": 0, "overdue": 0, "escalated": 0}
-    problems = (
-        Problem.objects.filter(status__in=OPEN_STATUSES, deadline__lte=today + timedelta(days=3))
-        .select_related("project__county", "leader_in_charge")
-        .prefetch_related("events")
+    soon = today + timedelta(days=3)
+    problems = Problem.objects.filter(status__in=OPEN_STATUSES, deadline__lte=soon).select_related(
+        "project__county", "leader_in_charge"
     )
     for problem in problems:
-        sent = {(e.kind, e.data.get("notice"), e.data.get("deadline")) for e in problem.events.all()}
-        deadline = str(problem.deadline)
         with transaction.atomic():
-            if problem.deadline >= today and (Event.Kind.REMINDED, "due_soon", deadline) not in sent:
+            # Decide on the locked, fresh row: it may have been resolved, or its deadline moved, since the
+            # list was read, and a second tick running at the same time waits here and then sends nothing.
+            lock_fresh(problem)
+            if problem.status not in OPEN_STATUSES or problem.deadline is None or problem.deadline > soon:
+                continue
+            sent = {(e.kind, e.data.get("notice"), e.data.get("deadline")) for e in problem.events.all()}
+            deadline = str(problem.deadline)
+            days_left = days_until(problem.deadline, today)  # local dates: the notice says the true number
+            if days_left >= 0 and (Event.Kind.REMINDED, "due_soon", deadline) not in sent:
                 _event(problem, Event.Kind.REMINDED, None, notice="due_soon", deadline=deadline)
-                notify(problem, Notification.Kind.DUE_SOON, _assignees(problem))
+                notify(problem, Notification.Kind.DUE_SOON, _assignees(problem), days=days_left)
                 counts["due_soon"] += 1
-            if problem.deadline < today and (Event.Kind.REMINDED, "overdue", deadline) not in sent:
+            if days_left < 0 and (Event.Kind.REMINDED, "overdue", deadline) not in sent:
                 _event(problem, Event.Kind.REMINDED, None, notice="overdue", deadline=deadline)
-                notify(problem, Notification.Kind.OVERDUE, _assignees(problem))
+                notify(problem, Notification.Kind.OVERDUE, _assignees(problem), days=-days_left)
                 counts["overdue"] += 1
-            overdue_days = (today - problem.deadline).days
+            overdue_days = -days_left
             level = (
                 min(Escalation.COUNTY_HEAD, overdue_days // escalate_after_days()) if overdue_days > 0 else 0
             )
             if level > problem.escalation:
                 problem.escalation = level
                 problem.on_weekly_agenda = True
-                problem.save(update_fields=["escalation", "on_weekly_agenda"])
+                _save(problem, "escalation", "on_weekly_agenda")
                 _event(problem, Event.Kind.ESCALATED, None, level=int(level), overdue_days=overdue_days)
                 recipients = _assignees(problem) + (
                     _office_users(problem) if level >= Escalation.COUNTY_HEAD else []

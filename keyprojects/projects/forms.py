@@ -110,6 +110,12 @@ class ProjectForm(forms.ModelForm):
         self.fields["responsible_departments"].queryset = Department.objects.filter(
             region__path__startswith=county.parent.path
         ).order_by("region__path", "slug")
+        if self.instance.pk:
+            # The version the form was opened at: saving refuses if someone saved the project since. Not
+            # required: a post without it (a script) is not checked.
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, min_value=1, initial=self.instance.version
+            )
 
 
 class StageForm(forms.Form):

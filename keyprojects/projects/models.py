@@ -146,6 +146,8 @@ class Project(BilingualName):
     health_override_rationale = models.TextField(_("rationale for the given health"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Optimistic locking: each save takes the next version; an edit form opened at an older one is refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords(m2m_fields=[responsible_departments])
 
     class Meta:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from keyprojects.accounts.models import Department, Enterprise, Membership, Region, User
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
+from keyprojects.core.concurrency import claim_version, lock_fresh
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.permissions import scope_for
 from keyprojects.projects import selectors
@@ -124,9 +125,23 @@ def project_create(
     return project
 
 
+def _lock(project: Project, *, expected_version: int | None = None) -> None:
+    """Lock the project's row and reload the caller's instance, so that checks and the save work on what is
+    stored now (nothing written meanwhile is overwritten); then take the next version, refusing if
+    `expected_version` is given and the project was saved since."""
+    lock_fresh(project)
+    claim_version(project, expected_version=expected_version)
+
+
 @transaction.atomic
-def project_update(*, actor: User | None, project: Project, data: ProjectData) -> Project:
+def project_update(
+    *, actor: User | None, project: Project, data: ProjectData, expected_version: int | None = None
+) -> Project:
+    """Save the edited fields. `expected_version` is the project's version when the person opened the edit
+    form: if someone saved the project since, nothing is saved (None: no check, for the system and scripts).
+    """
     _require_manage(actor, project.county)
+    _lock(project, expected_version=expected_version)
     _check_relations(project.county, data)
     before = {name: getattr(project, name) for name in vars(data) if name != "responsible_departments"}
     _assign(project, data)
@@ -165,6 +180,7 @@ def project_change_stage(
     *, actor: User | None, project: Project, stage: str, on: date, note: str = ""
 ) -> Project:
     _require_manage(actor, project.county)
+    _lock(project)
     if stage not in STAGE_ORDER:
         raise DomainError(_("Unknown stage: %(stage)s.") % {"stage": stage}, field="stage")
     if stage == project.stage:
@@ -181,7 +197,7 @@ def project_change_stage(
     previous = project.stage
     project.stage, project.stage_since = stage, on
     project._change_reason = note
-    project.save(update_fields=["stage", "stage_since", "updated_at"])
+    project.save(update_fields=["stage", "stage_since", "updated_at", "version"])
     StageChange.objects.create(project=project, stage=stage, date=on, note=note, recorded_by=actor)
     audit_record(actor=actor, action="project.stage", target=project, data={"from": previous, "to": stage})
     return project
@@ -190,6 +206,7 @@ def project_change_stage(
 @transaction.atomic
 def project_pause(*, actor: User | None, project: Project, reason: str, on: date, note: str = "") -> Project:
     _require_manage(actor, project.county)
+    _lock(project)
     if project.is_paused:
         raise DomainError(_("The project is already paused."))
     if reason not in PauseReason.values:
@@ -197,7 +214,7 @@ def project_pause(*, actor: User | None, project: Project, reason: str, on: date
     if reason == PauseReason.OTHER and not note.strip():
         raise DomainError(_("Say what the other reason is."), field="note")
     project.paused_since, project.pause_reason, project.pause_note = on, reason, note
-    project.save(update_fields=["paused_since", "pause_reason", "pause_note", "updated_at"])
+    project.save(update_fields=["paused_since", "pause_reason", "pause_note", "updated_at", "version"])
     audit_record(actor=actor, action="project.pause", target=project, data={"reason": reason, "on": str(on)})
     return project
 
@@ -205,13 +222,14 @@ def project_pause(*, actor: User | None, project: Project, reason: str, on: date
 @transaction.atomic
 def project_resume(*, actor: User | None, project: Project, on: date) -> Project:
     _require_manage(actor, project.county)
+    _lock(project)
     if not project.is_paused:
         raise DomainError(_("The project is not paused."))
     if on < project.paused_since:
         raise DomainError(_("A project cannot resume before it was paused."), field="date")
     paused_since = project.paused_since
     project.paused_since, project.pause_reason, project.pause_note = None, "", ""
-    project.save(update_fields=["paused_since", "pause_reason", "pause_note", "updated_at"])
+    project.save(update_fields=["paused_since", "pause_reason", "pause_note", "updated_at", "version"])
     audit_record(
         actor=actor,
         action="project.resume",
@@ -225,6 +243,7 @@ def project_resume(*, actor: User | None, project: Project, on: date) -> Project
 def project_override_health(*, actor: User | None, project: Project, health: str, rationale: str) -> Project:
     """Give a rating by hand (with a rationale), or clear it with health="" to use the computed one."""
     _require_manage(actor, project.county)
+    _lock(project)
     if health and health not in Health.values:
         raise DomainError(_("Unknown rating: %(health)s.") % {"health": health}, field="health")
     if health and not rationale.strip():
@@ -232,7 +251,7 @@ def project_override_health(*, actor: User | None, project: Project, health: str
     project.health_override = health
     project.health_override_rationale = rationale.strip() if health else ""
     project._change_reason = rationale
-    project.save(update_fields=["health_override", "health_override_rationale", "updated_at"])
+    project.save(update_fields=["health_override", "health_override_rationale", "updated_at", "version"])
     audit_record(actor=actor, action="project.health", target=project, data={"health": health})
     return project
 

@@ -123,6 +123,7 @@ def _manageable_county(request: HttpRequest, slug: str):
 
 def _project_data(form: ProjectForm) -> services.ProjectData:
     data = dict(form.cleaned_data)
+    data.pop("version", None)
     data["responsible_departments"] = tuple(data["responsible_departments"])
     return services.ProjectData(**data)
 
@@ -155,7 +156,12 @@ def project_edit(request: HttpRequest, county: str, code: str) -> HttpResponse:
         request.method == "POST"
         and form.is_valid()
         and call_service(
-            form, services.project_update, actor=request.user, project=project, data=_project_data(form)
+            form,
+            services.project_update,
+            actor=request.user,
+            project=project,
+            data=_project_data(form),
+            expected_version=form.cleaned_data.get("version"),
         )
     ):
         messages.success(request, _("Key project saved."))
