@@ -1,4 +1,11 @@
-"""Sending notices out: e-mail through Django's mail backend, and chat-group robots by webhook."""
+"""Sending notices out — e-mail through Django's mail backend, chat-group robots by webhook — each message
+on its own, so that a dead mail server does not silence the robots, nor one robot the others.
+
+Every try is recorded as a DeliveryAttempt; a failed one is tried again with a pause that doubles each time
+(by a deferred task where the task backend can defer, and by the periodic `retry_failed_deliveries` in any
+case) and given up after settings.KEYPROJECTS_DELIVERY_MAX_ATTEMPTS tries. The county office sees what
+failed and may try again at once.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +13,39 @@ import http.client
 import json
 import logging
 import urllib.request
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from keyprojects.problems.models import Notification, Webhook
+from keyprojects.accounts.models import User
+from keyprojects.core import clock
+from keyprojects.core.audit import audit_record
+from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.permissions import scope_for
+from keyprojects.problems.models import DeliveryAttempt, Notification, Problem, Webhook
 
 log = logging.getLogger(__name__)
+
+Channel, Result = DeliveryAttempt.Channel, DeliveryAttempt.Result
+
+
+class DeliveryFailed(Exception):
+    """The other end did not take the message; the text says why."""
+
+
+class Undeliverable(DeliveryFailed):
+    """No point in trying again: the person has no address or left, the robot was switched off."""
 
 
 def notice_text(notification: Notification) -> str:
     problem = notification.problem
     return _("%(kind)s — %(project)s: #%(id)s %(title)s") % {
-        "kind": notification.get_kind_display(),
+        "kind": notification.headline(),
         "project": f"{problem.project.code} {problem.project.name}",
         "id": problem.pk,
         "title": problem.title,
@@ -35,45 +59,187 @@ def webhook_payload(kind: str, text: str) -> dict:
     return {"msgtype": "text", "text": {"content": text}}  # WeCom and DingTalk share this shape
 
 
-def post_webhook(webhook: Webhook, text: str) -> bool:
+def post_webhook(webhook: Webhook, text: str) -> None:
+    """Post one message to a group robot; raise DeliveryFailed unless it was taken."""
     body = json.dumps(webhook_payload(webhook.kind, text), ensure_ascii=False).encode()
     request = urllib.request.Request(  # noqa: S310 - the URL is an office-configured http(s) webhook
         webhook.url, data=body, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
     )
     try:
         with urllib.request.urlopen(request, timeout=settings.KEYPROJECTS_WEBHOOK_TIMEOUT) as response:  # noqa: S310
-            return 200 <= response.status < 300
+            status, answer = response.status, response.read(4096)
     except (OSError, http.client.HTTPException) as exc:  # down, refusing, or not speaking HTTP at all
-        log.warning("webhook %s failed: %s", webhook.pk, exc)
-        return False
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+    if not 200 <= status < 300:
+        raise DeliveryFailed(f"HTTP {status}")
+    # The chat apps answer 200 with an error code when they refuse a message (bad token, rate limit …).
+    try:
+        reply = json.loads(answer)
+    except ValueError:
+        return
+    if isinstance(reply, dict) and (reply.get("errcode") or reply.get("code")):
+        code = reply.get("errcode") or reply.get("code")
+        raise DeliveryFailed(f"{code}: {reply.get('errmsg') or reply.get('msg') or ''}".strip())
+
+
+def send_email(user: User, notification: Notification) -> None:
+    """Mail one notice to its person, in their language; raise DeliveryFailed if it cannot be handed over."""
+    if not user.email or not user.is_active:
+        raise Undeliverable("no e-mail address" if user.is_active else "the user is no longer active")
+    with translation.override(user.language):
+        subject = _("Keyprojects: %(kind)s") % {"kind": notification.headline()}
+        text = notice_text(notification)
+    try:
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+    except Exception as exc:  # refused, unreachable, bad credentials: whatever it is, record it and go on
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """The pause after the `attempt`-th failed try: the base pause, doubled for each try before it."""
+    return timedelta(seconds=settings.KEYPROJECTS_DELIVERY_RETRY_SECONDS * 2 ** (attempt - 1))
+
+
+def _try(
+    *,
+    channel: str,
+    notification: Notification,
+    user: User | None = None,
+    webhook: Webhook | None = None,
+    attempt: int = 1,
+) -> DeliveryAttempt:
+    """Send one message once, record how it went, and schedule the next try if there is to be one."""
+    try:
+        if channel == Channel.EMAIL:
+            send_email(user, notification)
+        else:
+            if not webhook.active:
+                raise Undeliverable("the chat robot was switched off")
+            with translation.override(settings.LANGUAGE_CODE):
+                text = notice_text(notification)
+            post_webhook(webhook, text)
+    except DeliveryFailed as exc:
+        final = isinstance(exc, Undeliverable)
+        error = str(exc) or "failed"
+        log.warning(
+            "%s delivery of notification %s failed (attempt %s): %s", channel, notification.pk, attempt, error
+        )
+    else:
+        error, final = "", False
+    now = clock.now()
+    if not error:
+        result, next_retry_at = Result.SENT, None
+    elif final or attempt >= settings.KEYPROJECTS_DELIVERY_MAX_ATTEMPTS:
+        result, next_retry_at = Result.GIVEN_UP, None
+    else:
+        result, next_retry_at = Result.FAILED, now + retry_delay(attempt)
+    record = DeliveryAttempt.objects.create(
+        channel=channel,
+        user=user if channel == Channel.EMAIL else None,
+        webhook=webhook if channel == Channel.WEBHOOK else None,
+        notification=notification,
+        attempt=attempt,
+        result=result,
+        error=error[:2000],
+        at=now,
+        next_retry_at=next_retry_at,
+    )
+    if next_retry_at is not None:
+        _schedule_retry(record.pk, next_retry_at)
+    return record
+
+
+def _schedule_retry(attempt_id: int, at: datetime) -> None:
+    """A deferred task where the backend can defer; the periodic sweep catches the rest (and these too, if
+    the worker was down: whichever comes first does the retry, the other finds nothing to do)."""
+    from keyprojects.problems.tasks import retry_delivery
+
+    if retry_delivery.get_backend().supports_defer:
+        transaction.on_commit(lambda: retry_delivery.using(run_after=at).enqueue(attempt_id))
+
+
+def _hooks_for(problem: Problem) -> list[Webhook]:
+    """The robots of the problem's county and of its lead department (if it has one yet)."""
+    owners = Q(region_id=problem.project.county_id)
+    if problem.lead_department_id:
+        owners |= Q(department_id=problem.lead_department_id)
+    return list(Webhook.objects.filter(owners, active=True).order_by("pk"))
 
 
 def deliver(notification_ids: list[int]) -> dict[str, int]:
+    """E-mail each notice to its person, and post each problem's notice of a kind once to the robots of its
+    county and lead department; every message on its own. Returns how many of each were sent."""
     notices = list(
-        Notification.objects.filter(pk__in=notification_ids).select_related(
-            "user", "problem__project__county", "problem__lead_department"
-        )
+        Notification.objects.filter(pk__in=notification_ids)
+        .select_related("user", "problem__project__county", "problem__lead_department")
+        .order_by("pk")
     )
     sent = {"email": 0, "webhook": 0}
     for notice in notices:
         if notice.user.email:
-            with translation.override(notice.user.language):
-                subject = _("Keyprojects: %(kind)s") % {"kind": notice.get_kind_display()}
-                send_mail(subject, notice_text(notice), settings.DEFAULT_FROM_EMAIL, [notice.user.email])
-            sent["email"] += 1
+            tried = _try(channel=Channel.EMAIL, notification=notice, user=notice.user)
+            sent["email"] += tried.result == Result.SENT
     # One chat message per problem and kind, to the county's and the lead department's groups.
-    seen = set()
+    once = {}
     for notice in notices:
-        key = (notice.problem_id, notice.kind)
-        if key in seen:
-            continue
-        seen.add(key)
-        problem = notice.problem
-        hooks = Webhook.objects.filter(active=True).filter(
-            Q(region=problem.project.county) | Q(department_id=problem.lead_department_id)
-        )
-        with translation.override(settings.LANGUAGE_CODE):
-            text = notice_text(notice)
-        for hook in hooks:
-            sent["webhook"] += post_webhook(hook, text)
+        once.setdefault((notice.problem_id, notice.kind), notice)
+    for notice in once.values():
+        for hook in _hooks_for(notice.problem):
+            tried = _try(channel=Channel.WEBHOOK, notification=notice, webhook=hook)
+            sent["webhook"] += tried.result == Result.SENT
     return sent
+
+
+def retry(attempt_id: int, *, forced: bool = False) -> DeliveryAttempt | None:
+    """Try a failed delivery again, if it is still the latest try and due (or, asked by a person, failed or
+    given up at all). The conditional update is the claim: of a deferred task, the periodic sweep and a
+    person's "retry now", only one sends. Returns the new attempt, or None when there was nothing to do."""
+    claim = DeliveryAttempt.objects.filter(pk=attempt_id, retried=False)
+    if forced:
+        claim = claim.filter(result__in=[Result.FAILED, Result.GIVEN_UP])
+    else:
+        claim = claim.filter(result=Result.FAILED, next_retry_at__lte=clock.now())
+    if not claim.update(retried=True):
+        return None
+    previous = DeliveryAttempt.objects.select_related(
+        "user", "webhook", "notification__problem__project"
+    ).get(pk=attempt_id)
+    return _try(
+        channel=previous.channel,
+        notification=previous.notification,
+        user=previous.user,
+        webhook=previous.webhook,
+        attempt=previous.attempt + 1,
+    )
+
+
+def retry_due() -> dict[str, int]:
+    """The periodic sweep: try again every failed delivery whose pause is over."""
+    due = DeliveryAttempt.objects.filter(
+        result=Result.FAILED, retried=False, next_retry_at__lte=clock.now()
+    ).order_by("next_retry_at", "pk")
+    counts = dict.fromkeys(Result.values, 0)
+    for attempt_id in list(due.values_list("pk", flat=True)):
+        tried = retry(attempt_id)
+        if tried is not None:
+            counts[tried.result] += 1
+    return counts
+
+
+@transaction.atomic
+def delivery_retry_now(*, actor: User, attempt: DeliveryAttempt) -> DeliveryAttempt:
+    """The county office asks for a failed or given-up delivery to be tried again now (by the task worker)."""
+    if not scope_for(actor).manages_region(attempt.notification.problem.project.county):
+        raise NotAllowed(_("Only the county project office retries its deliveries."))
+    if attempt.retried or attempt.result == Result.SENT:
+        raise DomainError(_("This delivery has already been sent or tried again."))
+    audit_record(
+        actor=actor,
+        action="problem.delivery_retry",
+        target=attempt.notification.problem,
+        data={"attempt": attempt.pk, "channel": attempt.channel},
+    )
+    from keyprojects.problems.tasks import retry_delivery
+
+    transaction.on_commit(lambda: retry_delivery.enqueue(attempt.pk, forced=True))
+    return attempt

@@ -17,6 +17,7 @@ from keyprojects.problems.models import (
     WAITING_STATUSES,
     Attachment,
     Category,
+    DeliveryAttempt,
     Event,
     Notification,
     Problem,
@@ -92,6 +93,12 @@ def problem_list(*, user: User, filters: ProblemFilters | None = None) -> QueryS
     ).order_by("-raised_at", "-pk")
 
 
+def days_until(deadline: date, today: date | None = None) -> int:
+    """Whole days from today to the deadline (negative once it has passed), counted between the county's
+    local dates — clock.today() — never from a UTC timestamp, so 23:30 and 00:30 are different days."""
+    return (deadline - (today or clock.today())).days
+
+
 def is_overdue(problem: Problem, today: date | None = None) -> bool:
     return (
         problem.status in OPEN_STATUSES
@@ -152,6 +159,39 @@ def my_work(*, user: User) -> dict[str, list[Problem]]:
         "to_confirm": list(visible.filter(raised, status=Status.RESOLVED).order_by("resolved_at")),
         "to_complete": list(visible.filter(raised, status=Status.RETURNED).order_by("raised_at")),
     }
+
+
+def watches_deliveries(user: User) -> bool:
+    """County offices (and administrators) see their county's failed deliveries and may retry them."""
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.county_paths)
+
+
+def delivery_failures(*, user: User) -> QuerySet[DeliveryAttempt]:
+    """The latest try of each delivery that failed (and waits for its retry) or was given up, about problems
+    of the counties the user manages; newest first, everything a row shows fetched in the same query."""
+    scope = scope_for(user)
+    visible = (
+        Q() if scope.is_admin else paths_q(scope.county_paths, "notification__problem__project__county__path")
+    )
+    return (
+        DeliveryAttempt.objects.filter(
+            visible,
+            retried=False,
+            result__in=[DeliveryAttempt.Result.FAILED, DeliveryAttempt.Result.GIVEN_UP],
+        )
+        .select_related(
+            "user", "webhook__region", "webhook__department", "notification__problem__project__county"
+        )
+        .order_by("-at", "-pk")
+    )
+
+
+def delivery_attempt_get(*, user: User, pk: int) -> DeliveryAttempt:
+    try:
+        return delivery_failures(user=user).get(pk=pk)
+    except DeliveryAttempt.DoesNotExist as exc:
+        raise Http404 from exc
 
 
 def unread_notifications(*, user: User, limit: int = 20) -> list[Notification]:

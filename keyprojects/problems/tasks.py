@@ -13,5 +13,16 @@ def deliver_notifications(notification_ids: list[int]) -> dict:
 
 
 @task()
+def retry_delivery(attempt_id: int, forced: bool = False) -> str | None:
+    tried = delivery.retry(attempt_id, forced=forced)
+    return tried.result if tried else None
+
+
+@task()
+def retry_failed_deliveries() -> dict:
+    return delivery.retry_due()
+
+
+@task()
 def daily_problem_check() -> dict:
     return services.problems_tick()

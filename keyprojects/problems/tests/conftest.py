@@ -1,10 +1,16 @@
-"""What the problem tests share: the demo project they act on, and a fresh problem brought to any status."""
+"""What the problem tests share: the demo project they act on, a fresh problem brought to any status, and a
+chat robot listening on 127.0.0.1."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -119,3 +125,54 @@ def add_julu_problems(n: int = 30) -> None:
             if i % 3 == 0:
                 services.problem_resolve(actor=office, problem=problem, resolution="已解决 / Solved")
                 services.problem_confirm(actor=office, problem=problem)
+
+
+# ---- a chat robot and a closed port on 127.0.0.1 ------------------------------------------------------
+
+
+class Receiver(SimpleNamespace):
+    url: str
+    received: list[tuple[str, str, dict]]
+
+    def bodies(self, path: str) -> list[dict]:
+        return [body for p, _type, body in self.received if p == path]
+
+
+@pytest.fixture
+def receiver(monkeypatch, settings) -> Iterator[Receiver]:
+    """A chat app's robot endpoint on 127.0.0.1: records each JSON body, answers as the apps do."""
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    settings.KEYPROJECTS_WEBHOOK_TIMEOUT = 2
+    received: list = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers["Content-Type"], json.loads(body)))
+            if self.path == "/broken":
+                self.send_error(500)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            if self.path == "/refusing":  # the apps answer 200 with an error code when they refuse a message
+                self.wfile.write(b'{"errcode":310000,"errmsg":"keywords not in content"}')
+            else:
+                self.wfile.write(b'{"errcode":0,"errmsg":"ok"}')
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield Receiver(url=f"http://127.0.0.1:{server.server_port}", received=received)
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

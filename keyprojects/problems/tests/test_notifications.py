@@ -3,13 +3,9 @@ and the chat-group robots (WeCom, DingTalk, Feishu) of the county and of the lea
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -21,7 +17,7 @@ from keyprojects.accounts.models import Department, Region, User
 from keyprojects.core import clock
 from keyprojects.problems import delivery, services
 from keyprojects.problems.models import Notification, Problem, Status, Webhook
-from keyprojects.problems.tests.conftest import moment
+from keyprojects.problems.tests.conftest import free_port, moment
 
 ZH = "zh-hans"
 
@@ -168,45 +164,6 @@ def test_it_sends_an_e_mail_copy_in_each_person_s_language(
 # ---- chat robots ----------------------------------------------------------------------------------
 
 
-class Receiver(SimpleNamespace):
-    url: str
-    received: list[tuple[str, str, dict]]
-
-    def bodies(self, path: str) -> list[dict]:
-        return [body for p, _type, body in self.received if p == path]
-
-
-@pytest.fixture
-def receiver(monkeypatch, settings) -> Iterator[Receiver]:
-    """A chat app's robot endpoint on 127.0.0.1: records each JSON body, answers as the apps do."""
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    settings.KEYPROJECTS_WEBHOOK_TIMEOUT = 2
-    received: list = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.path, self.headers["Content-Type"], json.loads(body)))
-            if self.path == "/broken":
-                self.send_error(500)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"errcode":0,"errmsg":"ok"}')
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield Receiver(url=f"http://127.0.0.1:{server.server_port}", received=received)
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
 @pytest.fixture
 def hooks(receiver, db) -> dict[str, Webhook]:
     julu = Region.objects.get(slug="julu")
@@ -272,12 +229,6 @@ def test_it_tells_the_groups_of_every_notice_of_the_workflow(persona, at, receiv
         kind_label(k, ZH)
         for k in (Notification.Kind.REPORTED, Notification.Kind.ASSIGNED, Notification.Kind.RESOLVED)
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize("failure", ["down", "error"])
