@@ -1,4 +1,5 @@
-"""Glue between forms and services: a service's refusal becomes a form error, never a 500."""
+"""Glue between forms and services: a service's refusal becomes a form error, never a 500. And the fields
+every app shares for what a person asks in the query string or a form: a year, a month."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from keyprojects.core.clock import MAX_YEAR, MIN_YEAR
 from keyprojects.core.errors import DomainError
+from keyprojects.core.models import MAX_ID
 
 
 def call_service(form: forms.BaseForm, service: Callable[..., Any], **kwargs: Any) -> Any | None:
@@ -39,3 +42,50 @@ def errors_to_messages(request: HttpRequest, form: forms.BaseForm) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
+
+
+class YearField(forms.IntegerField):
+    """A year from clock.MIN_YEAR to clock.MAX_YEAR; anything else (0, 10000, 2026.5, "abc") is refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=MIN_YEAR, max_value=MAX_YEAR, **kwargs)
+
+
+class MonthField(forms.IntegerField):
+    """A month from 1 to 12."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=12, **kwargs)
+
+
+class IdField(forms.IntegerField):
+    """An object's id given in the query string (a filter's leader): a positive number a table can hold."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class YearForm(forms.Form):
+    """A page's optional ?year=."""
+
+    year = YearField(label=_("Year"), required=False)
+
+
+def query_errors_to_messages(request: HttpRequest, form: forms.BaseForm) -> None:
+    """A query-string form's errors become error messages that name their field: the page then shows its
+    default, and says why, instead of silently replacing what was asked."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        for error in errors:
+            messages.error(
+                request, _("%(field)s: %(error)s") % {"field": label, "error": error} if label else error
+            )
+
+
+def query_year(request: HttpRequest) -> int | None:
+    """The year asked for in ?year=, or None when none was asked or it was refused (then with a message)."""
+    form = YearForm(request.GET)
+    if form.is_valid():
+        return form.cleaned_data["year"]
+    query_errors_to_messages(request, form)
+    return None

@@ -7,6 +7,9 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+# The largest id a table holds (BigAutoField); a larger number in a query overflows the database driver.
+MAX_ID = 2**63 - 1
+
 
 def language_is_chinese() -> bool:
     return (get_language() or settings.LANGUAGE_CODE).lower().startswith("zh")

@@ -11,15 +11,15 @@ urlpatterns = [
     path("investment/<slug:region>/series.<str:fmt>", views.series_download, name="series_download"),
     path("investment/<slug:region>/ranking.<str:fmt>", views.ranking_download, name="ranking_download"),
     path(
-        "investment/reports/<slug:county>/<str:code>/<int:year>/<int:month>/",
+        "investment/reports/<slug:county>/<str:code>/<year:year>/<int:month>/",
         views.report_detail,
         name="report",
     ),
     path(
-        "investment/reports/<slug:county>/<str:code>/<int:year>/<int:month>/<str:action>/",
+        "investment/reports/<slug:county>/<str:code>/<year:year>/<int:month>/<str:action>/",
         views.report_action,
         name="report_action",
     ),
     path("investment/projects/<slug:county>/<str:code>/", views.project_investment, name="project"),
-    path("investment/plans/<slug:county>/<str:code>/<int:year>/", views.plan_edit, name="plan"),
+    path("investment/plans/<slug:county>/<str:code>/<year:year>/", views.plan_edit, name="plan"),
 ]

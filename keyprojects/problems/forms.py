@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from keyprojects.accounts.models import Department, Membership, Region, User
 from keyprojects.core import clock
-from keyprojects.core.forms import DATE_INPUT, with_all
+from keyprojects.core.forms import DATE_INPUT, IdField, YearField, with_all
 from keyprojects.core.money import WAN
-from keyprojects.problems.models import Category, Severity, Side, Status
+from keyprojects.problems.models import Category, Problem, Severity, Side, Status
 from keyprojects.problems.selectors import ProblemFilters
 
 
@@ -21,9 +21,9 @@ class ProblemFilterForm(forms.Form):
     side = forms.ChoiceField(label=_("Side"), required=False, choices=with_all(Side.choices))
     status = forms.ChoiceField(label=_("Status"), required=False, choices=with_all(Status.choices))
     department = forms.CharField(label=_("Department (slug)"), required=False)
-    leader = forms.IntegerField(label=_("Leader in charge"), required=False, widget=forms.HiddenInput)
+    leader = IdField(label=_("Leader in charge"), required=False, widget=forms.HiddenInput)
     project = forms.CharField(label=_("Project code"), required=False)
-    year = forms.IntegerField(label=_("Year raised"), required=False, min_value=2000, max_value=2100)
+    year = YearField(label=_("Year raised"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     escalated = forms.BooleanField(label=_("Escalated"), required=False)
 
@@ -80,6 +80,26 @@ class AcceptForm(forms.Form):
             memberships__role=Membership.Role.LEADER, memberships__region=county
         ).distinct()
         self.initial.setdefault("deadline", clock.today() + timedelta(days=15))
+
+
+class ReopenForm(forms.Form):
+    """Reopening: the reason, and for the office the new deadline (asked for, and offered, when the old one
+    has passed). Named like the service's arguments so that its errors land on the fields."""
+
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    deadline = forms.DateField(
+        label=_("New deadline"),
+        required=False,
+        widget=DATE_INPUT,
+        help_text=_("Needed when the old deadline has passed; the escalation starts again from it."),
+    )
+
+    def __init__(self, *args, problem: Problem, office: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not office:
+            del self.fields["deadline"]  # only the office sets deadlines
+        elif problem.deadline is None or problem.deadline < clock.today():
+            self.initial.setdefault("deadline", clock.today() + timedelta(days=15))
 
 
 class TextForm(forms.Form):

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from keyprojects.api.params import Month, Year
 from keyprojects.core.errors import DomainError
 from keyprojects.investment import selectors
 
@@ -36,13 +37,6 @@ class RankingRowOut(SummaryOut):
     change: int | None
 
 
-def _check_period(year: int, through_month: int) -> None:
-    if not 1 <= through_month <= 12:
-        raise DomainError(_("through_month must be between 1 and 12."), field="through_month")
-    if not 2000 <= year <= 2100:
-        raise DomainError(_("The year is out of range."), field="year")
-
-
 def _summary_out(summary: selectors.RegionSummary, include_unverified: bool) -> dict:
     f = summary.figures
     rate = f.completion_rate
@@ -71,10 +65,16 @@ def _summary_out(summary: selectors.RegionSummary, include_unverified: bool) -> 
     "/investment/summary", response=SummaryOut, summary="Key-project figures of a unit through a month"
 )
 def investment_summary(
-    request: HttpRequest, region: str, year: int, through_month: int, include_unverified: bool = False
+    request: HttpRequest,
+    region: str,
+    year: Year | None = None,
+    through_month: Month | None = None,
+    include_unverified: bool = False,
 ):
-    _check_period(year, through_month)
+    """Without a year or month: the region's default period (the year of the last month whose reports
+    were due, through its latest closed month), as the pages show."""
     unit = selectors.figures_region_get(user=request.auth, slug=region)
+    year, through_month = selectors.period_for(region=unit, year=year, through_month=through_month)
     summary = selectors.region_summary(
         region=unit, year=year, through_month=through_month, include_unverified=include_unverified
     )
@@ -85,14 +85,19 @@ def investment_summary(
     "/investment/ranking", response=list[RankingRowOut], summary="A city's units ranked by completion rate"
 )
 def investment_ranking(
-    request: HttpRequest, region: str, year: int, through_month: int, include_unverified: bool = False
+    request: HttpRequest,
+    region: str,
+    year: Year | None = None,
+    through_month: Month | None = None,
+    include_unverified: bool = False,
 ):
-    _check_period(year, through_month)
+    """Without a year or month: the city's default period, as the pages show."""
     city = selectors.figures_region_get(user=request.auth, slug=region)
     if city.kind != city.Kind.CITY:
         raise DomainError(
             _("Rankings compare the units of a city: give a city's slug as the region."), field="region"
         )
+    year, through_month = selectors.period_for(region=city, year=year, through_month=through_month)
     rows = []
     ranking = selectors.unit_ranking(
         city=city, year=year, through_month=through_month, include_unverified=include_unverified

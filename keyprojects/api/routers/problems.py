@@ -5,9 +5,11 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from keyprojects.api.filters import query_schema
+from keyprojects.api.params import Id, Pagination, Year
+from keyprojects.core import clock
 from keyprojects.investment.selectors import figures_region_get
 from keyprojects.problems import selectors
 
@@ -30,7 +32,9 @@ class SummaryOut(Schema):
 
 
 # The problem list page's filters, as query parameters.
-ProblemFilterIn = query_schema(selectors.ProblemFilters, exclude=("statuses",))
+ProblemFilterIn = query_schema(
+    selectors.ProblemFilters, exclude=("statuses",), types={"year": Year | None, "leader": Id | None}
+)
 
 
 class ProblemOut(Schema):
@@ -67,8 +71,10 @@ class ProblemOut(Schema):
 
 
 @router.get("/problems/summary", response=SummaryOut, summary="Assistance statistics of a region and year")
-def problem_summary(request: HttpRequest, region: str, year: int):
+def problem_summary(request: HttpRequest, region: str, year: Year | None = None):
+    """Without a year: the year of the last month whose reports were due, as the pages show."""
     unit = figures_region_get(user=request.auth, slug=region)
+    year = clock.default_year() if year is None else year
     stats = selectors.problem_statistics(region=unit, year=year)
     return {
         "region": unit.slug,
@@ -95,7 +101,7 @@ def problem_summary(request: HttpRequest, region: str, year: int):
 
 
 @router.get("/problems", response=list[ProblemOut], summary="Problems in my scope, filtered")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def problem_list(request: HttpRequest, filters: Query[ProblemFilterIn]):
     return selectors.problem_list(user=request.auth, filters=selectors.ProblemFilters(**filters.dict()))
 

@@ -5,9 +5,10 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from keyprojects.api.filters import query_schema
+from keyprojects.api.params import Id, Pagination
 from keyprojects.projects import selectors
 from keyprojects.projects.models import Project
 
@@ -15,7 +16,7 @@ router = Router(tags=["projects"])
 
 
 # The list page's filters, as query parameters (the multi-level filter is for internal callers only).
-ProjectFilterIn = query_schema(selectors.ProjectFilters, exclude=("levels",))
+ProjectFilterIn = query_schema(selectors.ProjectFilters, exclude=("levels",), types={"leader": Id | None})
 
 
 class ProjectOut(Schema):
@@ -90,7 +91,7 @@ class TotalsOut(Schema):
 
 
 @router.get("/projects", response=list[ProjectOut], summary="Key projects in my scope, filtered")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def project_list(request: HttpRequest, filters: Query[ProjectFilterIn]):
     return selectors.project_list(user=request.auth, filters=selectors.ProjectFilters(**filters.dict()))
 

@@ -129,7 +129,8 @@ def test_it_gives_the_same_answer_for_an_unknown_user_and_a_wrong_password(clien
 
 def test_it_rejects_a_request_without_a_password(client):
     response = client.post(TOKEN_URL, {"username": "office.julu"}, content_type="application/json")
-    assert response.status_code == 422
+    assert response.status_code == 400
+    assert response.json()["field"] == "password"
     assert not ApiToken.objects.exists()
 
 

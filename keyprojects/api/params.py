@@ -1,0 +1,29 @@
+"""The API's typed parameters: a year, a month and an id within the bounds the pages' forms use, and bounded
+pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from ninja import Field, Schema
+from ninja.conf import settings as ninja_settings
+from ninja.pagination import LimitOffsetPagination
+
+from keyprojects.core.clock import MAX_YEAR, MIN_YEAR
+from keyprojects.core.models import MAX_ID
+
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
+Month = Annotated[int, Field(ge=1, le=12)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+# Beyond a 64-bit integer the database refuses LIMIT and OFFSET (a 500); no list comes near these.
+MAX_LIMIT = 10_000
+MAX_OFFSET = 2**31 - 1
+
+
+class Pagination(LimitOffsetPagination):
+    """limit and offset as ninja's, with an upper bound: a larger one answers 400, naming it."""
+
+    class Input(Schema):
+        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
