@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import os
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.management import call_command
 
@@ -17,11 +20,44 @@ CHROMIUM = os.environ.get("KEYPROJECTS_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "test-artifacts"
 
 
+# KEYPROJECTS_AS_OF=YYYY-MM-DD runs the whole session on that day (10:00 in the county, the clock
+# ticking on): the demo is loaded as of it and every test sees it as today. CI runs the date-sensitive
+# tests at a matrix of such days; without it, the session runs on the machine's real day.
+AS_OF = os.environ.get("KEYPROJECTS_AS_OF", "")
+
+
+def session_start() -> datetime | None:
+    if not AS_OF:
+        return None
+    try:
+        day = date.fromisoformat(AS_OF)
+    except ValueError:
+        raise pytest.UsageError(f"KEYPROJECTS_AS_OF must be a date as YYYY-MM-DD, not {AS_OF!r}") from None
+    return datetime.combine(day, time(10), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
 def pytest_configure(config):
     # Fast and self-contained: cheap hashing, tasks run inline, plain static storage.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    start = session_start()
+    if start is not None:
+        # Started before collection, so that module-level "this year" constants see the same day.
+        config._keyprojects_travel = time_machine.travel(start, tick=True)
+        config._keyprojects_travel.start()
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_keyprojects_travel", None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config):
+    from keyprojects.core import clock
+
+    return f"keyprojects: the session runs on {clock.today():%Y-%m-%d} ({'KEYPROJECTS_AS_OF' if AS_OF else 'the machine date'})"
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import ApiToken, Department, Enterprise, Membership, Region, User
+from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.permissions import forget_scope, scope_for
@@ -238,7 +238,7 @@ def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
         name=name[:80],
         prefix=secret[:10],
         key_hash=_hash_token(secret),
-        expires_at=timezone.now() + timedelta(days=settings.KEYPROJECTS_API_TOKEN_DAYS),
+        expires_at=clock.now() + timedelta(days=settings.KEYPROJECTS_API_TOKEN_DAYS),
     )
     token.full_clean(exclude=["key_hash"])
     token.save()
@@ -251,7 +251,7 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     if token.user_id != actor.pk:
         raise NotAllowed(_("You may only revoke your own tokens."))
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
+        token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
         audit_record(actor=actor, action="api_token.revoke", target=token)
     return token
@@ -261,7 +261,7 @@ def api_token_authenticate(secret: str) -> User | None:
     """The active user owning this unexpired, unrevoked token, or None."""
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
-    now = timezone.now()
+    now = clock.now()
     token = (
         ApiToken.objects.select_related("user")
         .filter(

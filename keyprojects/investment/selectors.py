@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from keyprojects.accounts.models import Region, User
+from keyprojects.core import clock
 from keyprojects.core.permissions import paths_q, scope_for
 from keyprojects.investment.models import MonthlyReport, PlanMonth, ReportStatus
 from keyprojects.projects.models import Level, Project, Stage
@@ -396,10 +397,6 @@ def monthly_series(*, projects: Q, year: int, include_unverified: bool = False) 
     return series
 
 
-def report_deadline(year: int, month: int, deadline_day: int):
-    return date(year + 1, 1, deadline_day) if month == 12 else date(year, month + 1, deadline_day)
-
-
 @dataclass(frozen=True)
 class ReportingState:
     """Which planned months have reports: the basis for "missing" flags and the latest closed month."""
@@ -411,11 +408,14 @@ class ReportingState:
     def missing(self, due_months: int) -> list[tuple[int, int]]:
         return sorted((p, m) for p, m in self.planned - self.reported if m <= due_months)
 
-    def latest_closed_month(self, due_months: int) -> int | None:
-        """The last month up to which every planned month of every project has an approved report."""
+    def latest_closed_month(self, months: int) -> int | None:
+        """The last of the first `months` months up to which every planned month of every project has an
+        approved report."""
         closed = None
-        for month in range(1, due_months + 1):
-            if any((p, m) not in self.approved for p, m in self.planned if m == month):
+        for month in range(1, months + 1):
+            planned = [(p, m) for p, m in self.planned if m == month]
+            # A month without a single planned report has nothing to close: a year not yet planned shows open.
+            if not planned or any(key not in self.approved for key in planned):
                 break
             closed = month
         return closed
@@ -435,9 +435,52 @@ def reporting_state(*, projects: Q, year: int) -> ReportingState:
     return ReportingState(planned, reported, approved)
 
 
-def due_months(year: int, today, deadline_day: int) -> int:
+def due_months(year: int, today: date) -> int:
     """How many months of the year are past their reporting deadline today (0–12)."""
-    return sum(1 for month in range(1, 13) if report_deadline(year, month, deadline_day) < today)
+    return sum(1 for month in range(1, 13) if clock.report_deadline(year, month) < today)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The months a page shows: January through `through_month` of `year`.
+
+    `closed` is the latest month whose reports are all approved (None when no month is yet); a page names
+    the month it shows, and says so when it shows a month that is not closed."""
+
+    year: int
+    through_month: int
+    closed: int | None
+
+
+def region_key_projects(region: Region) -> Q:
+    """The provincial and municipal key projects under a region (a province, city, county or zone)."""
+    if region.kind == Region.Kind.ZONE:
+        return Q(zone=region, level__in=KEY_LEVELS)
+    return Q(county__path__startswith=region.path, level__in=KEY_LEVELS)
+
+
+def period_for(*, region: Region, year: int | None, through_month: int | None) -> tuple[int, int]:
+    """The year and month asked for, the missing parts taken from the region's default period (a year
+    other than the default one is shown whole)."""
+    if year is not None and through_month is not None:
+        return year, through_month
+    default = default_period(projects=region_key_projects(region))
+    year = default.year if year is None else year
+    if through_month is None:
+        through_month = default.through_month if year == default.year else 12
+    return year, through_month
+
+
+def default_period(*, projects: Q) -> Period:
+    """What a page, export or API call shows when no period is asked for: the calendar year of the last
+    month whose reports were due, through its latest closed month (else through the last due month).
+
+    A finished month may close before its deadline, when every report of it is approved early."""
+    today = clock.today()
+    year = clock.default_year()
+    finished = 12 if year < today.year else today.month - 1
+    closed = reporting_state(projects=projects, year=year).latest_closed_month(finished)
+    return Period(year=year, through_month=closed or max(due_months(year, today), 1), closed=closed)
 
 
 def report_list(*, user: User) -> QuerySet[MonthlyReport]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,8 +14,7 @@ from django.views.decorators.http import require_POST
 
 from keyprojects.accounts.models import Department, Region, User
 from keyprojects.core import clock
-from keyprojects.core.clock import programme_year
-from keyprojects.core.forms import call_service, errors_to_messages
+from keyprojects.core.forms import call_service, errors_to_messages, query_errors_to_messages, query_year
 from keyprojects.core.money import WAN, yuan_in
 from keyprojects.core.permissions import scope_for
 from keyprojects.core.spreadsheets import table_response
@@ -27,25 +25,19 @@ from keyprojects.projects import selectors as project_selectors
 from keyprojects.projects.models import Level, Project, Stage
 
 
-def _scope_q(region: Region) -> Q:
-    if region.kind == Region.Kind.ZONE:
-        return Q(zone=region, level__in=selectors.KEY_LEVELS)
-    return Q(county__path__startswith=region.path, level__in=selectors.KEY_LEVELS)
-
-
-def _period(request: HttpRequest, region: Region) -> tuple[int, int, bool, PeriodForm, int | None]:
-    """The period asked for, else the latest closed month of the programme year (else the last due one)."""
-    today = clock.today()
+def _period(
+    request: HttpRequest, region: Region
+) -> tuple[int, int, bool, PeriodForm, selectors.Period | None]:
+    """The period asked for, else the default one (selectors.default_period), which the page names."""
     form = PeriodForm(request.GET or None)
     if form.is_bound and form.is_valid():
         year, month = form.cleaned_data["year"], form.cleaned_data["month"]
         return year, month, form.cleaned_data["unverified"], form, None
-    year = programme_year(today)
-    due = selectors.due_months(year, today, settings.KEYPROJECTS_REPORT_DEADLINE_DAY)
-    closed = selectors.reporting_state(projects=_scope_q(region), year=year).latest_closed_month(due)
-    month, unverified = closed or max(due, 1), False
-    form = PeriodForm(initial={"year": year, "month": month, "unverified": False})
-    return year, month, unverified, form, closed
+    if any(name in request.GET for name in form.fields):
+        query_errors_to_messages(request, form)  # a refused period is said, then the default one shown
+    default = selectors.default_period(projects=selectors.region_key_projects(region))
+    form = PeriodForm(initial={"year": default.year, "month": default.through_month, "unverified": False})
+    return default.year, default.through_month, False, form, default
 
 
 @login_required
@@ -64,14 +56,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest, region: str) -> HttpResponse:
     unit = selectors.figures_region_get(user=request.user, slug=region)
-    year, month, unverified, form, closed = _period(request, unit)
+    year, month, unverified, form, default = _period(request, unit)
     context = {
         "region": unit,
         "form": form,
         "year": year,
         "month": month,
         "unverified": unverified,
-        "closed": closed,
+        "default_period": default,
         "query": f"year={year}&month={month}" + ("&unverified=on" if unverified else ""),
     }
     if unit.kind == Region.Kind.CITY:
@@ -96,11 +88,11 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
             ),
         )
         return render(request, "investment/city_dashboard.html", context)
-    scope_q = _scope_q(unit)
+    scope_q = selectors.region_key_projects(unit)
     projects = Project.objects.filter(scope_q)
     today = clock.today()
     state = selectors.reporting_state(projects=scope_q, year=year)
-    missing = state.missing(selectors.due_months(year, today, settings.KEYPROJECTS_REPORT_DEADLINE_DAY))
+    missing = state.missing(selectors.due_months(year, today))
     missing_projects = {
         p.pk: p for p in Project.objects.filter(pk__in={p for p, _m in missing}).select_related("county")
     }
@@ -164,7 +156,11 @@ def _breakdown(unit: Region, group: str, year: int, month: int, unverified: bool
     if not unit.is_county_level:
         return []
     figures = selectors.figures_by(
-        group=group, projects=_scope_q(unit), year=year, through_month=month, include_unverified=unverified
+        group=group,
+        projects=selectors.region_key_projects(unit),
+        year=year,
+        through_month=month,
+        include_unverified=unverified,
     )
     keys = [k for k in figures if k is not None]
     names = _names(group, keys)
@@ -190,8 +186,10 @@ def _names(group: str, keys: list) -> dict:
 def series_download(request: HttpRequest, region: str, fmt: str) -> HttpResponse:
     """The data behind the dashboard chart, as a spreadsheet."""
     unit = selectors.figures_region_get(user=request.user, slug=region)
-    year, _month, unverified, _form, _closed = _period(request, unit)
-    series = selectors.monthly_series(projects=_scope_q(unit), year=year, include_unverified=unverified)
+    year, _month, unverified, _form, _default = _period(request, unit)
+    series = selectors.monthly_series(
+        projects=selectors.region_key_projects(unit), year=year, include_unverified=unverified
+    )
     return table_response(
         fmt=fmt,
         filename=f"investment-{unit.slug}-{year}",
@@ -221,7 +219,7 @@ def ranking_download(request: HttpRequest, region: str, fmt: str) -> HttpRespons
     city = selectors.figures_region_get(user=request.user, slug=region)
     if city.kind != Region.Kind.CITY:
         raise Http404
-    year, month, unverified, _form, _closed = _period(request, city)
+    year, month, unverified, _form, _default = _period(request, city)
     rows = selectors.unit_ranking(city=city, year=year, through_month=month, include_unverified=unverified)
     return table_response(
         fmt=fmt,
@@ -356,9 +354,9 @@ def plan_edit(request: HttpRequest, county: str, code: str, year: int) -> HttpRe
     if not scope_for(request.user).manages_region(project.county):
         raise PermissionDenied
     plan = AnnualPlan.objects.filter(project=project, year=year).prefetch_related("months").first()
-    initial = {}
+    initial = {"version": plan.version if plan else 0}
     if plan:
-        initial = {f"m{pm.month}": pm.amount / WAN for pm in plan.months.all()}
+        initial |= {f"m{pm.month}": pm.amount / WAN for pm in plan.months.all()}
         initial.update({n: getattr(plan, n) / WAN for n in plan.FUNDING_FIELDS})
     form = PlanForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -370,6 +368,7 @@ def plan_edit(request: HttpRequest, county: str, code: str, year: int) -> HttpRe
         if call_service(
             form, services.plan_save, actor=request.user, project=project, year=year, months=months,
             funding=form.funding_yuan(), reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
         ):  # fmt: skip
             messages.success(request, _("Plan saved."))
             return redirect("investment:plan", county=county, code=code, year=year)
@@ -389,8 +388,7 @@ def plan_edit(request: HttpRequest, county: str, code: str, year: int) -> HttpRe
 @login_required
 def project_investment(request: HttpRequest, county: str, code: str) -> HttpResponse:
     project = _project(request, county, code)
-    year = request.GET.get("year")
-    year = int(year) if year and year.isdigit() else programme_year(clock.today())
+    year = query_year(request) or clock.default_year()
     return render(
         request,
         "investment/project.html",

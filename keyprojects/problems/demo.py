@@ -4,6 +4,10 @@ Julu: problems accepted on 40 projects (the "helped 40 projects" of the report) 
 confirmed, including the three cases of the source report told as they happened; plus problems still
 open, due soon, overdue and escalated, and some waiting to be accepted, confirmed or completed, so that
 every list has work. Other units get a smaller list each. Every statistic is computed from these rows.
+Years Y-2 and Y-1 have fewer problems solved, so that "a record refreshed" has records to compare with.
+
+Solved problems of a year lie in January–September of it, so they are the same on every as-of day;
+the open ones hang on the as-of day (due soon, overdue, escalated). No moment lies after now.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from keyprojects.problems.models import Category, Notification, Problem, Severit
 from keyprojects.projects.models import Project, Stage
 
 JULU_HELPED, JULU_SOLVED = 40, 63
+# Julu's earlier years: (years before Y, helped, solved).
+JULU_HISTORY = [(2, 19, 26), (1, 28, 41)]
+HISTORY_STAGES = (Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATION, Stage.OUTPUT)
 
 # (category, side, Chinese title, English title, lead department suffix)
 TYPICAL = [
@@ -178,7 +185,7 @@ CASES = [
 
 
 def _moment(day, hour: int = 10):
-    return timezone.make_aware(datetime.combine(day, time(hour)))
+    return min(timezone.make_aware(datetime.combine(day, time(hour))), clock.now())
 
 
 def _department(county: Region, suffix: str) -> Department:
@@ -295,22 +302,11 @@ def _load_cases(rng: random.Random, julu: Region, year: int) -> list[Project]:
     return projects
 
 
-def _load_unit(
-    rng: random.Random, unit: Region, year: int, *, helped: int, solved: int, named: list[Project]
-):
-    today = clock.today()
+def _solved_year(rng, year: int, helped_projects: list[Project], targets: list[Project]) -> None:
+    """One solved and confirmed problem on each target, raised and closed out in January–September."""
     start = date(year, 1, 8)
-    # Solved problems take up to ~70 days from raising to closing out: all of it lies in the year, before today.
-    span = max(10, (min(today, date(year, 12, 31)) - start).days - 75)
-    candidates = list(
-        Project.objects.filter(county=unit)
-        .exclude(stage__in=[Stage.SIGNED])
-        .exclude(pk__in=[p.pk for p in named])
-        .order_by("code")
-    )
-    helped_projects = named + rng.sample(candidates, k=min(len(candidates), helped - len(named)))
-    # Every helped project gets one solved problem; the rest of the solved ones fall on helped projects too.
-    targets = helped_projects[len(named) :] + [rng.choice(helped_projects) for _ in range(solved - helped)]
+    # Solving takes up to ~70 days from raising to closing out: all of it before October.
+    span = (date(year, 10, 1) - start).days - 75
     for project in targets:
         raised_on = start + timedelta(days=rng.randint(0, span))
         problem = _raise(rng, project, raised_on)
@@ -321,6 +317,38 @@ def _load_unit(
             rng.randint(6, 40),
             late=rng.random() < 0.2,
         )
+
+
+def _helped(rng, candidates: list[Project], named: list[Project], helped: int, solved: int):
+    """The helped projects, and the targets of the solved problems: every helped project gets one, the
+    rest fall on helped projects too."""
+    helped_projects = named + rng.sample(candidates, k=min(len(candidates), helped - len(named)))
+    targets = helped_projects[len(named) :] + [rng.choice(helped_projects) for _ in range(solved - helped)]
+    return helped_projects, targets
+
+
+def _load_history(rng, unit: Region, year: int, *, helped: int, solved: int) -> None:
+    candidates = list(
+        Project.objects.filter(
+            county=unit, stage__in=HISTORY_STAGES, start_date__lte=date(year, 6, 30)
+        ).order_by("code")
+    )
+    if candidates:
+        _solved_year(rng, year, *_helped(rng, candidates, [], helped, solved))
+
+
+def _load_unit(
+    rng: random.Random, unit: Region, year: int, *, helped: int, solved: int, named: list[Project]
+):
+    today = clock.today()
+    candidates = list(
+        Project.objects.filter(county=unit)
+        .exclude(stage__in=[Stage.SIGNED])
+        .exclude(pk__in=[p.pk for p in named])
+        .order_by("code")
+    )
+    helped_projects, targets = _helped(rng, candidates, named, helped, solved)
+    _solved_year(rng, year, helped_projects, targets)
     # Still open: due soon, overdue, escalated (the daily check below escalates and reminds).
     for days_to_deadline in (9, 2, -3, -5, -10, -12, -16, 20, 25, -1)[: max(3, helped // 4)]:
         project = rng.choice(helped_projects)
@@ -363,13 +391,21 @@ def _load_unit(
         )
 
 
-def load(rng: random.Random) -> None:
+def load(seed: int, as_of: date) -> None:
     if Problem.objects.exists():
         return
-    year = programme_year(clock.today())
+    year = programme_year(as_of)
     units = list(
         Region.objects.filter(parent__slug="xingtai", kind__in=Region.COUNTY_LEVEL_KINDS).order_by("path")
     )
+    history = random.Random(f"{seed}/problems/history")
+    for unit in units:
+        for back, helped, solved in JULU_HISTORY:
+            if unit.slug != "julu":
+                helped = history.randint(1, 4)
+                solved = helped + history.randint(0, 2)
+            _load_history(history, unit, year - back, helped=helped, solved=solved)
+    rng = random.Random(f"{seed}/problems")
     for unit in units:
         if unit.slug == "julu":
             named = _load_cases(rng, unit, year)

@@ -14,12 +14,19 @@ from django.views.decorators.http import require_POST
 
 from keyprojects.accounts.models import User
 from keyprojects.core import clock
-from keyprojects.core.clock import programme_year
-from keyprojects.core.forms import call_service, errors_to_messages
+from keyprojects.core.errors import DomainError
+from keyprojects.core.forms import call_service, errors_to_messages, query_year
 from keyprojects.core.permissions import scope_for
 from keyprojects.investment import selectors as investment_selectors
-from keyprojects.problems import selectors, services
-from keyprojects.problems.forms import AcceptForm, AttachmentForm, ProblemFilterForm, ProblemForm, TextForm
+from keyprojects.problems import delivery, selectors, services
+from keyprojects.problems.forms import (
+    AcceptForm,
+    AttachmentForm,
+    ProblemFilterForm,
+    ProblemForm,
+    ReopenForm,
+    TextForm,
+)
 from keyprojects.problems.models import OPEN_STATUSES, Category, Status
 from keyprojects.projects import selectors as project_selectors
 
@@ -37,6 +44,9 @@ def my_work(request: HttpRequest) -> HttpResponse:
             **work,
             "reports_waiting": sum(len(v) for v in reports.values()),
             "notifications": selectors.unread_notifications(user=request.user),
+            "failed_deliveries": selectors.delivery_failures(user=request.user).count()
+            if selectors.watches_deliveries(request.user)
+            else None,
             "today": clock.today(),
         },
     )
@@ -103,6 +113,12 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problem = selectors.problem_get(user=request.user, pk=pk)
     user = request.user
     office = services.is_office(user, problem)
+    can_reopen = problem.status == Status.CLOSED and (office or services.is_raiser(user, problem))
+    days_left = (
+        selectors.days_until(problem.deadline)
+        if problem.deadline and problem.status in OPEN_STATUSES
+        else None
+    )
     return render(
         request,
         "problems/problem_detail.html",
@@ -112,11 +128,14 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": list(problem.attachments.all()),
             "supporting": list(problem.supporting_departments.all()),
             "overdue": selectors.is_overdue(problem),
+            "days_left": days_left if days_left is not None and days_left >= 0 else None,
+            "days_late": -days_left if days_left is not None and days_left < 0 else None,
             "can_accept": office and problem.status == Status.REPORTED,
             "can_work": problem.status in OPEN_STATUSES and services.is_assigned(user, problem),
             "can_confirm": problem.status == Status.RESOLVED and services.is_raiser(user, problem),
             "can_resubmit": problem.status == Status.RETURNED and services.is_raiser(user, problem),
-            "can_reopen": problem.status == Status.CLOSED and (office or services.is_raiser(user, problem)),
+            "can_reopen": can_reopen,
+            "reopen_form": ReopenForm(problem=problem, office=office) if can_reopen else None,
             "can_attach": services.is_assigned(user, problem) or services.is_raiser(user, problem),
             "accept_form": AcceptForm(
                 county=problem.project.county,
@@ -144,7 +163,6 @@ ACTIONS = {
     "return": (services.problem_return, "reason", gettext_lazy("Returned for more information.")),
     "decline": (services.problem_decline, "reason", gettext_lazy("Problem declined.")),
     "resubmit": (services.problem_resubmit, "description", gettext_lazy("Problem resubmitted.")),
-    "reopen": (services.problem_reopen, "reason", gettext_lazy("Problem reopened.")),
 }
 
 
@@ -152,12 +170,17 @@ ACTIONS = {
 @require_POST
 def problem_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     problem = selectors.problem_get(user=request.user, pk=pk)
-    if action == "accept":
-        form = AcceptForm(request.POST, county=problem.project.county)
+    if action in ("accept", "reopen"):  # steps with a form of their own, named like the service's arguments
+        if action == "accept":
+            form = AcceptForm(request.POST, county=problem.project.county)
+            service, done = services.problem_accept, _("Accepted and assigned.")
+        else:
+            form = ReopenForm(request.POST, problem=problem, office=services.is_office(request.user, problem))
+            service, done = services.problem_reopen, _("Problem reopened.")
         if form.is_valid() and call_service(
-            form, services.problem_accept, actor=request.user, problem=problem, **form.cleaned_data
+            form, service, actor=request.user, problem=problem, **form.cleaned_data
         ):
-            messages.success(request, _("Accepted and assigned."))
+            messages.success(request, done)
         else:
             errors_to_messages(request, form)
         return redirect("problems:detail", pk=pk)
@@ -207,8 +230,7 @@ def statistics(request: HttpRequest, region: str) -> HttpResponse:
     from keyprojects.investment.selectors import figures_region_get
 
     unit = figures_region_get(user=request.user, slug=region)
-    year = request.GET.get("year")
-    year = int(year) if year and year.isdigit() else programme_year(clock.today())
+    year = query_year(request) or clock.default_year()
     stats = selectors.problem_statistics(region=unit, year=year)
     category_rows = [(label, stats.by_category[code]) for code, label in Category.choices]
     return render(
@@ -250,3 +272,28 @@ def department_page(request: HttpRequest, slug: str) -> HttpResponse:
             "today": clock.today(),
         },
     )
+
+
+@login_required
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """Notices that could not be sent by e-mail or to a chat robot: failed and waiting, or given up."""
+    if not selectors.watches_deliveries(request.user):
+        raise PermissionDenied
+    attempts = selectors.delivery_failures(user=request.user)
+    page = Paginator(attempts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "problems/deliveries.html", {"page": page})
+
+
+@login_required
+@require_POST
+def delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    if not selectors.watches_deliveries(request.user):
+        raise PermissionDenied
+    attempt = selectors.delivery_attempt_get(user=request.user, pk=pk)
+    try:
+        delivery.delivery_retry_now(actor=request.user, attempt=attempt)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The delivery will be tried again in a moment."))
+    return redirect("problems:deliveries")

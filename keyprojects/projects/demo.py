@@ -5,12 +5,15 @@ all, including the three projects the report names; more provincial early-stage 
 other unit. Every other figure is generated from a fixed seed and is plausible, not real.
 
 Dates hang on the programme year (the year of the most recent finished September), so the demo tells
-the same story whenever it is loaded.
+the same story whenever it is loaded. Every draw that depends on the as-of day (which milestones are done
+by then) comes from a stream of its own per project, so that the projects, their enterprises, departments,
+leaders and amounts are the same on every day.
 """
 
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -53,6 +56,8 @@ class Named:
     land_mu: Decimal | None
     output_wan: int | None
     content: str
+    leader: str  # demo username of the county leader in charge
+    departments: tuple[str, ...]  # department slug suffixes
 
 
 NAMED = [
@@ -71,6 +76,8 @@ NAMED = [
         "建设研发楼、办公楼、宿舍楼及生产车间，主体已完工；烧结机烟气超低排放一体化技术国内领先。"
         " / R&D building, office, dormitory and workshop: main bodies complete; integrated technology for "
         "ultra-low emission of sintering machine flue gas, leading in China.",
+        "leader.julu",
+        ("power", "resources"),
     ),
     Named(
         "002",
@@ -86,6 +93,8 @@ NAMED = [
         180_000,
         "国内纺织龙头企业在原址升级改造，建设智能化纺纱、织造车间。"
         " / A leading domestic textile company upgrades on its site: intelligent spinning and weaving workshops.",
+        "leader.julu.2",
+        ("power", "housing"),
     ),
     Named(
         "003",
@@ -102,6 +111,8 @@ NAMED = [
         "下料、精车、铣齿等近十道工序，月订单近40万套，产品销往国内外。"
         " / About ten processes (blanking, finish turning, gear milling…); monthly orders near 400,000 sets, "
         "sold at home and abroad.",
+        "leader.julu.3",
+        ("finance", "bank"),
     ),
 ]
 
@@ -205,6 +216,7 @@ class UnitContext:
     leaders: list[User]
     departments: list[Department]
     zones: list[Region]
+    settling: list[tuple[Project, int]]
 
 
 CODE_PREFIX = {
@@ -230,6 +242,7 @@ def _unit_context(unit: Region) -> UnitContext:
         ),
         departments=list(Department.objects.filter(region=unit).order_by("slug")),
         zones=list(Region.objects.filter(parent=unit, kind=Region.Kind.ZONE).order_by("slug")),
+        settling=[],
     )
 
 
@@ -257,6 +270,10 @@ def _create(
         zone = Region.objects.get(slug=named.zone)
         name_zh, name_en, category = named.name_zh, named.name_en, named.category
         land, output, content = named.land_mu, named.output_wan, named.content
+        leader = User.objects.get(username=named.leader)
+        departments = tuple(
+            Department.objects.filter(slug__in=[f"{ctx.unit.slug}-{d}" for d in named.departments])
+        )
     else:
         enterprise = rng.choice(ctx.enterprises)
         zone = rng.choice(ctx.zones) if ctx.zones and rng.random() < 0.6 else None
@@ -273,6 +290,9 @@ def _create(
             round(total_wan * rng.uniform(0.6, 1.8) / 100) * 100 if category == Category.INDUSTRY else None
         )
         content = ""
+    if not named:
+        leader = ctx.leaders[number % len(ctx.leaders)] if ctx.leaders else None
+        departments = tuple(rng.sample(ctx.departments, k=min(len(ctx.departments), rng.randint(1, 3))))
     lo, hi = START_OFFSET[stage]
     start = ref + timedelta(days=rng.randint(lo, hi)) if stage != Stage.SIGNED or rng.random() < 0.5 else None
     lat, lng = _coords(rng, ctx.unit)
@@ -293,18 +313,17 @@ def _create(
         expected_annual_output=Decimal(output) * WAN if output else None,
         start_date=start,
         planned_completion_date=start + timedelta(days=rng.choice([540, 720, 900])) if start else None,
-        leader_in_charge=ctx.leaders[number % len(ctx.leaders)] if ctx.leaders else None,
-        responsible_departments=tuple(
-            rng.sample(ctx.departments, k=min(len(ctx.departments), rng.randint(1, 3)))
-        ),
+        leader_in_charge=leader,
+        responsible_departments=departments,
     )
     signed_on = (start or ref) - timedelta(days=rng.randint(200, 400))
     project = services.project_create(
         actor=None, county=ctx.unit, data=data, stage=Stage.SIGNED, stage_date=signed_on
     )
     _walk_stages(rng, project, stage, signed_on, start, ref)
-    _settle_milestones(rng, project, ref)
-    _settle_guarantees(rng, project, ref)
+    # Which milestones are done depends on the as-of day: those draws come from the project's own stream,
+    # settled for all projects at once at the end.
+    ctx.settling.append((project, rng.getrandbits(64)))
     return project
 
 
@@ -326,11 +345,32 @@ def _walk_stages(
     Project.objects.filter(pk=project.pk).update(stage=stage, stage_since=day)
 
 
-def _settle_milestones(rng: random.Random, project: Project, ref: date) -> None:
+def _settle(settling: list[tuple[Project, int]], ref: date) -> None:
+    """Milestones and service guarantees of every project as they stand on the as-of day, in a few queries."""
+    pks = [project.pk for project, _seed in settling]
+    milestones, guarantees = defaultdict(list), defaultdict(list)
+    for m in Milestone.objects.filter(project__in=pks).order_by("project_id", "order", "pk"):
+        milestones[m.project_id].append(m)
+    for g in ServiceGuarantee.objects.filter(project__in=pks).order_by("project_id", "kind"):
+        guarantees[g.project_id].append(g)
+    for project, seed in settling:
+        own = random.Random(seed)
+        _settle_milestones(own, milestones[project.pk])
+        _settle_guarantees(own, project, guarantees[project.pk], ref)
+    Milestone.objects.bulk_update(
+        [m for rows in milestones.values() for m in rows], ["actual_date", "planned_date"], batch_size=500
+    )
+    ServiceGuarantee.objects.bulk_update(
+        [g for rows in guarantees.values() for g in rows],
+        ["status", "delivered_on", "needed_by"],
+        batch_size=500,
+    )
+
+
+def _settle_milestones(rng: random.Random, milestones: list[Milestone]) -> None:
     """Milestones due long ago are done; recent ones mostly done, some late; a few plans slipped."""
     today = clock.today()
-    updates = []
-    for m in Milestone.objects.filter(project=project):
+    for m in milestones:
         age = (today - m.baseline_date).days
         roll = rng.random()
         if age > 0 and (roll < 0.8 or (age > 120 and roll < 0.97)):
@@ -344,14 +384,13 @@ def _settle_milestones(rng: random.Random, project: Project, ref: date) -> None:
             m.planned_date = m.baseline_date + timedelta(
                 days=rng.randint(15, 90)
             )  # plan moved beyond baseline
-        updates.append(m)
-    Milestone.objects.bulk_update(updates, ["actual_date", "planned_date"])
 
 
-def _settle_guarantees(rng: random.Random, project: Project, ref: date) -> None:
+def _settle_guarantees(
+    rng: random.Random, project: Project, guarantees: list[ServiceGuarantee], ref: date
+) -> None:
     started = project.start_date and project.start_date < ref
-    updates = []
-    for g in ServiceGuarantee.objects.filter(project=project):
+    for g in guarantees:
         if g.kind == "gas" and rng.random() < 0.4:
             g.status = GuaranteeStatus.NOT_NEEDED
         elif started and rng.random() < 0.8:
@@ -363,8 +402,6 @@ def _settle_guarantees(rng: random.Random, project: Project, ref: date) -> None:
             g.status, g.needed_by = GuaranteeStatus.IN_PROGRESS, ref + timedelta(days=rng.randint(10, 90))
         else:
             g.needed_by = (project.start_date or ref) - timedelta(days=15)
-        updates.append(g)
-    ServiceGuarantee.objects.bulk_update(updates, ["status", "delivered_on", "needed_by"])
 
 
 def _load_julu(rng: random.Random, ctx: UnitContext, year: int, ref: date) -> None:
@@ -421,18 +458,22 @@ def _pause_some(rng: random.Random) -> None:
         )
 
 
-def load(rng: random.Random) -> None:
+def load(seed: int, as_of: date) -> None:
     if Project.objects.exists():
         return  # idempotent: the registry is generated once, in one go
-    year = programme_year(clock.today())
+    rng = random.Random(f"{seed}/registry")
+    year = programme_year(as_of)
     ref = date(year, 10, 1)
     units = list(
         Region.objects.filter(parent__slug="xingtai", kind__in=Region.COUNTY_LEVEL_KINDS).order_by("path")
     )
+    settling = []
     for unit in units:
         ctx = _unit_context(unit)
         if unit.slug == "julu":
             _load_julu(rng, ctx, year, ref)
         else:
             _load_other(rng, ctx, year, ref)
+        settling += ctx.settling
+    _settle(settling, ref)
     _pause_some(rng)

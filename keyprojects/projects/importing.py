@@ -33,7 +33,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Prefetch
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -1071,7 +1071,7 @@ def _finish(job: ImportJob, status: str, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(job, name, value)
     job.status = status
-    job.finished_at = timezone.now()
+    job.finished_at = clock.now()
     job.save()
 
 
@@ -1079,7 +1079,7 @@ def import_execute(*, job_id: int) -> ImportJob:
     """Read, validate every row, then write all in one transaction; the job records what happened."""
     claimed = ImportJob.objects.filter(
         pk=job_id, status__in=[ImportJob.Status.PENDING, ImportJob.Status.QUEUED]
-    ).update(status=ImportJob.Status.VALIDATING, started_at=timezone.now(), processed_rows=0)
+    ).update(status=ImportJob.Status.VALIDATING, started_at=clock.now(), processed_rows=0)
     job = ImportJob.objects.select_related("county__parent", "uploaded_by").get(pk=job_id)
     if not claimed:
         return job  # already run (a task retried, or a second click)

@@ -210,6 +210,7 @@ def test_it_approves_from_the_report_page_for_the_county_office_only(
 def test_it_refuses_an_unknown_action_and_a_get(client, login, own_project):
     login("office.julu")
     args = [own_project.county.slug, own_project.code, YEAR, MONTH]
+    MonthlyReport.objects.filter(project=own_project, year=YEAR, month=MONTH).delete()
     services.report_save(
         actor=None, project=own_project, year=YEAR, month=MONTH, completed_investment=1, physical_progress=1
     )

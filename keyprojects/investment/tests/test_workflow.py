@@ -39,8 +39,9 @@ def frozen_clock(monkeypatch):
 @pytest.fixture
 def project(own_project) -> Project:
     """Liangshan's Julu project that the power-supply department answers for (and the bank does not), with
-    no report of the year yet."""
+    no plan or report of the year yet."""
     MonthlyReport.objects.filter(project=own_project, year=YEAR).delete()
+    AnnualPlan.objects.filter(project=own_project, year=YEAR).delete()
     return own_project
 
 

@@ -140,9 +140,11 @@ def test_it_filters_the_list_by_the_year_raised(client, login, persona, project)
     last_year = client.get(reverse("problems:list"), {"year": YEAR - 1}).context
     this_year = client.get(reverse("problems:list"), {"year": YEAR}).context
 
-    assert [p.pk for p in last_year["page"]] == [earlier.pk]
+    # The demo's earlier years have their solved problems too; the one raised in December is the latest.
+    assert last_year["counts"]["total"] == julu_problems().filter(raised_at__year=YEAR - 1).count()
+    assert last_year["page"][0].pk == earlier.pk
     assert this_year["counts"]["total"] == julu_problems().filter(raised_at__year=YEAR).count()
-    assert this_year["counts"]["total"] == julu_problems().count() - 1
+    assert earlier.pk not in {p.pk for p in this_year["page"]}
 
 
 def test_it_lists_only_the_problems_in_the_user_s_scope(client, login):

@@ -16,7 +16,7 @@ from keyprojects.projects.models import Level, Milestone, MilestoneStatus, Proje
 from keyprojects.projects.rules import milestones_with_status, projects_with_health
 from keyprojects.projects.selectors import early_stage_provincial_ranking
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 KEY_LEVELS = (Level.PROVINCIAL, Level.MUNICIPAL)
 

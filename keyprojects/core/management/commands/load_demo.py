@@ -1,15 +1,22 @@
-"""Load the demo county programme (Xingtai and Julu). Idempotent, seeded, refused in production."""
+"""Load the demo county programme (Xingtai and Julu). Idempotent, seeded, refused in production.
+
+The demo is told as of a day (`--as-of`, default today): the same seed gives the same projects,
+enterprises, departments, leaders and amounts on every day; only the months after the story's
+September move with the day. The whole load runs on the clock frozen at that day.
+"""
 
 from __future__ import annotations
 
 import random
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from keyprojects.accounts import demo as accounts_demo
+from keyprojects.core import clock
 from keyprojects.investment import demo as investment_demo
 from keyprojects.problems import demo as problems_demo
 from keyprojects.projects import demo as projects_demo
@@ -17,11 +24,31 @@ from keyprojects.projects import demo as projects_demo
 DEMO_SEED = 20230412  # the date of the source report
 
 
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise CommandError(f"--as-of takes a date as YYYY-MM-DD, not {text!r}.") from exc
+
+
+def _moment(as_of: date) -> datetime:
+    """Now, when the demo is told as of today; else the end of the working day of `as_of`."""
+    if as_of == clock.today():
+        return clock.now()
+    return timezone.make_aware(datetime.combine(as_of, time(18)))
+
+
 class Command(BaseCommand):
     help = "Load the Xingtai / Julu demo data and print the demo logins."
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
+        parser.add_argument(
+            "--as-of",
+            type=_iso_date,
+            default=None,
+            help="The day the demo is told as of, YYYY-MM-DD (default: today).",
+        )
 
     def handle(self, *args, **options):
         # The console speaks English throughout (role labels included), like the rest of the tooling.
@@ -33,12 +60,12 @@ class Command(BaseCommand):
             raise CommandError(
                 "The demo creates users with a published password; it is never loaded in production."
             )
-        rng = random.Random(DEMO_SEED)
-        with transaction.atomic():
-            logins = accounts_demo.load(rng)
-            projects_demo.load(rng)
-            investment_demo.load(rng)
-            problems_demo.load(rng)
+        as_of = options.get("as_of") or clock.today()
+        with clock.frozen_at(_moment(as_of)), transaction.atomic():
+            logins = accounts_demo.load(random.Random(DEMO_SEED))
+            projects_demo.load(DEMO_SEED, as_of)
+            investment_demo.load(DEMO_SEED, as_of)
+            problems_demo.load(DEMO_SEED, as_of)
         if connection.vendor == "postgresql":
             # Fresh statistics: where autovacuum is off, the planner would take the new tables for empty.
             with connection.cursor() as cursor:
