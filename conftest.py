@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 # live_server runs Django in a thread beside Playwright's event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -65,6 +66,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The demo county is loaded once into the test database; each test rolls back its own changes."""
     with django_db_blocker.unblock():
         call_command("load_demo", "--quiet-logins", verbosity=0, stdout=io.StringIO())
+
+
+@pytest.fixture(autouse=True)
+def language_kept():
+    """A page requested as an English-speaking user leaves English active in the test's thread: the tests
+    that follow must not inherit it."""
+    language = translation.get_language()
+    yield
+    if language:
+        translation.activate(language)
+    else:
+        translation.deactivate()
 
 
 @pytest.fixture

@@ -13,7 +13,10 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import connection, connections
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+from keyprojects.core.models import AuditEntry
 
 TIMEOUT = 20  # seconds: a racer still waiting by then is stuck (a deadlock), and the test fails
 
@@ -61,3 +64,11 @@ def committed(django_db_blocker, count: Callable[[], dict]) -> Iterator[None]:
         before = count()
         yield
         assert count() == before, "the race test left rows behind"
+
+
+def changed_by(user, obj) -> str:
+    """The refusal the second of two people gets for a report or problem, in English."""
+    entry = AuditEntry.objects.filter(target_type=obj._meta.label_lower, target_id=str(obj.pk)).first()
+    with translation.override("en"):
+        when = date_format(timezone.localtime(entry.at), "SHORT_DATETIME_FORMAT")
+        return f"This {obj._meta.verbose_name} was already changed by {user} at {when} (now “{obj.get_status_display()}”)."

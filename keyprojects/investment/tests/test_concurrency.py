@@ -12,13 +12,12 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import translation
 
 from keyprojects.accounts.models import User
 from keyprojects.core.errors import DomainError
 from keyprojects.core.models import AuditEntry
-from keyprojects.core.tests.racing import committed, needs_row_locks, race
+from keyprojects.core.tests.racing import changed_by, committed, needs_row_locks, race
 from keyprojects.investment import services, views
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportStatus
 from keyprojects.investment.tests.conftest import julu_project
@@ -47,18 +46,6 @@ STEPS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def language_kept():
-    """A page requested as an English-speaking user leaves English active in the test's thread: the tests
-    that follow must not inherit it."""
-    language = translation.get_language()
-    yield
-    if language:
-        translation.activate(language)
-    else:
-        translation.deactivate()
-
-
 def a_report(project: Project, status: str = ReportStatus.VERIFIED) -> MonthlyReport:
     """October of a long-past year, in `status`."""
     return MonthlyReport.objects.create(
@@ -73,17 +60,6 @@ def actions(report: MonthlyReport) -> list[str]:
         .order_by("pk")
         .values_list("action", flat=True)
     )
-
-
-def changed_by(user: User, report: MonthlyReport) -> str:
-    """The refusal the second of two people gets, in English."""
-    entry = AuditEntry.objects.filter(
-        target_type="investment.monthlyreport", target_id=str(report.pk)
-    ).first()
-    with translation.override("en"):
-        when = date_format(timezone.localtime(entry.at), "SHORT_DATETIME_FORMAT")
-        status = report.get_status_display()
-    return f"This monthly report was already changed by {user} at {when} (now “{status}”)."
 
 
 # ---- a page opened before someone else acted (both databases) ------------------------------------

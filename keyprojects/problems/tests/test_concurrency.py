@@ -12,13 +12,12 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
 from keyprojects.accounts.models import Department, User
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
 from keyprojects.core.models import AuditEntry
-from keyprojects.core.tests.racing import committed, needs_row_locks, race
+from keyprojects.core.tests.racing import changed_by, committed, needs_row_locks, race
 from keyprojects.problems import services
 from keyprojects.problems.models import Category, Event, Problem, Side, Status
 from keyprojects.problems.tests.conftest import julu_project
@@ -50,15 +49,6 @@ ACTIONS = {
     "reject": ("ent.liangshan", step(services.problem_reject_resolution, reason="仍不足")),
     "reopen": ("office.julu", step(services.problem_reopen, reason="再次断电")),
 }
-
-
-def changed_by(user: User | None, problem: Problem) -> str:
-    """The refusal the second of two people gets, in English."""
-    entry = AuditEntry.objects.filter(target_type="problems.problem", target_id=str(problem.pk)).first()
-    with translation.override("en"):
-        when = date_format(timezone.localtime(entry.at), "SHORT_DATETIME_FORMAT")
-        status = problem.get_status_display()
-    return f"This problem was already changed by {user} at {when} (now “{status}”)."
 
 
 # ---- a page opened before someone else acted (both databases) ------------------------------------

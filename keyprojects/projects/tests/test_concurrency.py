@@ -22,18 +22,6 @@ SAVED_MEANWHILE = (
 )
 
 
-@pytest.fixture(autouse=True)
-def language_kept():
-    """A page requested as an English-speaking user leaves English active in the test's thread: the tests
-    that follow must not inherit it."""
-    language = translation.get_language()
-    yield
-    if language:
-        translation.activate(language)
-    else:
-        translation.deactivate()
-
-
 def data_of(project: Project, **changes) -> services.ProjectData:
     """The project's own data (as its edit form would show it), with `changes`."""
     fields = {name: getattr(project, name) for name in services.ProjectData.__dataclass_fields__}
