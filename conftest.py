@@ -49,6 +49,15 @@ def pytest_configure(config):
         config._keyprojects_travel.start()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The browser tests last of all: their live server flushes the database after each, and the tests that
+    read the demo outside a test transaction (the race tests) must run while it is there."""
+    items[:] = [i for i in items if not i.get_closest_marker("browser")] + [
+        i for i in items if i.get_closest_marker("browser")
+    ]
+
+
 def pytest_unconfigure(config):
     travel = getattr(config, "_keyprojects_travel", None)
     if travel is not None:

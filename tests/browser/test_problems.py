@@ -20,7 +20,7 @@ from keyprojects.projects.demo import programme_year
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ZH = "zh-hans"
-PROJECT = "JL-2026-001"
+PROJECT = f"JL-{programme_year(clock.today())}-001"
 BANK = "邢台银行巨鹿支行"
 TITLE = "设备采购流动资金缺口 / Working capital for equipment"
 
@@ -79,7 +79,7 @@ def test_it_takes_a_financing_problem_from_the_enterprise_to_the_statistics(
     accept.get_by_label(translated("Deadline", ZH)).fill(deadline.isoformat())
     accept.get_by_role("button", name=translated("Accept", ZH), exact=True).click()
     expect(page.get_by_test_id("problem-status")).to_contain_text(translated("accepted", ZH))
-    expect(page.get_by_test_id("deadline")).to_have_text(deadline.isoformat())
+    expect(page.get_by_test_id("deadline")).to_contain_text(deadline.isoformat())
 
     # The bank's liaison finds it on their work page, posts progress and resolves it.
     switch_user(page, log_in, "dept.julu.bank")
