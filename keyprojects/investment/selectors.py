@@ -20,7 +20,7 @@ from keyprojects.core import clock
 from keyprojects.core.permissions import paths_q, scope_for
 from keyprojects.investment.models import MonthlyReport, PlanMonth, ReportStatus
 from keyprojects.projects.models import Level, Project, Stage
-from keyprojects.projects.selectors import KEY_LEVELS
+from keyprojects.projects.selectors import KEY_LEVELS, project_scope_q
 
 ZERO = Decimal("0.00")
 RATE_PLACES = Decimal("0.0001")
@@ -55,20 +55,47 @@ class Figures:
 
 
 def reads_figures(user: User, region: Region) -> bool:
-    """Offices and leaders read the figures of their own subtree and of the units above them
-    (a county sees the city ranking it is part of); an administrator reads all."""
+    """Whether the user reads a region's figures in full (totals, monthly series, breakdowns by zone,
+    department and leader, assistance statistics): offices and leaders read their own subtree, an
+    administrator reads all. The project rows a page lists are narrower still: `dashboard_projects`."""
     scope = scope_for(user)
     if scope.is_admin:
         return True
-    paths = scope.office_paths + scope.leader_paths
-    return any(region.path.startswith(p) or p.startswith(region.path) for p in paths)
+    return any(region.path.startswith(p) for p in scope.office_paths + scope.leader_paths)
 
 
-def figures_region_get(*, user: User, slug: str) -> Region:
+def reads_ranking(user: User, region: Region) -> bool:
+    """Whether the user reads what a city publishes to its units: the city's totals and its units ranked by
+    their totals. A county-level office or leader reads it for the city its unit belongs to — that is how a
+    county sees its rank — but never another unit's projects or breakdowns."""
+    if reads_figures(user, region):
+        return True
+    scope = scope_for(user)
+    return region.kind == Region.Kind.CITY and any(
+        p.startswith(region.path) for p in scope.office_paths + scope.leader_paths
+    )
+
+
+def figures_region_get(*, user: User, slug: str, ranking: bool = False) -> Region:
+    """The region whose figures the user asks for, or 404.
+
+    Without `ranking`, only a region the user reads in full (`reads_figures`). With it, also the city above
+    the user's unit, for the pages that show nothing of it but its totals and the ranking of its units (the
+    city dashboard, the ranking download, the API's summary and ranking). Everything else answers 404 —
+    another unit of the city, another city, and the province: a county (or a city) compares itself with its
+    peers on its city's ranking; no province ranking is published, so the province's figures are an
+    administrator's only."""
     region = Region.objects.select_related("parent").filter(slug=slug).first()
-    if region is None or not reads_figures(user, region):
+    allowed = reads_ranking if ranking else reads_figures
+    if region is None or not allowed(user, region):
         raise Http404
     return region
+
+
+def dashboard_projects(*, user: User, region: Region) -> Q:
+    """The key projects of a region that a page lists one by one (furthest behind, will miss, missing
+    reports): only those the user may open, whatever the region whose totals the page shows."""
+    return region_key_projects(region) & project_scope_q(user)
 
 
 def _months(year: int, through_month: int, prefix: str = "") -> Q:
@@ -485,8 +512,6 @@ def default_period(*, projects: Q) -> Period:
 
 def report_list(*, user: User) -> QuerySet[MonthlyReport]:
     """Monthly reports of the projects the user may read."""
-    from keyprojects.projects.selectors import project_scope_q
-
     visible = Project.objects.filter(project_scope_q(user)).values("pk")
     return MonthlyReport.objects.filter(project__in=visible).select_related(
         "project__county", "project__enterprise"

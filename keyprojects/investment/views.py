@@ -55,7 +55,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest, region: str) -> HttpResponse:
-    unit = selectors.figures_region_get(user=request.user, slug=region)
+    """A city's page is its totals and the ranking of its units (what its units read of it too); a
+    county's or a zone's is its figures in full, listing only the projects the user may open."""
+    unit = selectors.figures_region_get(user=request.user, slug=region, ranking=True)
     year, month, unverified, form, default = _period(request, unit)
     context = {
         "region": unit,
@@ -82,7 +84,10 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
             "name": _("Completion rate (%)"),
         }
         context.update(
-            ranking=[(row, summaries[row.region.pk]) for row in ranking],
+            ranking=[
+                (row, summaries[row.region.pk], selectors.reads_figures(request.user, row.region))
+                for row in ranking
+            ],
             totals=selectors.region_figures(
                 region=unit, year=year, through_month=month, include_unverified=unverified
             ),
@@ -90,8 +95,9 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
         return render(request, "investment/city_dashboard.html", context)
     scope_q = selectors.region_key_projects(unit)
     projects = Project.objects.filter(scope_q)
+    listed_q = selectors.dashboard_projects(user=request.user, region=unit)
     today = clock.today()
-    state = selectors.reporting_state(projects=scope_q, year=year)
+    state = selectors.reporting_state(projects=listed_q, year=year)
     missing = state.missing(selectors.due_months(year, today))
     missing_projects = {
         p.pk: p for p in Project.objects.filter(pk__in={p for p, _m in missing}).select_related("county")
@@ -102,13 +108,13 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
         ),
         series=selectors.monthly_series(projects=scope_q, year=year, include_unverified=unverified),
         stages=_stage_rows(projects),
-        behind=selectors.furthest_behind(projects, year=year, through_month=month),
+        behind=selectors.furthest_behind(Project.objects.filter(listed_q), year=year, through_month=month),
         missing=[(missing_projects[p], m) for p, m in missing][:50],
         missing_count=len(missing),
         projection=selectors.projections_by(
             group="county", projects=scope_q, year=year, through_month=month
         ).get(unit.pk),
-        will_miss=_will_miss(scope_q, year, month),
+        will_miss=_will_miss(listed_q, year, month),
         breakdowns=[
             (_("Development zones"), _breakdown(unit, "zone", year, month, unverified)),
             (
@@ -216,7 +222,7 @@ def series_download(request: HttpRequest, region: str, fmt: str) -> HttpResponse
 
 @login_required
 def ranking_download(request: HttpRequest, region: str, fmt: str) -> HttpResponse:
-    city = selectors.figures_region_get(user=request.user, slug=region)
+    city = selectors.figures_region_get(user=request.user, slug=region, ranking=True)
     if city.kind != Region.Kind.CITY:
         raise Http404
     year, month, unverified, _form, _default = _period(request, city)

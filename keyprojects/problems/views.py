@@ -227,6 +227,8 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def statistics(request: HttpRequest, region: str) -> HttpResponse:
+    """A region's assistance statistics, for those who read its figures in full: a city's list the
+    departments of every county, so a county-level user reads its own unit's only (its city answers 404)."""
     from keyprojects.investment.selectors import figures_region_get
 
     unit = figures_region_get(user=request.user, slug=region)

@@ -72,8 +72,9 @@ def investment_summary(
     include_unverified: bool = False,
 ):
     """Without a year or month: the region's default period (the year of the last month whose reports
-    were due, through its latest closed month), as the pages show."""
-    unit = selectors.figures_region_get(user=request.auth, slug=region)
+    were due, through its latest closed month), as the pages show. A county-level user asks for its own unit
+    and zones, or for its city's totals (what the city's ranking shows); any other region answers 404."""
+    unit = selectors.figures_region_get(user=request.auth, slug=region, ranking=True)
     year, through_month = selectors.period_for(region=unit, year=year, through_month=through_month)
     summary = selectors.region_summary(
         region=unit, year=year, through_month=through_month, include_unverified=include_unverified
@@ -92,7 +93,7 @@ def investment_ranking(
     include_unverified: bool = False,
 ):
     """Without a year or month: the city's default period, as the pages show."""
-    city = selectors.figures_region_get(user=request.auth, slug=region)
+    city = selectors.figures_region_get(user=request.auth, slug=region, ranking=True)
     if city.kind != city.Kind.CITY:
         raise DomainError(
             _("Rankings compare the units of a city: give a city's slug as the region."), field="region"

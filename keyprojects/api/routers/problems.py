@@ -72,7 +72,8 @@ class ProblemOut(Schema):
 
 @router.get("/problems/summary", response=SummaryOut, summary="Assistance statistics of a region and year")
 def problem_summary(request: HttpRequest, region: str, year: Year | None = None):
-    """Without a year: the year of the last month whose reports were due, as the pages show."""
+    """Without a year: the year of the last month whose reports were due, as the pages show. Only for a
+    region whose figures the user reads in full, as the statistics page (a county-level user: its own unit)."""
     unit = figures_region_get(user=request.auth, slug=region)
     year = clock.default_year() if year is None else year
     stats = selectors.problem_statistics(region=unit, year=year)

@@ -161,3 +161,68 @@ def test_it_offers_no_writes_on_the_directory(api_client, collection):
         f"/api/v1/{collection}", {"slug": "x"}, content_type="application/json"
     )
     assert response.status_code == 405
+
+
+# ---- endpoints that take a region ------------------------------------------------------------------
+
+FIGURES_PERSONAS = ("admin", "city.xingtai", "office.julu", "leader.julu", "office.ningjin")
+INVESTMENT_SUMMARY, INVESTMENT_RANKING = "/api/v1/investment/summary", "/api/v1/investment/ranking"
+PROBLEM_SUMMARY = "/api/v1/problems/summary"
+
+# fmt: off
+REGION_MATRIX = [
+    # A county-level user reads its own unit in full, its city's totals and ranking, nothing else; the
+    # province is the administrator's only. 400: read, but not a city to rank.
+    # endpoint,            region,     admin city office leader ningjin
+    (INVESTMENT_SUMMARY,   "julu",     200,  200, 200,   200,   404),
+    (INVESTMENT_SUMMARY,   "julu-edz", 200,  200, 200,   200,   404),
+    (INVESTMENT_SUMMARY,   "ningjin",  200,  200, 404,   404,   200),
+    (INVESTMENT_SUMMARY,   "xingtai",  200,  200, 200,   200,   200),
+    (INVESTMENT_SUMMARY,   "hebei",    200,  404, 404,   404,   404),
+    (INVESTMENT_RANKING,   "xingtai",  200,  200, 200,   200,   200),
+    (INVESTMENT_RANKING,   "julu",     400,  400, 400,   400,   404),
+    (INVESTMENT_RANKING,   "ningjin",  400,  400, 404,   404,   400),
+    (INVESTMENT_RANKING,   "hebei",    400,  404, 404,   404,   404),
+    (PROBLEM_SUMMARY,      "julu",     200,  200, 200,   200,   404),
+    (PROBLEM_SUMMARY,      "ningjin",  200,  200, 404,   404,   200),
+    (PROBLEM_SUMMARY,      "xingtai",  200,  200, 404,   404,   404),
+    (PROBLEM_SUMMARY,      "hebei",    200,  404, 404,   404,   404),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    "username, endpoint, region, expected",
+    [
+        pytest.param(username, endpoint, region, statuses[i], id=f"{username}-{endpoint[8:]}-{region}")
+        for endpoint, region, *statuses in REGION_MATRIX
+        for i, username in enumerate(FIGURES_PERSONAS)
+    ],
+)
+def test_it_answers_a_region_s_figures_as_the_scope_rules_say(
+    api_client, username, endpoint, region, expected
+):
+    response = api_client(username).get(endpoint, {"region": region})
+
+    assert response.status_code == expected
+    if expected == 404:
+        assert set(response.json()) == {"detail"}
+
+
+@pytest.mark.parametrize("username", ["office.julu", "leader.julu", "office.ningjin"])
+@pytest.mark.parametrize("filters", [{"county": "ningjin"}, {"county": "julu"}, {"zone": "julu-edz"}, {}])
+def test_it_lists_only_the_user_s_projects_whatever_region_is_asked_for(
+    api_client, persona, username, filters
+):
+    from keyprojects.projects.models import Project
+    from keyprojects.projects.selectors import project_scope_q
+
+    client = api_client(username)
+    visible = Project.objects.filter(project_scope_q(persona(username)))
+
+    listed = client.get("/api/v1/projects", {**filters, "limit": 500}).json()
+    totals = client.get("/api/v1/projects/totals", filters).json()
+
+    rows = listed["items"] if isinstance(listed, dict) else listed
+    assert {(p["county"], p["code"]) for p in rows} <= set(visible.values_list("county__slug", "code"))
+    assert totals["count"] == len(rows)

@@ -150,12 +150,15 @@ SCOPE = [
     (SUMMARY,   "julu",     200,  200, 200,   200,   404,  404, 404),
     (SUMMARY,   "julu-edz", 200,  200, 200,   200,   404,  404, 404),
     (SUMMARY,   "ningjin",  200,  200, 404,   404,   404,  404, 200),
-    # A county office reads the units above it: its city, which it is ranked in, and the province.
+    # A county office reads the totals of its city, which it is ranked in, and nothing else above it:
+    # no province ranking is published, so the province is the admin's only.
     (SUMMARY,   "xingtai",  200,  200, 200,   200,   404,  404, 200),
-    (SUMMARY,   "hebei",    200,  200, 200,   200,   404,  404, 200),
+    (SUMMARY,   "hebei",    200,  404, 404,   404,   404,  404, 404),
     (SUMMARY,   "nowhere",  404,  404, 404,   404,   404,  404, 404),
     (RANKING,   "xingtai",  200,  200, 200,   200,   404,  404, 200),
     (RANKING,   "julu",     400,  400, 400,   400,   404,  404, 404),  # not a city; outside the scope first
+    (RANKING,   "ningjin",  400,  400, 404,   404,   404,  404, 400),
+    (RANKING,   "hebei",    400,  404, 404,   404,   404,  404, 404),
 ]
 # fmt: on
 
@@ -177,7 +180,7 @@ def test_it_answers_each_persona_as_the_scope_rules_say(api_client, username, en
 
 
 @pytest.mark.parametrize("username", PERSONAS)
-@pytest.mark.parametrize("region", ["julu", "ningjin", "xingtai"])
+@pytest.mark.parametrize("region", ["julu", "ningjin", "xingtai", "hebei"])
 def test_it_answers_like_the_dashboard_does(client, login, api_client, username, region):
     login(username)
     page = client.get(reverse("investment:dashboard", args=[region]), {"year": YEAR, "month": 9})

@@ -7,6 +7,8 @@ the login page. A refused write shows the refusal and changes nothing.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +21,8 @@ from keyprojects.investment import services
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportStatus
 from keyprojects.investment.tests.conftest import grow_julu
 from keyprojects.projects.demo import programme_year
+from keyprojects.projects.models import Project
+from keyprojects.projects.selectors import project_scope_q
 
 YEAR = programme_year(clock.today())
 MONTH = 10
@@ -44,12 +48,17 @@ MATRIX = [
     ("investment:dashboard",         ("julu",),              302, 200,  200, 200,   200,   404,  404, 404),
     ("investment:dashboard",         ("julu-edz",),          302, 200,  200, 200,   200,   404,  404, 404),
     ("investment:dashboard",         ("ningjin",),           302, 200,  200, 404,   404,   404,  404, 200),
+    # A county reads its city's totals and ranking, nothing else above it; the province is the admin's.
     ("investment:dashboard",         ("xingtai",),           302, 200,  200, 200,   200,   404,  404, 200),
+    ("investment:dashboard",         ("hebei",),             302, 200,  404, 404,   404,   404,  404, 404),
     ("investment:dashboard",         ("nowhere",),           302, 404,  404, 404,   404,   404,  404, 404),
     ("investment:series_download",   ("julu", "csv"),        302, 200,  200, 200,   200,   404,  404, 404),
     ("investment:series_download",   ("ningjin", "xlsx"),    302, 200,  200, 404,   404,   404,  404, 200),
+    ("investment:series_download",   ("xingtai", "csv"),     302, 200,  200, 404,   404,   404,  404, 404),
+    ("investment:series_download",   ("hebei", "xlsx"),      302, 200,  404, 404,   404,   404,  404, 404),
     ("investment:ranking_download",  ("xingtai", "xlsx"),    302, 200,  200, 200,   200,   404,  404, 200),
     ("investment:ranking_download",  ("julu", "csv"),        302, 404,  404, 404,   404,   404,  404, 404),
+    ("investment:ranking_download",  ("hebei", "csv"),       302, 404,  404, 404,   404,   404,  404, 404),
     ("investment:report",            (OWN, YEAR, MONTH),     302, 200,  200, 200,   200,   200,  200, 404),
     ("investment:report",            (OTHER, YEAR, MONTH),   302, 200,  200, 200,   404,   200,  404, 404),
     ("investment:report",            (OWN, YEAR, 13),        302, 404,  404, 404,   404,   404,  404, 404),
@@ -110,6 +119,52 @@ def test_it_covers_every_investment_page():
     assert {f"investment:{p.name}" for p in urls.urlpatterns} - {"investment:report_action"} <= {
         row[0] for row in MATRIX
     }
+
+
+CODE = re.compile(r"\b[A-Z]{2}-\d{4}-\d{3}\b")  # a demo project's code: JL-2026-001, NJ-2026-017, …
+
+
+@pytest.mark.parametrize("username", ["office.julu", "leader.julu", "office.ningjin", "city.xingtai"])
+@pytest.mark.parametrize(
+    "url_name, args",
+    [
+        ("investment:dashboard", ("hebei",)),
+        ("investment:dashboard", ("xingtai",)),
+        ("investment:dashboard", ("julu",)),
+        ("investment:dashboard", ("ningjin",)),
+        ("investment:dashboard", ("julu-edz",)),
+        ("investment:series_download", ("hebei", "csv")),
+        ("investment:ranking_download", ("xingtai", "csv")),
+    ],
+)
+def test_it_lists_no_project_the_user_may_not_open(client, login, username, url_name, args):
+    user = login(username)
+    visible = set(Project.objects.filter(project_scope_q(user)).values_list("code", flat=True))
+
+    response = client.get(reverse(url_name, args=args), {"year": YEAR, "month": 9})
+
+    assert response.status_code in (200, 404)
+    listed = set(CODE.findall(response.content.decode()))
+    assert listed <= visible, sorted(listed - visible)[:5]
+
+
+def test_it_lists_the_county_s_projects_to_its_office_and_a_leader_s_own_to_the_leader(client, login):
+    codes = {}
+    for username in ("office.julu", "leader.julu"):
+        login(username)
+        response = client.get(reverse("investment:dashboard", args=["julu"]), {"year": YEAR, "month": 9})
+        codes[username] = set(CODE.findall(response.content.decode()))
+        totals = response.context["summary"].figures
+
+    led = set(Project.objects.filter(leader_in_charge__username="leader.julu").values_list("code", flat=True))
+    assert codes["office.julu"] and {c[:3] for c in codes["office.julu"]} == {"JL-"}
+    assert (
+        codes["leader.julu"]
+        <= led
+        < set(Project.objects.filter(county__slug="julu").values_list("code", flat=True))
+    )
+    assert codes["office.julu"] - led  # the office sees projects the leader does not lead
+    assert totals.completed > 0  # the leader reads the county's totals all the same
 
 
 # ---- writes through the pages ----------------------------------------------------------------------

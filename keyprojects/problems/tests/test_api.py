@@ -102,7 +102,15 @@ def test_it_adds_up_the_counties_for_the_city(api_client):
         ("office.julu", "julu", 200),
         ("leader.julu", "julu", 200),
         ("city.xingtai", "julu", 200),
-        ("office.julu", "xingtai", 200),  # a county sees the city it is part of
+        # The city's statistics list every county's departments: a county reads its own unit's only.
+        ("office.julu", "xingtai", 404),
+        ("leader.julu", "xingtai", 404),
+        ("city.xingtai", "xingtai", 200),
+        ("office.julu", "hebei", 404),
+        ("office.ningjin", "hebei", 404),
+        ("city.xingtai", "hebei", 404),
+        ("admin", "hebei", 200),
+        ("office.ningjin", "ningjin", 200),
         ("office.ningjin", "julu", 404),
         ("ent.liangshan", "julu", 404),
         ("dept.julu.bank", "julu", 404),

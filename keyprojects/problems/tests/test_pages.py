@@ -60,6 +60,22 @@ MATRIX = [
     ("office.ningjin", "statistics", NOT_FOUND),
     ("ent.liangshan", "statistics", NOT_FOUND),
     ("dept.julu.power", "statistics", NOT_FOUND),
+    # Another county's, the city's (it lists every county's departments) and the province's: a county-level
+    # user reads its own unit's statistics only.
+    ("office.julu", "statistics_sibling", NOT_FOUND),
+    ("leader.julu", "statistics_sibling", NOT_FOUND),
+    ("office.ningjin", "statistics_sibling", OK),
+    ("city.xingtai", "statistics_sibling", OK),
+    ("office.julu", "statistics_city", NOT_FOUND),
+    ("leader.julu", "statistics_city", NOT_FOUND),
+    ("office.ningjin", "statistics_city", NOT_FOUND),
+    ("city.xingtai", "statistics_city", OK),
+    ("admin", "statistics_city", OK),
+    ("office.julu", "statistics_province", NOT_FOUND),
+    ("leader.julu", "statistics_province", NOT_FOUND),
+    ("office.ningjin", "statistics_province", NOT_FOUND),
+    ("city.xingtai", "statistics_province", NOT_FOUND),
+    ("admin", "statistics_province", OK),
     *[(u, "list", OK) for u in ("office.julu", "ent.liangshan", "dept.julu.bank", "city.xingtai")],
     *[(u, "my_work", OK) for u in ("office.julu", "ent.liangshan", "dept.julu.power", "leader.julu")],
 ]
@@ -72,6 +88,9 @@ def url_of(view: str, problem: Problem) -> str:
         "department": reverse("problems:department", args=["julu-power"]),
         "report": reverse("problems:report", args=["julu", problem.project.code]),
         "statistics": reverse("problems:statistics", args=["julu"]),
+        "statistics_sibling": reverse("problems:statistics", args=["ningjin"]),
+        "statistics_city": reverse("problems:statistics", args=["xingtai"]),
+        "statistics_province": reverse("problems:statistics", args=["hebei"]),
         "list": reverse("problems:list"),
         "my_work": reverse("problems:my_work"),
     }[view]

@@ -1,10 +1,19 @@
 // Dashboard charts. The numbers come from the page (json_script), the same ones its tables show.
+// ECharts renders tooltips as HTML: every tooltip has a formatter here that escapes each text from data.
 (function () {
   "use strict";
   if (!window.echarts) return;
+  var escapeHtml = window.escapeHtml;
   function data(id) {
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
+  }
+  // The axis's value (a month, a unit's name) over one line per series: marker, name, value.
+  function axisTooltip(params) {
+    var rows = params.filter(function (p) { return p.value !== null && p.value !== undefined; });
+    return [escapeHtml(params.length ? params[0].axisValueLabel : "")].concat(rows.map(function (p) {
+      return p.marker + escapeHtml(p.seriesName) + ": " + escapeHtml(echarts.format.addCommas(p.value));
+    })).join("<br>");
   }
   var series = data("series-data");
   var box = document.getElementById("series-chart");
@@ -12,7 +21,7 @@
     var chart = echarts.init(box, null, { renderer: "svg" });
     chart.setOption({
       animation: false,
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", className: "chart-tooltip", formatter: axisTooltip },
       legend: { top: 0, data: series.names },
       grid: { left: 70, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "category", data: series.months },
@@ -32,7 +41,7 @@
     var rchart = echarts.init(rbox, null, { renderer: "svg" });
     rchart.setOption({
       animation: false,
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", className: "chart-tooltip", formatter: axisTooltip },
       grid: { left: 110, right: 30, top: 10, bottom: 30 },
       xAxis: { type: "value", name: "%", min: function (v) { return Math.max(0, Math.floor(v.min / 10) * 10); } },
       yAxis: { type: "category", data: ranking.units.slice().reverse() },
@@ -50,7 +59,9 @@
     var colours = ["#8a939d", "#0b4f9c", "#1a7f37"];
     mchart.setOption({
       animation: false,
-      tooltip: { trigger: "item", formatter: function (p) { return p.seriesName + "<br>" + ms.names[p.value[1]] + ": " + p.value[0]; } },
+      tooltip: { trigger: "item", className: "chart-tooltip", formatter: function (p) {
+        return escapeHtml(p.seriesName) + "<br>" + escapeHtml(ms.names[p.value[1]]) + ": " + escapeHtml(p.value[0]);
+      } },
       legend: { top: 0, data: ms.series.map(function (s) { return s.name; }) },
       grid: { left: 150, right: 30, top: 40, bottom: 30 },
       xAxis: { type: "time" },

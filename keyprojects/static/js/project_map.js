@@ -36,14 +36,18 @@
       }).addTo(map);
       (data.seats || []).forEach(function (seat) {
         var c = seat.geometry.coordinates;
+        // Leaflet puts a string into innerHTML: names go in as text nodes, as in the pop-ups above.
+        var name = document.createElement("span");
+        name.textContent = seat.properties.name;
         L.circleMarker([c[1], c[0]], { radius: 3, color: "#56606b", weight: 1, fillOpacity: 1, interactive: false })
-          .bindTooltip(seat.properties.name, { permanent: true, direction: "right", className: "seat-label" })
+          .bindTooltip(name, { permanent: true, direction: "right", className: "seat-label" })
           .addTo(map);
       });
       var n = data.features.length;
       var summary = document.getElementById("map-summary");
       summary.textContent = summary.dataset.template.replace("%(n)s", n);
       el.dataset.points = n;
-      if (n) { map.fitBounds(layer.getBounds().pad(0.05)); }
+      // Capped: one point is a bounds of no size, and a map without tiles has no zoom limit of its own.
+      if (n) { map.fitBounds(layer.getBounds().pad(0.05), { maxZoom: 15 }); }
     });
 })();
