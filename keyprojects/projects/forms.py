@@ -101,14 +101,15 @@ class ProjectForm(forms.ModelForm):
         self.county = county
         self.instance.county = county
         self.fields["zone"].queryset = Region.objects.filter(parent=county, kind=Region.Kind.ZONE)
+        # Only the county's own enterprises and departments (services._check_relations insists on it).
         self.fields["enterprise"].queryset = self.fields["enterprise"].queryset.filter(
-            region__path__startswith=county.parent.path
+            region__path__startswith=county.path
         )
         self.fields["leader_in_charge"].queryset = User.objects.filter(
             memberships__role=Membership.Role.LEADER, memberships__region=county
         ).distinct()
         self.fields["responsible_departments"].queryset = Department.objects.filter(
-            region__path__startswith=county.parent.path
+            region__path__startswith=county.path
         ).order_by("region__path", "slug")
         if self.instance.pk:
             # The version the form was opened at: saving refuses if someone saved the project since. Not

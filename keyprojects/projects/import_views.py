@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from keyprojects.accounts import selectors as accounts_selectors
 from keyprojects.accounts.models import Region
+from keyprojects.core.errors import DomainError
 from keyprojects.core.forms import call_service
 from keyprojects.core.permissions import scope_for
 from keyprojects.core.spreadsheets import XLSX_TYPE, table_response
@@ -33,6 +36,7 @@ def _managed_county(request: HttpRequest, slug: str) -> Region:
 @login_required
 def import_upload(request: HttpRequest, county: str) -> HttpResponse:
     region = _managed_county(request, county)
+    importing.import_fail_stale(county=region)  # a job whose worker died reads failed, not "writing…"
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = call_service(
@@ -88,6 +92,8 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     """The job's page; htmx polls it every second for the progress partial while the job runs."""
     job = selectors.import_job_get(user=request.user, pk=pk)
+    if job.is_running:
+        importing.import_fail_stale(job=job)
     if job.status == ImportJob.Status.PENDING and not request.headers.get("HX-Request"):
         return redirect("projects:import_mapping", pk=job.pk)
     context = {"job": job, "errors": job.error_report[:SHOWN_ERRORS], "shown_errors": SHOWN_ERRORS}
@@ -95,6 +101,18 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
         "projects/_import_progress.html" if request.headers.get("HX-Request") else "projects/import_job.html"
     )
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run again an import that stopped without finishing (its worker died, or an unexpected error)."""
+    job = selectors.import_job_get(user=request.user, pk=pk)
+    try:
+        importing.import_retry(actor=request.user, job=job)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("projects:import_job", pk=job.pk)
 
 
 @login_required

@@ -1,7 +1,8 @@
 """Importing the registry from Excel: check the file, map its columns, validate every row, write all or none.
 
 The stages, each a function of its own:
-1. `check_upload` refuses what is not a small, real .xlsx workbook;
+1. `check_upload` refuses what is not a small, real .xlsx workbook, and `check_archive` one that unpacks
+   beyond the limits of each kind of part (styles, shared strings, worksheets and their cells);
 2. `read_sheet` reads the first worksheet's values (formulas kept as `Formula`), finds the header row;
 3. `guess_mapping` maps the columns to our fields: the county's remembered answers first, then the
    Chinese or English headers; the office corrects it on the mapping page (`import_map`);
@@ -20,18 +21,21 @@ import secrets
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import MISSING, asdict, dataclass, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property
 from typing import IO, Any
+from xml.parsers import expat
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.functional import Promise
@@ -65,7 +69,6 @@ logger = logging.getLogger(__name__)
 HEADER_SCAN = 10  # the header row is looked for among the first rows (a title row often comes first)
 MAX_COLUMNS = 100
 MAX_REPORTED = 1000  # errors kept in the report; the count says how many there were in all
-MAX_UNZIPPED_RATIO = 20  # an .xlsx is zipped XML: more than this many times its size unpacked is a bomb
 TEMPLATE_ROWS = 2000  # rows of the template that carry the drop-down lists
 ZIP_SIGNATURE = b"PK\x03\x04"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # .xls of Excel 97-2003, .et, and password-protected workbooks
@@ -271,11 +274,181 @@ def check_upload(upload: UploadedFile) -> None:
             % {"name": (upload.name or "")[:80]},
             field="file",
         )
-    if sum(e.file_size for e in entries) > limit * MAX_UNZIPPED_RATIO:
-        raise ImportRefused(
-            _("The workbook unpacks to far more data than a registry holds; it is not imported."),
-            field="file",
+    # What the workbook unpacks to is checked part by part just before openpyxl opens it (check_archive).
+
+
+# ---- the archive, before openpyxl opens it ------------------------------------------------------------
+# openpyxl reads the styles and the shared strings whole even in read-only mode, and builds each worksheet
+# row whole: a 300 KB file whose styles.xml unpacks to 95 MB took 2.7 GB and a minute. So every part is
+# checked first, by what its header declares and then by what it really unpacks to (streamed, stopping at
+# the limit, never trusting the header), with the limit of its kind; the worksheets' rows and cells are
+# counted as they stream.
+
+UNPACK_CHUNK = 64 * 1024
+RATIO_FROM_BYTES = 1024 * 1024  # smaller parts are not judged by their packing ratio
+MAX_PARTS = 2000  # Excel writes a few dozen; each costs a little to check
+MAX_CELLS_IN_ROW = 16_384  # Excel's own limit (column XFD): a longer row is not from a spreadsheet program
+XML_PARTS = (".xml", ".rels")  # parts a reader parses; others (images, printer settings, .vml) are not read
+# Copies of other data that can be as large as a worksheet (a pivot table's source, a linked workbook's
+# cells); openpyxl does not read them here, but they are unpacked and counted like a worksheet.
+CACHE_FOLDERS = ("xl/pivotcache/", "xl/externallinks/")
+# A wrong checksum or size, a broken or truncated stream, encryption, an unknown compression method.
+UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError)
+
+
+def _part_limit(name: str) -> tuple[str, int]:
+    """What the part is, for the message, and the most it may unpack to."""
+    base = name.rsplit("/", 1)[-1].lower()
+    if base == "styles.xml":
+        return _("styles"), settings.KEYPROJECTS_IMPORT_MAX_STYLES_BYTES
+    if base == "sharedstrings.xml":
+        return _("shared strings"), settings.KEYPROJECTS_IMPORT_MAX_SHARED_STRINGS_BYTES
+    if name.lower().startswith("xl/worksheets/") and base.endswith(".xml"):
+        return _("worksheet"), settings.KEYPROJECTS_IMPORT_MAX_SHEET_BYTES
+    if name.lower().startswith(CACHE_FOLDERS):
+        return _("cached data"), settings.KEYPROJECTS_IMPORT_MAX_SHEET_BYTES
+    if base.endswith(XML_PARTS):
+        return _("other part"), settings.KEYPROJECTS_IMPORT_MAX_PART_BYTES
+    return _("embedded file"), settings.KEYPROJECTS_IMPORT_MAX_UNPACKED_BYTES  # bounded by the total
+
+
+def _too_big(name: str, kind: str, limit: int) -> ImportRefused:
+    return ImportRefused(
+        _(
+            "Part %(part)s of the workbook (%(kind)s) unpacks to more than %(limit)s, the most accepted; "
+            "nothing was imported. Copy the data as values into our template and upload that."
         )
+        % {"part": name[:80], "kind": kind, "limit": filesizeformat(limit)},
+        field="file",
+    )
+
+
+def _too_big_in_all() -> ImportRefused:
+    return ImportRefused(
+        _("The workbook unpacks to more than %(limit)s in all, the most accepted; nothing was imported.")
+        % {"limit": filesizeformat(settings.KEYPROJECTS_IMPORT_MAX_UNPACKED_BYTES)},
+        field="file",
+    )
+
+
+def _too_packed(name: str, kind: str) -> ImportRefused:
+    return ImportRefused(
+        _(
+            "Part %(part)s of the workbook (%(kind)s) unpacks to more than %(limit)s times its packed size, "
+            "as only a compression bomb does; nothing was imported."
+        )
+        % {"part": name[:80], "kind": kind, "limit": settings.KEYPROJECTS_IMPORT_MAX_RATIO},
+        field="file",
+    )
+
+
+def _damaged(name: str) -> ImportRefused:
+    return ImportRefused(
+        _(
+            "The file is damaged: part %(part)s of the workbook could not be unpacked or read. Open it in "
+            "Excel or WPS and save it again."
+        )
+        % {"part": name[:80]},
+        field="file",
+    )
+
+
+class _CellCounter:
+    """Counts the rows and cells of an XML part (a worksheet's) or its texts (the shared strings') as it
+    streams through expat, refusing past the limits; also refuses a document type declaration, which no
+    workbook has and entity bombs need."""
+
+    def __init__(self, name: str, kind: str) -> None:
+        self.name, self.kind = name, kind
+        self.count = self.in_row = 0
+        self.parser = expat.ParserCreate(namespace_separator=" ")
+        self.parser.StartElementHandler = self._start
+        self.parser.StartDoctypeDeclHandler = self._doctype
+
+    def _start(self, tag: str, _attributes: Any) -> None:
+        local = tag.rpartition(" ")[2]
+        if local == "row":
+            self.in_row = 0
+        elif local == "c":
+            self.in_row += 1
+            if self.in_row > MAX_CELLS_IN_ROW:
+                raise _damaged(self.name)
+        elif local != "si":  # a text of the shared strings
+            return
+        # A row or a shared text costs openpyxl about what a cell does (a text, more): all count.
+        self.count += 1
+        if self.count > settings.KEYPROJECTS_IMPORT_MAX_CELLS:
+            raise ImportRefused(
+                _(
+                    "Part %(part)s of the workbook (%(kind)s) holds more than %(limit)s cells, rows or "
+                    "texts, formatted empty cells included; nothing was imported. Copy the data as values "
+                    "into our template and upload that."
+                )
+                % {"part": self.name[:80], "kind": self.kind, "limit": settings.KEYPROJECTS_IMPORT_MAX_CELLS},
+                field="file",
+            )
+
+    def _doctype(self, *_args: Any) -> None:
+        raise _damaged(self.name)
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(data, final)
+        except expat.ExpatError as exc:
+            raise _damaged(self.name) from exc
+
+
+def check_archive(fileobj: IO[bytes]) -> None:
+    """Refuse a workbook any part of which unpacks beyond its limit, is packed like a bomb, or (a worksheet)
+    holds too many cells; first by the sizes the archive declares, then by unpacking every part."""
+    total_limit = settings.KEYPROJECTS_IMPORT_MAX_UNPACKED_BYTES
+    max_ratio = settings.KEYPROJECTS_IMPORT_MAX_RATIO
+    fileobj.seek(0)
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            entries = [e for e in archive.infolist() if not e.is_dir()]
+            if len(entries) > MAX_PARTS:
+                raise _damaged(entries[MAX_PARTS].filename)
+            # What the headers declare: refused at once, nothing unpacked.
+            if sum(e.file_size for e in entries) > total_limit:
+                raise _too_big_in_all()
+            for entry in entries:
+                kind, limit = _part_limit(entry.filename)
+                if entry.file_size > limit:
+                    raise _too_big(entry.filename, kind, limit)
+                if entry.file_size > RATIO_FROM_BYTES and entry.file_size > max_ratio * entry.compress_size:
+                    raise _too_packed(entry.filename, kind)
+            # What the parts really unpack to: headers can lie, so count while unpacking and stop at the limit.
+            total = 0
+            for entry in entries:
+                kind, limit = _part_limit(entry.filename)
+                counter = (
+                    _CellCounter(entry.filename, kind) if entry.filename.lower().endswith(XML_PARTS) else None
+                )
+                size = 0
+                try:
+                    with archive.open(entry) as part:
+                        while chunk := part.read(UNPACK_CHUNK):
+                            size += len(chunk)
+                            total += len(chunk)
+                            if size > limit:
+                                raise _too_big(entry.filename, kind, limit)
+                            if total > total_limit:
+                                raise _too_big_in_all()
+                            if size > RATIO_FROM_BYTES and size > max_ratio * max(entry.compress_size, 1):
+                                raise _too_packed(entry.filename, kind)
+                            if counter:
+                                counter.feed(chunk)
+                except UNREADABLE as exc:
+                    # Python's zipfile unpacks no more than the header declares, then checks the checksum:
+                    # a part that unpacks to more (or other) than its header says ends here.
+                    raise _damaged(entry.filename) from exc
+                if counter:
+                    counter.feed(b"", final=True)
+    except UNREADABLE as exc:
+        raise ImportRefused(_("The file is damaged: it could not be opened."), field="file") from exc
+    finally:
+        fileobj.seek(0)
 
 
 @dataclass(frozen=True)
@@ -302,7 +475,9 @@ def _cell_value(cell: Any) -> Any:
         return Formula(value.text or "=")
     if isinstance(value, DataTableFormula) or cell.data_type == "f":
         return Formula(str(value))
-    if isinstance(value, str) and value.startswith("="):
+    # Spaces, a tab or a line break before the = do not make it a value: some programs drop them on the way
+    # (a tab in CSV), and the check must not be stepped around by them.
+    if isinstance(value, str) and value.lstrip().startswith("="):
         return Formula(value)
     return value
 
@@ -312,11 +487,14 @@ def _read_rows(fileobj: IO[bytes]) -> list[tuple[int, list[Any]]]:
     limit = settings.KEYPROJECTS_IMPORT_MAX_ROWS + HEADER_SCAN
     rows: list[tuple[int, list[Any]]] = []
     too_many = False
+    check_archive(fileobj)
     try:
         with warnings.catch_warnings():
             # openpyxl warns about extensions it does not read (slicers, conditional formats): harmless here.
             warnings.simplefilter("ignore")
-            workbook = load_workbook(fileobj, read_only=True, data_only=False)
+            # Read-only: the worksheet streams row by row. Links to other workbooks carry whole cached
+            # copies of them, and the import does not need them.
+            workbook = load_workbook(fileobj, read_only=True, data_only=False, keep_links=False)
             try:
                 if not workbook.worksheets:
                     raise ImportRefused(_("The workbook has no worksheet."), field="file")
@@ -825,7 +1003,18 @@ class RowReader:
         found = self.lookups.one(index, text, what)
         if found is None:
             raise CellError(missing % {"city": self.city.name, "county": self.lookups.county.name})
+        if column.kind == Kind.ENTERPRISE and not self._of_county(found):
+            # Found city-wide so that the reason can say where it is; the project may only name its own.
+            raise CellError(
+                _(
+                    "This enterprise is registered in %(region)s; a project of %(county)s needs one of its own."
+                )
+                % {"region": found.region.name, "county": self.lookups.county.name}
+            )
         return found
+
+    def _of_county(self, organisation: Enterprise | Department) -> bool:
+        return organisation.region.path.startswith(self.lookups.county.path)
 
     def _departments(self, text: str) -> tuple[Department, ...]:
         departments: list[Department] = []
@@ -840,6 +1029,15 @@ class RowReader:
             raise CellError(
                 _("No department of %(city)s is called %(names)s.")
                 % {"city": self.city.name, "names": "、".join(unknown)}
+            )
+        foreign = [d for d in departments if not self._of_county(d)]
+        if foreign:
+            raise CellError(
+                _("These departments are not of %(county)s: %(names)s.")
+                % {
+                    "county": self.lookups.county.name,
+                    "names": "、".join(d.name for d in foreign),
+                }
             )
         return tuple(departments)
 
@@ -1060,42 +1258,68 @@ def import_start(*, job: ImportJob) -> ImportJob:
     from keyprojects.projects.tasks import import_run  # the task module imports this one
 
     ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING).update(
-        status=ImportJob.Status.QUEUED
+        status=ImportJob.Status.QUEUED, progressed_at=clock.now()
     )
     import_run.enqueue(job.pk)
     job.refresh_from_db()
     return job
 
 
-def _finish(job: ImportJob, status: str, **fields: Any) -> None:
+class _GivenUp(Exception):
+    """The job was marked failed while this run was on it (import_fail_stale): the run stops, writing nothing."""
+
+
+def _this_run(job: ImportJob) -> QuerySet[ImportJob]:
+    # Each run claims the job with its own start time; a run given up, or replaced by a retry, matches nothing.
+    return ImportJob.objects.filter(pk=job.pk, status__in=ImportJob.RUNNING, started_at=job.started_at)
+
+
+def _progress(job: ImportJob, **fields: Any) -> None:
+    """A sign of life of the run, with what changed; stops the run if the job was given up meanwhile."""
+    if not _this_run(job).update(progressed_at=clock.now(), **fields):
+        raise _GivenUp
     for name, value in fields.items():
         setattr(job, name, value)
-    job.status = status
-    job.finished_at = clock.now()
-    job.save()
+
+
+def _finish(job: ImportJob, status: str, **fields: Any) -> None:
+    """Record the outcome of this run, unless the job was given up meanwhile (then it stays as it is)."""
+    values = {**fields, "status": status, "finished_at": clock.now(), "processed_rows": job.processed_rows}
+    if not _this_run(job).update(**values):
+        raise _GivenUp
+    for name, value in values.items():
+        setattr(job, name, value)
 
 
 def import_execute(*, job_id: int) -> ImportJob:
     """Read, validate every row, then write all in one transaction; the job records what happened."""
+    now = clock.now()
     claimed = ImportJob.objects.filter(
         pk=job_id, status__in=[ImportJob.Status.PENDING, ImportJob.Status.QUEUED]
-    ).update(status=ImportJob.Status.VALIDATING, started_at=clock.now(), processed_rows=0)
+    ).update(status=ImportJob.Status.VALIDATING, started_at=now, progressed_at=now, processed_rows=0)
     job = ImportJob.objects.select_related("county__parent", "uploaded_by").get(pk=job_id)
     if not claimed:
-        return job  # already run (a task retried, or a second click)
+        return job  # already run (a task retried, or a second click), or given up before it started
     actor = job.uploaded_by
     with translation.override(actor.language or settings.LANGUAGE_CODE):
         try:
-            _execute(job, actor)
-        except (ImportRefused, NotAllowed) as exc:
-            _finish(job, ImportJob.Status.FAILED, message=exc.message)
-        except Exception:
-            logger.exception("Import job %s failed", job_id)
-            _finish(
-                job,
-                ImportJob.Status.FAILED,
-                message=_("The import stopped on an unexpected error; nothing was imported."),
-            )
+            try:
+                _execute(job, actor)
+            except (ImportRefused, NotAllowed) as exc:
+                _finish(job, ImportJob.Status.FAILED, message=exc.message)
+            except _GivenUp:
+                raise
+            except Exception:
+                logger.exception("Import job %s failed", job_id)
+                _finish(
+                    job,
+                    ImportJob.Status.FAILED,
+                    message=_("The import stopped on an unexpected error; nothing was imported."),
+                    retryable=True,
+                )
+        except _GivenUp:
+            logger.warning("Import job %s was given up while it ran; its run wrote nothing", job_id)
+            job.refresh_from_db()
     return job
 
 
@@ -1106,11 +1330,10 @@ def _execute(job: ImportJob, actor: User) -> None:
     mapping = {int(index): field for index, field in job.mapping.items() if field in COLUMN_BY_KEY}
     if "code" not in mapping.values():
         raise ImportRefused(_("No column is mapped to the project code."))
-    job.total_rows = len(sheet.rows)
-    job.save(update_fields=["total_rows"])
+    _progress(job, total_rows=len(sheet.rows))
 
     def progress(done: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+        _progress(job, processed_rows=done)
 
     lookups = Lookups.load(job.county)
     result = validate_rows(lookups=lookups, sheet=sheet, mapping=mapping, progress=progress)
@@ -1125,17 +1348,34 @@ def _execute(job: ImportJob, actor: User) -> None:
             % {"count": len(result.errors)},
         )
         return
-    job.status = ImportJob.Status.IMPORTING
-    job.save(update_fields=["status", "processed_rows"])
+    _progress(job, status=ImportJob.Status.IMPORTING, processed_rows=job.processed_rows)
     columns = {key: sheet.headers[index] for index, key in mapping.items()}
     try:
-        created, updated = write_rows(
-            actor=actor,
-            county=job.county,
-            planned=result.planned,
-            note=_("Imported from %(file)s.") % {"file": job.original_name},
-            columns=columns,
-        )
+        # The outcome is recorded in the transaction of the writes: if the job was given up while they
+        # ran (no sign of life comes from inside one transaction), _finish refuses and they are undone.
+        with transaction.atomic():
+            created, updated = write_rows(
+                actor=actor,
+                county=job.county,
+                planned=result.planned,
+                note=_("Imported from %(file)s.") % {"file": job.original_name},
+                columns=columns,
+            )
+            if created or updated:
+                audit_record(
+                    actor=actor,
+                    action="project.import",
+                    target=job,
+                    data={"created": created, "updated": updated, "unchanged": result.unchanged},
+                )
+            _finish(
+                job,
+                ImportJob.Status.DONE,
+                created_count=created,
+                updated_count=updated,
+                unchanged_count=result.unchanged,
+                message="",
+            )
     except WriteFailed as exc:
         _finish(
             job,
@@ -1144,22 +1384,71 @@ def _execute(job: ImportJob, actor: User) -> None:
             error_count=1,
             message=_("A row was refused while writing; nothing was imported."),
         )
-        return
-    if created or updated:
-        audit_record(
-            actor=actor,
-            action="project.import",
-            target=job,
-            data={"created": created, "updated": updated, "unchanged": result.unchanged},
-        )
-    _finish(
-        job,
-        ImportJob.Status.DONE,
-        created_count=created,
-        updated_count=updated,
-        unchanged_count=result.unchanged,
-        message="",
+
+
+def import_fail_stale(*, county: Region | None = None, job: ImportJob | None = None) -> int:
+    """Mark failed the running imports that showed no sign of life for KEYPROJECTS_IMPORT_STALE_MINUTES:
+    their worker died (a restart, a killed process). Their writes, one transaction, never happened; the
+    office may run them again (import_retry). Called when imports are listed or viewed, and periodically."""
+    minutes = settings.KEYPROJECTS_IMPORT_STALE_MINUTES
+    cutoff = clock.now() - timedelta(minutes=minutes)
+    stale = ImportJob.objects.filter(status__in=ImportJob.RUNNING).alias(
+        last=Coalesce("progressed_at", "started_at", "created_at")
     )
+    stale = stale.filter(last__lt=cutoff).select_related("uploaded_by")
+    if county is not None:
+        stale = stale.filter(county=county)
+    if job is not None:
+        stale = stale.filter(pk=job.pk)
+    given_up = 0
+    for found in stale:
+        with translation.override(found.uploaded_by.language or settings.LANGUAGE_CODE):
+            message = _(
+                "The import stopped without finishing: its background worker showed no progress for "
+                "%(minutes)s minutes. Nothing was imported; run it again."
+            ) % {"minutes": minutes}
+        # Only if it still shows no sign of life: a run that just moved on keeps going.
+        if ImportJob.objects.filter(
+            pk=found.pk, status=found.status, progressed_at=found.progressed_at
+        ).update(status=ImportJob.Status.FAILED, message=message, retryable=True, finished_at=clock.now()):
+            given_up += 1
+            audit_record(
+                actor=None, action="project.import_stale", target=found, data={"status": found.status}
+            )
+            logger.warning(
+                "Import job %s showed no progress for %s minutes: marked failed", found.pk, minutes
+            )
+    if job is not None and given_up:
+        job.refresh_from_db()
+    return given_up
+
+
+def import_retry(*, actor: User, job: ImportJob) -> ImportJob:
+    """Run again an import that stopped without finishing, from the stored file and mapping."""
+    _require_manage(actor, job.county)
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != ImportJob.Status.FAILED or not locked.retryable:
+            raise DomainError(
+                _("Only an import that stopped without finishing can be run again; upload the file again.")
+            )
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.PENDING,
+            retryable=False,
+            message="",
+            error_report=[],
+            error_count=0,
+            processed_rows=0,
+            created_count=0,
+            updated_count=0,
+            unchanged_count=0,
+            started_at=None,
+            progressed_at=None,
+            finished_at=None,
+        )
+        audit_record(actor=actor, action="project.import_retry", target=locked)
+    job.refresh_from_db()
+    return import_start(job=job)
 
 
 # ---- the template -----------------------------------------------------------------------------------
@@ -1241,12 +1530,6 @@ def template_xlsx(*, english_row: bool = False) -> bytes:
 
 
 def report_rows(job: ImportJob) -> Iterable[list]:
-    """The error report for the spreadsheet writer; a value like =A1 stays text, never a live formula."""
+    """The error report for the spreadsheet writer (which keeps a value like =A1 as text, never a formula)."""
     for error in job.error_report:
-        value = error["value"]
-        yield [
-            error["row"],
-            error["column"],
-            f"'{value}" if value.startswith("=") else value,
-            error["reason"],
-        ]
+        yield [error["row"], error["column"], error["value"], error["reason"]]

@@ -367,7 +367,12 @@ class ImportJob(models.Model):
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     started_at = models.DateTimeField(pgettext_lazy("point in time", "started"), null=True, blank=True)
+    # The last sign of life of the run (queued, started, rows checked, writing): a job without one for
+    # KEYPROJECTS_IMPORT_STALE_MINUTES lost its worker, and is marked failed (importing.import_fail_stale).
+    progressed_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Failed for a reason other than the file (the worker died, an unexpected error): may be run again.
+    retryable = models.BooleanField(_("can be run again"), default=False)
 
     class Meta:
         verbose_name = _("registry import")

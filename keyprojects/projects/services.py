@@ -81,12 +81,24 @@ def _check_relations(county: Region, data: ProjectData) -> None:
             % {"user": data.leader_in_charge, "county": county.name},
             field="leader_in_charge",
         )
-    outside = [
-        d.name for d in data.responsible_departments if not d.region.path.startswith(county.parent.path)
-    ]
+    # A county's project is its own: built by an enterprise registered there and answered for by its own
+    # departments. Another county's enterprise or department would see the project as its own (scope
+    # follows these links), so neither the form, the import nor a script may name one.
+    if not data.enterprise.region.path.startswith(county.path):
+        raise DomainError(
+            _("%(enterprise)s is registered in %(region)s, not in %(county)s.")
+            % {
+                "enterprise": data.enterprise.name,
+                "region": data.enterprise.region.name,
+                "county": county.name,
+            },
+            field="enterprise",
+        )
+    outside = [d.name for d in data.responsible_departments if not d.region.path.startswith(county.path)]
     if outside:
         raise DomainError(
-            _("These departments are outside the city: %(names)s.") % {"names": ", ".join(outside)},
+            _("These departments are not of %(county)s: %(names)s.")
+            % {"county": county.name, "names": ", ".join(outside)},
             field="responsible_departments",
         )
     if data.start_date and data.planned_completion_date and data.planned_completion_date < data.start_date:

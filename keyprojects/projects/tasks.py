@@ -18,3 +18,9 @@ def import_run(job_id: int) -> dict:
         "unchanged": job.unchanged_count,
         "errors": job.error_count,
     }
+
+
+@task()
+def fail_stale_imports() -> dict:
+    """Periodic: imports whose worker died are marked failed, so that their office can run them again."""
+    return {"failed": importing.import_fail_stale()}

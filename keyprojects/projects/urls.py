@@ -17,6 +17,7 @@ urlpatterns = [
     # Before the county patterns: "projects/import/julu/" must not read as the project "julu" of "import".
     path("projects/import/jobs/<int:pk>/", import_views.import_job, name="import_job"),
     path("projects/import/jobs/<int:pk>/mapping/", import_views.import_mapping, name="import_mapping"),
+    path("projects/import/jobs/<int:pk>/retry/", import_views.import_retry, name="import_retry"),
     path("projects/import/jobs/<int:pk>/problems.xlsx", import_views.import_errors, name="import_errors"),
     path("projects/import/<slug:county>/", import_views.import_upload, name="import_upload"),
     path("projects/import/<slug:county>/template.xlsx", import_views.import_template, name="import_template"),

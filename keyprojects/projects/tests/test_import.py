@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -24,6 +25,7 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from keyprojects.accounts.models import Enterprise, Region, User
+from keyprojects.core import clock
 from keyprojects.core.models import AuditEntry
 from keyprojects.core.spreadsheets import XLSX_TYPE
 from keyprojects.projects import importing, tasks
@@ -333,6 +335,45 @@ def test_it_refuses_formulas_where_values_are_expected(client, login, julu):
     report = client.get(reverse("projects:import_errors", args=[job.pk]))
     cells = [c.value for c in load_workbook(io.BytesIO(report.content)).worksheets[0][2]]
     assert cells == [3, "总投资（万元）", "'=I2*2", job.error_report[0]["reason"]]
+
+
+@pytest.mark.parametrize("value", ["\t=1+1", ' =HYPERLINK("http://x","y")', "\r\n=A1"])
+def test_it_refuses_a_formula_behind_spaces_tabs_or_line_breaks(client, login, julu, value):
+    login("office.julu")
+
+    post_file(client, template_file([new_row("JL-IMP-310", name_zh=value)]))
+
+    job = latest_job()
+    assert job.status == ImportJob.Status.FAILED
+    assert [(e["row"], e["column"]) for e in job.error_report] == [(2, "项目名称")]
+    assert not Project.objects.filter(code="JL-IMP-310").exists()
+
+
+# ---- organisations of another county ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("enterprise", "河北恒远电缆有限公司"),
+        ("responsible_departments", "巨鹿县水务局、宁晋县水务局"),
+        ("leader_in_charge", "<a leader of ningjin>"),
+    ],
+)
+def test_it_refuses_rows_naming_an_organisation_of_another_county(client, login, julu, column, value):
+    """Ningjin's enterprise or department named in a Julu row would then open the Julu project as its own."""
+    login("office.julu")
+    if value == "<a leader of ningjin>":
+        value = User.objects.get(username="leader.ningjin").username
+    header = next(c.zh for c in importing.COLUMNS if c.key == column)
+
+    post_file(client, template_file([new_row("JL-IMP-320"), new_row("JL-IMP-321", **{column: value})]))
+
+    job = latest_job()
+    assert job.status == ImportJob.Status.FAILED
+    assert [(e["row"], e["column"], e["value"]) for e in job.error_report] == [(3, header, value)]
+    assert "宁晋" in job.error_report[0]["reason"] or "巨鹿" in job.error_report[0]["reason"]
+    assert not Project.objects.filter(code__in=["JL-IMP-320", "JL-IMP-321"]).exists()
 
 
 # ---- re-import ------------------------------------------------------------------------------------
@@ -685,6 +726,113 @@ def test_it_fails_the_job_when_the_uploader_no_longer_manages_the_county(office,
     assert not Project.objects.filter(code="JL-IMP-901").exists()
 
 
+# ---- a worker that died ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def queued_job(office, julu, settings) -> ImportJob:
+    """A job handed to the task worker (which, here, never runs by itself)."""
+    settings.KEYPROJECTS_IMPORT_INLINE_ROWS = 0
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    job = importing.import_create(
+        actor=office, county=julu, upload=upload(template_file([new_row("JL-IMP-950")]))
+    )
+    assert job.status == ImportJob.Status.QUEUED
+    return job
+
+
+def worker_died_writing(job: ImportJob) -> None:
+    """What a worker killed in the middle of the writes leaves: the job says "writing", its rows were
+    rolled back with the transaction."""
+    now = clock.now()
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.IMPORTING, started_at=now, progressed_at=now, processed_rows=1
+    )
+
+
+def test_it_marks_failed_a_job_whose_worker_showed_no_progress_and_runs_it_again(client, login, queued_job):
+    login("office.julu")
+    worker_died_writing(queued_job)
+    job_page = reverse("projects:import_job", args=[queued_job.pk])
+
+    with time_machine.travel(clock.now() + timedelta(minutes=14), tick=False):
+        client.get(job_page, headers={"HX-Request": "true"})
+        queued_job.refresh_from_db()
+        assert queued_job.status == ImportJob.Status.IMPORTING  # slow is not dead
+
+    with time_machine.travel(clock.now() + timedelta(minutes=16), tick=False):
+        page = client.get(job_page).content.decode()
+
+    queued_job.refresh_from_db()
+    assert queued_job.status == ImportJob.Status.FAILED and queued_job.retryable
+    assert "15" in queued_job.message
+    assert 'data-testid="import-retry"' in page and queued_job.message in page
+    assert AuditEntry.objects.filter(action="project.import_stale", target_id=str(queued_job.pk)).exists()
+
+    response = client.post(reverse("projects:import_retry", args=[queued_job.pk]))
+
+    assert response.status_code == 302
+    queued_job.refresh_from_db()
+    assert queued_job.status == ImportJob.Status.QUEUED and not queued_job.message
+    tasks.import_run.call(queued_job.pk)
+    queued_job.refresh_from_db()
+    assert (queued_job.status, queued_job.created_count) == (ImportJob.Status.DONE, 1)
+    assert Project.objects.filter(code="JL-IMP-950").count() == 1
+
+
+def test_it_marks_dead_jobs_failed_by_the_periodic_task_and_on_the_upload_page(
+    client, login, queued_job, julu, settings
+):
+    login("office.julu")
+    worker_died_writing(queued_job)
+    assert "keyprojects.projects.tasks.fail_stale_imports" in settings.KEYPROJECTS_PERIODIC_TASKS
+
+    with time_machine.travel(clock.now() + timedelta(minutes=20), tick=False):
+        assert tasks.fail_stale_imports.call() == {"failed": 1}
+        # A job queued and never taken up (the worker was down) is given up the same way.
+        never_taken_up = importing.import_create(
+            actor=queued_job.uploaded_by, county=julu, upload=upload(template_file([new_row("JL-IMP-951")]))
+        )
+    with time_machine.travel(clock.now() + timedelta(minutes=40), tick=False):
+        page = client.get(reverse("projects:import_upload", args=["julu"]))
+
+    queued_job.refresh_from_db()
+    never_taken_up.refresh_from_db()
+    assert queued_job.status == never_taken_up.status == ImportJob.Status.FAILED
+    assert queued_job.retryable and never_taken_up.retryable
+    assert {j.status for j in page.context["jobs"]} == {ImportJob.Status.FAILED}
+
+
+def test_it_stops_a_run_given_up_meanwhile_and_writes_nothing(queued_job, monkeypatch):
+    load = importing.Lookups.load
+
+    def load_slowly(county):
+        # Meanwhile, the job showed no sign of life for too long and was marked failed.
+        ImportJob.objects.filter(pk=queued_job.pk).update(status=ImportJob.Status.FAILED, retryable=True)
+        return load(county)
+
+    monkeypatch.setattr(importing.Lookups, "load", load_slowly)
+
+    tasks.import_run.call(queued_job.pk)
+
+    queued_job.refresh_from_db()
+    assert queued_job.status == ImportJob.Status.FAILED and queued_job.retryable
+    assert not Project.objects.filter(code="JL-IMP-950").exists()
+
+
+def test_it_runs_again_only_an_import_that_stopped_without_finishing(client, login, julu):
+    login("office.julu")
+    post_file(client, template_file([new_row("JL-IMP-960", total_investment="abc")]))
+    job = latest_job()
+    assert job.status == ImportJob.Status.FAILED and not job.retryable
+
+    response = client.post(reverse("projects:import_retry", args=[job.pk]), follow=True)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.error_count == 1
+    assert [str(m) for m in response.context["messages"]]
+
+
 # ---- the template -------------------------------------------------------------------------------
 
 
@@ -747,6 +895,7 @@ MATRIX = [
     ("projects:import_mapping",  (JOB,),     "get",  302, 200, 404, 200,   404,   404,  404,  404),
     ("projects:import_mapping",  (JOB,),     "post", 302, 200, 404, 200,   404,   404,  404,  404),
     ("projects:import_errors",   (JOB,),     "get",  302, 200, 404, 200,   404,   404,  404,  404),
+    ("projects:import_retry",    (JOB,),     "post", 302, 302, 404, 302,   404,   404,  404,  404),
 ]
 # fmt: on
 

@@ -156,14 +156,49 @@ def test_it_refuses_a_responsible_department_outside_the_city(julu, office):
     assert inside.name_zh not in refused.value.message
 
 
-def test_it_accepts_departments_of_the_city_and_of_other_counties_in_it(julu, office):
+def test_it_refuses_a_department_of_another_county_of_the_city(julu, office):
+    """Scope follows the link: Ningjin's bank would open the Julu project as one of its own."""
     departments = tuple(Department.objects.filter(slug__in=["julu-power", "ningjin-bank"]).order_by("slug"))
+
+    with pytest.raises(DomainError) as refused:
+        services.project_create(
+            actor=office,
+            county=julu,
+            data=project_data(responsible_departments=departments),
+            stage_date=TODAY,
+        )
+
+    assert refused.value.field == "responsible_departments"
+    assert "邢台银行宁晋支行" in refused.value.message and "国网巨鹿县供电公司" not in refused.value.message
+    assert not Project.objects.filter(code="TEST-001").exists()
+
+
+def test_it_refuses_an_enterprise_of_another_county_on_create_and_on_update(julu, office, own_project):
+    hengyuan = Enterprise.objects.get(slug="hengyuan")  # registered in Ningjin
+
+    with pytest.raises(DomainError) as refused:
+        services.project_create(
+            actor=office, county=julu, data=project_data(enterprise=hengyuan), stage_date=TODAY
+        )
+    assert refused.value.field == "enterprise" and hengyuan.name_zh in refused.value.message
+    assert not Project.objects.filter(code="TEST-001").exists()
+
+    data = project_data(code=own_project.code, enterprise=hengyuan)
+    with pytest.raises(DomainError):
+        services.project_update(actor=office, project=own_project, data=data)
+    own_project.refresh_from_db()
+    assert own_project.enterprise.slug == "liangshan"
+
+
+def test_it_accepts_the_county_s_own_enterprises_and_departments(julu, office):
+    departments = tuple(Department.objects.filter(slug__in=["julu-power", "julu-bank"]).order_by("slug"))
 
     project = services.project_create(
         actor=office, county=julu, data=project_data(responsible_departments=departments), stage_date=TODAY
     )
 
     assert set(project.responsible_departments.all()) == set(departments)
+    assert project.enterprise.region == julu
 
 
 def test_it_refuses_a_planned_completion_before_the_start(julu, office):

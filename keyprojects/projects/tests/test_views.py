@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from keyprojects.accounts.models import User
+from keyprojects.accounts.models import Department, Enterprise, User
 from keyprojects.core import clock
 from keyprojects.projects.models import STAGE_ORDER, Milestone, MilestoneTemplateStep, Project
 from keyprojects.projects.tests.conftest import julu_project
@@ -463,6 +463,13 @@ def test_it_creates_a_project_from_the_form_with_its_milestones(client, login):
             "Select a valid choice",
         ),
         ({"code": "<existing>"}, "__all__", "已经存在", "Key project with this"),
+        ({"enterprise": "<hengyuan>"}, "enterprise", "选择一个有效的选项", "Select a valid choice"),
+        (
+            {"responsible_departments": "<ningjin-bank>"},
+            "responsible_departments",
+            "选择一个有效的选项",
+            "Select a valid choice",
+        ),
     ],
 )
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -476,6 +483,9 @@ def test_it_shows_a_specific_error_in_the_user_s_language_and_saves_nothing(
         "<ningjin-edz>": lambda: str(Project.objects.filter(zone__slug="ningjin-edz").first().zone_id),
         "<leader.ningjin>": lambda: str(User.objects.get(username="leader.ningjin").pk),
         "<existing>": lambda: Project.objects.filter(county__slug="julu").first().code,
+        # Ningjin's: the form offers only the county's own enterprises and departments.
+        "<hengyuan>": lambda: str(Enterprise.objects.get(slug="hengyuan").pk),
+        "<ningjin-bank>": lambda: [str(Department.objects.get(slug="ningjin-bank").pk)],
     }
     overrides = {k: substitutes[v]() if v in substitutes else v for k, v in overrides.items()}
     projects, milestones = Project.objects.count(), Milestone.objects.count()
