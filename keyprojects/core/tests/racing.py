@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -72,3 +73,16 @@ def changed_by(user, obj) -> str:
     with translation.override("en"):
         when = date_format(timezone.localtime(entry.at), "SHORT_DATETIME_FORMAT")
         return f"This {obj._meta.verbose_name} was already changed by {user} at {when} (now “{obj.get_status_display()}”)."
+
+
+def acting(model, steps: dict, name: str, pk: int) -> Callable[[], Callable[[], object]]:
+    """A racer for `race`: reads the report or problem as its page did, then takes the step `name` of
+    `steps` ({name: (username, take(actor, obj))})."""
+    username, take = steps[name]
+
+    def read():
+        actor = get_user_model().objects.get(username=username)
+        obj = model.objects.select_related("project__county").get(pk=pk)
+        return lambda: take(actor, obj)
+
+    return read

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.utils import translation
 from keyprojects.accounts.models import User
 from keyprojects.core.errors import DomainError
 from keyprojects.core.models import AuditEntry
+from keyprojects.core.tests import racing
 from keyprojects.core.tests.racing import changed_by, committed, needs_row_locks, race
 from keyprojects.investment import services, views
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportStatus
@@ -237,16 +239,8 @@ def track(django_db_setup, django_db_blocker, monkeypatch):
                 AuditEntry.objects.filter(target_type="investment.monthlyreport", target_id=str(pk)).delete()
 
 
-def acting(step: str, pk: int):
-    """A racer: reads the report as its page did, then takes the step."""
-    username, take = STEPS[step]
-
-    def read():
-        actor = User.objects.get(username=username)
-        report = MonthlyReport.objects.select_related("project__county").get(pk=pk)
-        return lambda: take(actor, report)
-
-    return read
+# A racer: reads the report as its page did, then takes the step.
+acting = partial(racing.acting, MonthlyReport, STEPS)
 
 
 @needs_row_locks

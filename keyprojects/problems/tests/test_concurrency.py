@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.utils import timezone, translation
@@ -17,6 +18,7 @@ from keyprojects.accounts.models import Department, User
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
 from keyprojects.core.models import AuditEntry
+from keyprojects.core.tests import racing
 from keyprojects.core.tests.racing import changed_by, committed, needs_row_locks, race
 from keyprojects.problems import services
 from keyprojects.problems.models import Category, Event, Problem, Side, Status
@@ -165,16 +167,8 @@ def reported(django_db_setup, django_db_blocker, monkeypatch):
             AuditEntry.objects.filter(target_type="problems.problem", target_id=str(problem.pk)).delete()
 
 
-def acting(action: str, pk: int):
-    """A racer: reads the problem as its page did, then acts."""
-    username, act = ACTIONS[action]
-
-    def read():
-        actor = User.objects.get(username=username)
-        problem = Problem.objects.select_related("project__county").get(pk=pk)
-        return lambda: act(actor, problem)
-
-    return read
+# A racer: reads the problem as its page did, then takes the step.
+acting = partial(racing.acting, Problem, ACTIONS)
 
 
 @needs_row_locks
