@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "keyprojects.projects",
     "keyprojects.investment",
     "keyprojects.problems",
+    "keyprojects.imports",
     "keyprojects.api",
 ]
 
@@ -195,26 +196,30 @@ KEYPROJECTS_WEBHOOK_TIMEOUT = env_int("KEYPROJECTS_WEBHOOK_TIMEOUT", 5)
 KEYPROJECTS_DELIVERY_RETRY_SECONDS = env_int("KEYPROJECTS_DELIVERY_RETRY_SECONDS", 300)
 KEYPROJECTS_DELIVERY_MAX_ATTEMPTS = env_int("KEYPROJECTS_DELIVERY_MAX_ATTEMPTS", 5)
 
-# Registry import from Excel: the largest file and row count accepted, and up to how many rows an
-# import runs inside the upload request (more go to the task worker, with a progress bar).
-KEYPROJECTS_IMPORT_MAX_BYTES = env_int("KEYPROJECTS_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
-KEYPROJECTS_IMPORT_MAX_ROWS = env_int("KEYPROJECTS_IMPORT_MAX_ROWS", 5000)
+# Registry import from Excel (.xlsx, .xls) or CSV: the largest file and number of project rows accepted, and
+# up to how many rows an import runs inside the upload request (more go to the task worker, with a progress
+# bar).
+KEYPROJECTS_IMPORT_MAX_BYTES = env_int("KEYPROJECTS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+KEYPROJECTS_IMPORT_MAX_ROWS = env_int("KEYPROJECTS_IMPORT_MAX_ROWS", 20_000)
 KEYPROJECTS_IMPORT_INLINE_ROWS = env_int("KEYPROJECTS_IMPORT_INLINE_ROWS", 200)
 # What an uploaded workbook may unpack to, checked part by part before openpyxl opens it (a 300 KB file can
 # unpack to gigabytes). openpyxl parses the styles, the shared strings and the small parts (workbook,
 # relationships, properties) whole, so they are bounded tightly; worksheets are streamed, and their cells
 # (formatted empty ones too) are counted. A part that unpacks to more than 1 MB may not be packed more
 # than KEYPROJECTS_IMPORT_MAX_RATIO times smaller (workbooks pack 5 to 20 times; bombs, hundreds of times).
+# A worksheet written by openpyxl (our own exports) holds its texts inline: 20,000 rows of 25 columns unpack
+# to about 40 MB.
 KEYPROJECTS_IMPORT_MAX_STYLES_BYTES = env_int("KEYPROJECTS_IMPORT_MAX_STYLES_BYTES", 3 * 1024 * 1024)
 KEYPROJECTS_IMPORT_MAX_SHARED_STRINGS_BYTES = env_int(
     "KEYPROJECTS_IMPORT_MAX_SHARED_STRINGS_BYTES", 20 * 1024 * 1024
 )
-KEYPROJECTS_IMPORT_MAX_SHEET_BYTES = env_int("KEYPROJECTS_IMPORT_MAX_SHEET_BYTES", 50 * 1024 * 1024)
+KEYPROJECTS_IMPORT_MAX_SHEET_BYTES = env_int("KEYPROJECTS_IMPORT_MAX_SHEET_BYTES", 100 * 1024 * 1024)
 KEYPROJECTS_IMPORT_MAX_PART_BYTES = env_int("KEYPROJECTS_IMPORT_MAX_PART_BYTES", 2 * 1024 * 1024)
-KEYPROJECTS_IMPORT_MAX_UNPACKED_BYTES = env_int("KEYPROJECTS_IMPORT_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+KEYPROJECTS_IMPORT_MAX_UNPACKED_BYTES = env_int("KEYPROJECTS_IMPORT_MAX_UNPACKED_BYTES", 150 * 1024 * 1024)
 KEYPROJECTS_IMPORT_MAX_RATIO = env_int("KEYPROJECTS_IMPORT_MAX_RATIO", 100)
-# Cells (and rows) of a worksheet, texts of the shared strings: the import's 5000 rows of 100 columns.
-KEYPROJECTS_IMPORT_MAX_CELLS = env_int("KEYPROJECTS_IMPORT_MAX_CELLS", 500_000)
+# Cells (and rows) of a worksheet, texts of the shared strings: 22,000 rows (20,000 projects and the layout's
+# rows) of 30 columns pass with room to spare.
+KEYPROJECTS_IMPORT_MAX_CELLS = env_int("KEYPROJECTS_IMPORT_MAX_CELLS", 1_000_000)
 # An import whose worker shows no progress for this long has died (the server restarted, the process was
 # killed): it is marked failed, nothing having been written, and the office can run it again.
 KEYPROJECTS_IMPORT_STALE_MINUTES = env_int("KEYPROJECTS_IMPORT_STALE_MINUTES", 15)
@@ -223,7 +228,7 @@ KEYPROJECTS_IMPORT_STALE_MINUTES = env_int("KEYPROJECTS_IMPORT_STALE_MINUTES", 1
 KEYPROJECTS_PERIODIC_TASKS = [
     "keyprojects.problems.tasks.daily_problem_check",
     "keyprojects.problems.tasks.retry_failed_deliveries",
-    "keyprojects.projects.tasks.fail_stale_imports",
+    "keyprojects.imports.tasks.fail_stale_imports",
 ]
 
 # API tokens: how long a personal access token lives before it must be renewed.

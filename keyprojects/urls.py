@@ -10,6 +10,7 @@ register_converter(YearConverter, "year")
 urlpatterns = [
     path("", include("keyprojects.core.urls")),
     path("", include("keyprojects.accounts.urls")),
+    path("", include("keyprojects.imports.urls")),
     path("", include("keyprojects.projects.urls")),
     path("", include("keyprojects.investment.urls")),
     path("", include("keyprojects.problems.urls")),

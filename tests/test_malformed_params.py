@@ -111,6 +111,8 @@ def _demo_values() -> dict[str, object]:
 
 def _value(route: str, name: str, demo: dict) -> object:
     """The demo value a parameter stands for; an ambiguous name is read from the route around it."""
+    if name == "job_id":
+        return demo["job"]
     if name in ("pk", "problem_id", "token_id"):
         for part, key in (
             ("attachments/<", "attachment"),

@@ -10,10 +10,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from keyprojects.accounts.models import ApiToken, Department, Enterprise, Membership, Region, User
+from keyprojects.accounts.naming import pinyin_name, unique_slug
 from keyprojects.core import clock
-from keyprojects.core.audit import audit_record
+from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.permissions import forget_scope, scope_for
 
@@ -275,3 +277,46 @@ def api_token_authenticate(secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def organisations_bulk_create(
+    *,
+    actor: User | None,
+    county: Region,
+    enterprises: list[Enterprise],
+    departments: list[Department],
+    leaders: list[User],
+) -> None:
+    """Register in one go the enterprises, departments and leaders an imported list names and the county does not
+    have yet: the given objects carry the Chinese name; English names and slugs are made from the pinyin, leaders
+    get no password (an administrator gives them one) and the role of leader in charge in the county."""
+    _require_manage(actor, county)
+    for obj in (*enterprises, *departments):
+        obj.region = county
+        obj.name_en = obj.name_en or pinyin_name(obj.name_zh)
+    taken = set(Enterprise.objects.values_list("slug", flat=True))
+    for enterprise in enterprises:
+        enterprise.slug = unique_slug(enterprise.name_zh, taken, prefix=county.slug, max_length=80)
+    taken = set(Department.objects.values_list("slug", flat=True))
+    for department in departments:
+        department.slug = unique_slug(department.name_zh, taken, prefix=county.slug, max_length=80)
+    taken = set(User.objects.values_list("username", flat=True))
+    for leader in leaders:
+        leader.username = unique_slug(leader.display_name, taken, max_length=150).replace("-", ".")
+        leader.set_unusable_password()
+    bulk_create_with_history(enterprises, Enterprise, default_user=actor, default_change_reason="import")
+    bulk_create_with_history(departments, Department, default_user=actor, default_change_reason="import")
+    bulk_create_with_history(leaders, User, default_user=actor, default_change_reason="import")
+    bulk_create_with_history(
+        [Membership(user=u, role=Membership.Role.LEADER, region=county) for u in leaders],
+        Membership,
+        default_user=actor,
+        default_change_reason="import",
+    )
+    audit_records(
+        actor=actor,
+        entries=[("enterprise.create", e, {}) for e in enterprises]
+        + [("department.create", d, {}) for d in departments]
+        + [("user.create", u, {"role": Membership.Role.LEADER}) for u in leaders],
+    )

@@ -37,6 +37,10 @@ class FundingSplit(models.Model):
 class AnnualPlan(FundingSplit):
     """年度计划投资: one project's planned investment for one year; the months are PlanMonth rows."""
 
+    # The months were spread from a yearly total along the county curve (an imported list gives the year's
+    # figure only), not planned month by month: the plan page says so.
+    spread_along_curve = models.BooleanField(_("spread along the county curve"), default=False)
+
     project = models.ForeignKey(
         Project, verbose_name=_("project"), related_name="annual_plans", on_delete=models.CASCADE
     )

@@ -8,14 +8,17 @@ until the county office reopens them with a reason.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from keyprojects.accounts.models import Membership, User
 from keyprojects.core import clock
-from keyprojects.core.audit import audit_record
+from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import already_changed, claim_version, lock_fresh, saved_meanwhile
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.permissions import scope_for
@@ -121,6 +124,7 @@ def plan_save(
     plan = plan or AnnualPlan(project=project, year=year)
     for name in FundingSplit.FUNDING_FIELDS:
         setattr(plan, name, funding.get(name, Decimal(0)))
+    plan.spread_along_curve = False  # the office set these months itself
     plan._change_reason = reason
     plan.full_clean()
     if created:
@@ -287,3 +291,241 @@ def report_reopen(*, actor: User | None, report: MonthlyReport, reason: str) -> 
         report, allowed_from=(ReportStatus.APPROVED,), to=ReportStatus.DRAFT, actor=actor,
         action="report.reopen", reopen_reason=reason.strip(), approved_at=None, approved_by=None,
     )  # fmt: skip
+
+
+@transaction.atomic
+def plans_bulk_set(
+    *, actor: User | None, county_projects: list[tuple[Project, Decimal]], year: int, reason: str
+) -> tuple[int, int]:
+    """Set many projects' plans for a year from yearly totals (an imported list), each spread along the county
+    curve and marked so; a plan whose total differs is revised with `reason`, one whose total is the same is
+    left as it is (its months may have been planned one by one). Answers (created, revised)."""
+    one_per_county = {p.county_id: p for p, _t in county_projects}
+    if not all(_is_office(actor, p) for p in one_per_county.values()):
+        raise NotAllowed(_("Only the county project office sets investment plans."))
+    for _project, total in county_projects:
+        if total < 0:
+            raise DomainError(_("Planned amounts cannot be negative."))
+    existing = {
+        plan.project_id: plan
+        for plan in AnnualPlan.objects.select_for_update()
+        .filter(project__in=[p for p, _t in county_projects], year=year)
+        .prefetch_related("months")
+    }
+    new_plans, new_months, revised, revised_months = [], [], [], []
+    for project, total in county_projects:
+        plan = existing.get(project.pk)
+        months = spread(total, COUNTY_CURVE)
+        if plan is None:
+            plan = AnnualPlan(project=project, year=year, spread_along_curve=True)
+            new_plans.append(plan)
+            new_months.append((plan, months))
+            continue
+        if sum(m.amount for m in plan.months.all()) == total:
+            continue
+        for name in FundingSplit.FUNDING_FIELDS:
+            setattr(plan, name, Decimal(0))  # the import gives no split by source
+        plan.spread_along_curve = True
+        plan.version += 1
+        plan.updated_at = clock.now()
+        revised.append(plan)
+        by_month = {m.month: m for m in plan.months.all()}
+        for month, amount in enumerate(months, start=1):
+            row = by_month.get(month) or PlanMonth(plan=plan, month=month, amount=amount)
+            row.amount = amount
+            revised_months.append(row)
+    bulk_create_with_history(
+        new_plans, AnnualPlan, batch_size=500, default_user=actor, default_change_reason=reason
+    )
+    bulk_create_with_history(
+        [
+            PlanMonth(plan=plan, month=m, amount=a)
+            for plan, months in new_months
+            for m, a in enumerate(months, 1)
+        ],
+        PlanMonth,
+        batch_size=2000,
+        default_user=actor,
+        default_change_reason=reason,
+    )
+    if revised:
+        bulk_update_with_history(
+            revised,
+            AnnualPlan,
+            [*FundingSplit.FUNDING_FIELDS, "spread_along_curve", "version", "updated_at"],
+            batch_size=500,
+            default_user=actor,
+            default_change_reason=reason,
+        )
+        bulk_update_with_history(
+            [m for m in revised_months if m.pk],
+            PlanMonth,
+            ["amount"],
+            batch_size=2000,
+            default_user=actor,
+            default_change_reason=reason,
+        )
+        bulk_create_with_history(
+            [m for m in revised_months if not m.pk],
+            PlanMonth,
+            batch_size=2000,
+            default_user=actor,
+            default_change_reason=reason,
+        )
+    audit_records(
+        actor=actor,
+        entries=[("plan.create", p, {"reason": reason}) for p in new_plans]
+        + [("plan.revise", p, {"reason": reason}) for p in revised],
+    )
+    return len(new_plans), len(revised)
+
+
+# ---- a month's figures of many projects at once (the office's monthly summary sheet) ----------------------
+
+# The figures an import sets; the workflow's fields follow from the status the office chose.
+IMPORTED_FIGURES = ("completed_investment", "physical_progress", "description")
+IMPORT_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.VERIFIED)
+_RANK = {
+    ReportStatus.DRAFT: 0,
+    ReportStatus.RETURNED: 0,
+    ReportStatus.SUBMITTED: 1,
+    ReportStatus.VERIFIED: 2,
+    ReportStatus.APPROVED: 3,
+}
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """One project's figures for the month, as the office's sheet gives them."""
+
+    project: Project
+    completed_investment: Decimal
+    physical_progress: Decimal
+    description: str | None = None  # None: the sheet says nothing, the stored description stays
+
+
+def report_month_check(*, year: int, month: int) -> None:
+    """Refuse a month that cannot be reported: not 1–12, or not begun yet."""
+    _check_month(year, month)
+
+
+def report_import_changes(report: MonthlyReport | None, figures: MonthFigures, *, status: str) -> list[str]:
+    """What setting the month's figures from the office's sheet, in `status`, changes in the stored report: the
+    fields that change ("status" among them), every figure for a new report, [] for none. The workflow's rules
+    hold: a report once submitted keeps its figures (it is returned first, an approved month reopened first), and
+    an import never moves a report back to an earlier status."""
+    if status not in IMPORT_STATUSES:
+        raise DomainError(
+            _("Imported figures are stored as submitted or as verified."), field="report_status"
+        )
+    if report is None:
+        return [*IMPORTED_FIGURES, "status"]
+    changed = [
+        name
+        for name in IMPORTED_FIGURES
+        if getattr(figures, name) is not None and getattr(figures, name) != getattr(report, name)
+    ]
+    if report.status in EDITABLE:
+        return [*changed, "status"]
+    if changed:
+        if report.status == ReportStatus.APPROVED:
+            raise DomainError(
+                _(
+                    "This month's report is approved with other figures (%(completed)s yuan, %(progress)s%%): "
+                    "an approved month is locked. Reopen it on its page first."
+                )
+                % {"completed": report.completed_investment, "progress": report.physical_progress}
+            )
+        raise DomainError(
+            _(
+                "This month's report is %(status)s with other figures (%(completed)s yuan, %(progress)s%%); "
+                "return it on its page before importing new ones."
+            )
+            % {
+                "status": report.get_status_display(),
+                "completed": report.completed_investment,
+                "progress": report.physical_progress,
+            }
+        )
+    return ["status"] if _RANK[report.status] < _RANK[status] else []
+
+
+@transaction.atomic
+def reports_bulk_set(
+    *, actor: User | None, year: int, month: int, status: str, figures: list[MonthFigures], reason: str
+) -> tuple[int, int]:
+    """Set a month's figures of many projects (an imported summary sheet) and put their reports in `status`,
+    submitted or verified by `actor`: new reports are created, drafts and returned reports filled in, submitted
+    ones verified; what `report_import_changes` refuses refuses the whole set. One query reads the month's reports,
+    bulk statements write them with their history. Answers (created, updated)."""
+    if not all(_is_office(actor, p) for p in {f.project.county_id: f.project for f in figures}.values()):
+        raise NotAllowed(_("Only the county project office imports monthly figures."))
+    _check_month(year, month)
+    counties = {f.project.county_id for f in figures}
+    existing = {
+        report.project_id: report
+        for report in MonthlyReport.objects.select_for_update().filter(
+            project__county_id__in=counties, year=year, month=month
+        )
+    }
+    now = clock.now()
+    created: list[MonthlyReport] = []
+    updated: list[MonthlyReport] = []
+    for given in figures:
+        report = existing.get(given.project.pk)
+        changes = report_import_changes(report, given, status=status)
+        if not changes:
+            continue
+        report = report or MonthlyReport(project=given.project, year=year, month=month)
+        report.project = given.project  # its code names the report in the audit log: no query per report
+        for name in IMPORTED_FIGURES:
+            value = getattr(given, name)
+            if value is not None:
+                setattr(report, name, value)
+        if report.funding_total and report.funding_total != report.completed_investment:
+            for name in FundingSplit.FUNDING_FIELDS:  # the sheet gives no split by source
+                setattr(report, name, Decimal(0))
+        if _RANK[report.status] < _RANK[ReportStatus.SUBMITTED]:
+            report.submitted_at, report.submitted_by, report.return_reason = now, actor, ""
+        if status == ReportStatus.VERIFIED:
+            report.verified_at, report.verified_by = now, actor
+        report.status = status
+        try:
+            report.clean_fields(exclude=["project", "submitted_by", "verified_by", "approved_by"])
+        except ValidationError as exc:
+            raise DomainError(
+                _("%(project)s: %(error)s") % {"project": given.project.code, "error": " ".join(exc.messages)}
+            ) from None
+        (updated if report.pk else created).append(report)
+    bulk_create_with_history(
+        created, MonthlyReport, batch_size=500, default_user=actor, default_change_reason=reason
+    )
+    bulk_update_with_history(
+        updated,
+        MonthlyReport,
+        [
+            *IMPORTED_FIGURES,
+            *FundingSplit.FUNDING_FIELDS,
+            "status",
+            "submitted_at",
+            "submitted_by",
+            "verified_at",
+            "verified_by",
+            "return_reason",
+        ],
+        batch_size=500,
+        default_user=actor,
+        default_change_reason=reason,
+    )
+    audit_records(
+        actor=actor,
+        entries=[
+            (
+                "report.import",
+                r,
+                {"completed": str(r.completed_investment), "status": status, "reason": reason},
+            )
+            for r in (*created, *updated)
+        ],
+    )
+    return len(created), len(updated)

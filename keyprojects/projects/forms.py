@@ -177,36 +177,3 @@ class TemplateStepForm(forms.Form):
     time_limit_days = forms.IntegerField(
         label=_("Time limit (days)"), required=False, min_value=1, max_value=365
     )
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("Excel workbook (.xlsx)"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-        ),
-    )
-
-
-class ImportMappingForm(forms.Form):
-    """One drop-down per column of the uploaded sheet: which of our fields it fills, or none."""
-
-    def __init__(
-        self, *args, columns: list[dict], field_choices: list[tuple[str, str]], mapping: dict, **kwargs
-    ):
-        super().__init__(*args, **kwargs)
-        self.columns = columns
-        choices = [("", _("— not imported —")), *field_choices]
-        for index, column in enumerate(columns):
-            self.fields[f"col_{index}"] = forms.ChoiceField(
-                label=column["header"] or column["letter"],
-                choices=choices,
-                required=False,
-                initial=mapping.get(str(index), ""),
-            )
-
-    def rows(self) -> list[tuple[dict, forms.BoundField]]:
-        return [(column, self[f"col_{index}"]) for index, column in enumerate(self.columns)]
-
-    def mapping(self) -> dict[int, str]:
-        return {index: self.cleaned_data.get(f"col_{index}", "") for index in range(len(self.columns))}

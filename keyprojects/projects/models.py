@@ -80,7 +80,10 @@ class Project(BilingualName):
         on_delete=models.PROTECT,
     )
     level = models.CharField(_("level"), max_length=20, choices=Level.choices, db_index=True)
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices, db_index=True)
+    # Optional: the lists offices publish often have no category column, and an import may leave it empty.
+    category = models.CharField(
+        _("category"), max_length=20, choices=Category.choices, blank=True, db_index=True
+    )
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), related_name="projects", on_delete=models.PROTECT
     )
@@ -321,7 +324,7 @@ class Milestone(BilingualName):
 
 def import_file_path(instance: ImportJob, filename: str) -> str:
     # The stored name is ours, never the uploader's: no traversal, no collisions.
-    return f"imports/{instance.county_id}/{instance.token}.xlsx"
+    return f"imports/{instance.county_id}/{instance.token}.{instance.file_format or 'xlsx'}"
 
 
 class ImportJob(models.Model):
@@ -331,11 +334,17 @@ class ImportJob(models.Model):
         PENDING = "pending", _("waiting for the column mapping")
         QUEUED = "queued", _("queued")
         VALIDATING = "validating", _("checking every row")
+        PREVIEW = "preview", _("checked: waiting for confirmation")
+        CONFIRMED = "confirmed", _("confirmed: queued for writing")
         IMPORTING = "importing", _("writing")
         FAILED = "failed", _("failed: nothing imported")
         DONE = "done", _("done")
 
-    RUNNING = (Status.QUEUED, Status.VALIDATING, Status.IMPORTING)
+    RUNNING = (Status.QUEUED, Status.VALIDATING, Status.CONFIRMED, Status.IMPORTING)
+
+    class Kind(models.TextChoices):
+        REGISTRY = "registry", _("key-project list")
+        MONTHLY = "monthly", _("monthly completed investment")
 
     county = models.ForeignKey(
         Region, verbose_name=_("county-level unit"), related_name="import_jobs", on_delete=models.PROTECT
@@ -350,6 +359,21 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
+    kind = models.CharField(_("what is imported"), max_length=10, choices=Kind.choices, default=Kind.REGISTRY)
+    file_format = models.CharField(_("file format"), max_length=10, default="xlsx")
+    # [{"name": "重点项目", "rows": 35}]: the workbook's sheets and their project-like rows; the user picks one.
+    sheets = models.JSONField(_("worksheets"), default=list, blank=True)
+    sheet_index = models.PositiveSmallIntegerField(_("worksheet"), default=0)
+    # The header block's rows as the spreadsheet numbers them (two for a header with merged group cells).
+    header_rows = models.JSONField(_("header rows"), default=list, blank=True)
+    # What the office chose besides the mapping: {"units": {"<column index>": yuan per unit}, "plan_year",
+    # "default_category", and for monthly figures "year", "month", "report_status"}.
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    # What the import would write, shown before anything is written (imports.preview.Preview.as_dict()).
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    # A digest of the writes the preview showed: the confirmed write refuses if the registry changed since.
+    fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
     is_template = models.BooleanField(_("our template"), default=False)
     header_row = models.PositiveIntegerField(_("header row"), default=1)
     # [{"header": …, "samples": […], "guess": "remembered" | "guessed" | ""}] by column, as in the file.
@@ -368,7 +392,7 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     started_at = models.DateTimeField(pgettext_lazy("point in time", "started"), null=True, blank=True)
     # The last sign of life of the run (queued, started, rows checked, writing): a job without one for
-    # KEYPROJECTS_IMPORT_STALE_MINUTES lost its worker, and is marked failed (importing.import_fail_stale).
+    # KEYPROJECTS_IMPORT_STALE_MINUTES lost its worker, and is marked failed (imports.jobs.import_fail_stale).
     progressed_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # Failed for a reason other than the file (the worker died, an unexpected error): may be run again.

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from keyprojects.accounts.models import Department, Enterprise, Membership, Region, User
 from keyprojects.core import clock
-from keyprojects.core.audit import audit_record
+from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import claim_version, lock_fresh
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.permissions import scope_for
@@ -61,7 +62,8 @@ class ProjectData:
     responsible_departments: tuple[Department, ...] = ()
 
 
-def _check_relations(county: Region, data: ProjectData) -> None:
+def _check_relations(county: Region, data: ProjectData, *, leader_ids: set[int] | None = None) -> None:
+    """`leader_ids`: the county's leaders in charge, when the caller checks many projects (no query each)."""
     if not county.is_county_level:
         raise DomainError(_("A key project belongs to a county-level unit."), field="county")
     if data.zone is not None and (data.zone.kind != Region.Kind.ZONE or data.zone.parent_id != county.pk):
@@ -70,11 +72,11 @@ def _check_relations(county: Region, data: ProjectData) -> None:
             % {"zone": data.zone.name, "county": county.name},
             field="zone",
         )
-    if (
-        data.leader_in_charge is not None
-        and not Membership.objects.filter(
-            user=data.leader_in_charge, role=Membership.Role.LEADER, region=county
-        ).exists()
+    leader = data.leader_in_charge
+    if leader is not None and (
+        leader.pk not in leader_ids
+        if leader_ids is not None
+        else not Membership.objects.filter(user=leader, role=Membership.Role.LEADER, region=county).exists()
     ):
         raise DomainError(
             _("%(user)s is not a leader in charge in %(county)s.")
@@ -391,3 +393,159 @@ def template_step_update(
     step.save()
     audit_record(actor=actor, action="template.step", target=step, data={"days_from_start": days_from_start})
     return step
+
+
+# ---- many at once (the importer) -------------------------------------------------------------------------
+
+
+@dataclass
+class StageMove:
+    project: Project
+    data: ProjectData | None  # None: the fields stay as they are
+    stage: str  # the stage after the write (equal to the project's: no move)
+    expected_version: int
+
+
+@transaction.atomic
+def projects_bulk_write(
+    *,
+    actor: User | None,
+    county: Region,
+    created: list[tuple[ProjectData, str]],
+    updated: list[StageMove],
+    on: date,
+    note: str,
+) -> tuple[list[Project], list[Project]]:
+    """Create and update many projects of one county in a few statements, with the same rules and records as
+    project_create, project_update and project_change_stage (history, stage changes, service guarantees,
+    milestones from the template, audit). The caller has checked each row against the model's rules; this
+    checks the relations and the versions (a project saved since the rows were checked refuses them all)."""
+    _require_manage(actor, county)
+    leader_ids = set(
+        Membership.objects.filter(role=Membership.Role.LEADER, region=county).values_list(
+            "user_id", flat=True
+        )
+    )
+    for data, _stage in created:
+        _check_relations(county, data, leader_ids=leader_ids)
+    for move in updated:
+        if move.data is not None:
+            _check_relations(county, move.data, leader_ids=leader_ids)
+        if STAGE_ORDER[move.stage] < STAGE_ORDER[move.project.stage]:
+            raise DomainError(_("Moving a project back along the stage chain needs a note saying why."))
+    locked = {
+        p.pk: p.version
+        for p in Project.objects.select_for_update().filter(pk__in=[m.project.pk for m in updated])
+    }
+    stale = [m.project for m in updated if locked.get(m.project.pk) != m.expected_version]
+    if stale:
+        raise DomainError(
+            _("%(code)s was changed by someone else since the rows were checked; check the file again.")
+            % {"code": stale[0].code}
+        )
+    new = []
+    for data, stage in created:
+        project = Project(county=county, stage=stage, stage_since=on)
+        _assign(project, data)
+        new.append(project)
+    new = bulk_create_with_history(
+        new, Project, batch_size=500, default_user=actor, default_change_reason=note
+    )
+    through = Project.responsible_departments.through
+    links = [
+        through(project_id=project.pk, department_id=d.pk)
+        for project, (data, _s) in zip(new, created, strict=True)
+        for d in data.responsible_departments
+    ]
+    changed_fields: set[str] = set()
+    stage_changes = [
+        StageChange(project=p, stage=p.stage, date=on, recorded_by=actor, note=note) for p in new
+    ]
+    relinked = []
+    changes: dict[int, dict[str, str]] = {}
+    for move in updated:
+        project = move.project
+        if move.data is not None:
+            before = {
+                name: getattr(project, name) for name in vars(move.data) if name != "responsible_departments"
+            }
+            _assign(project, move.data)
+            # What changed, in the audit entry as project_update records it.
+            changes[project.pk] = {
+                k: str(getattr(project, k)) for k, v in before.items() if getattr(project, k) != v
+            }
+            changed_fields |= set(changes[project.pk])
+            if {d.pk for d in move.data.responsible_departments} != {
+                d.pk for d in project.responsible_departments.all()
+            }:
+                relinked.append(project.pk)
+                links += [
+                    through(project_id=project.pk, department_id=d.pk)
+                    for d in move.data.responsible_departments
+                ]
+        if move.stage != project.stage:
+            project.stage, project.stage_since = move.stage, on
+            changed_fields |= {"stage", "stage_since"}
+            stage_changes.append(
+                StageChange(project=project, stage=move.stage, date=on, note=note, recorded_by=actor)
+            )
+        project.version = move.expected_version + 1
+    if updated:
+        fields = sorted(changed_fields | {"version", "updated_at"})
+        for project in (m.project for m in updated):
+            project.updated_at = clock.now()
+        bulk_update_with_history(
+            [m.project for m in updated],
+            Project,
+            fields,
+            batch_size=500,
+            default_user=actor,
+            default_change_reason=note,
+        )
+    through.objects.filter(project_id__in=relinked).delete()
+    through.objects.bulk_create(links, batch_size=2000)
+    StageChange.objects.bulk_create(stage_changes, batch_size=2000)
+    ServiceGuarantee.objects.bulk_create(
+        [
+            ServiceGuarantee(project=project, kind=kind, status=GuaranteeStatus.NEEDED)
+            for project in new
+            for kind in GuaranteeKind.values
+        ],
+        batch_size=2000,
+    )
+    _bulk_milestones(
+        county, [p for p in new if p.start_date], [m.project for m in updated if m.project.start_date]
+    )
+    audit_records(
+        actor=actor,
+        entries=[("project.create", p, {"note": note}) for p in new]
+        + [("project.update", m.project, {**changes.get(m.project.pk, {}), "note": note}) for m in updated],
+    )
+    return new, [m.project for m in updated]
+
+
+def _bulk_milestones(county: Region, new: list[Project], updated: list[Project]) -> None:
+    """Milestones from the template for new projects with a start date, and for updated ones that had none."""
+    have = set(Milestone.objects.filter(project__in=updated).values_list("project_id", flat=True).distinct())
+    steps_by_category: dict[str, list[MilestoneTemplateStep]] = {}
+    milestones = []
+    for project in [*new, *(p for p in updated if p.pk not in have)]:
+        if project.category not in steps_by_category:
+            steps_by_category[project.category] = selectors.template_steps_for(
+                county=county, category=project.category
+            )
+        for step in steps_by_category[project.category]:
+            planned = project.start_date + timedelta(days=step.days_from_start)
+            milestones.append(
+                Milestone(
+                    project=project,
+                    code=step.code,
+                    order=step.order,
+                    name_zh=step.name_zh,
+                    name_en=step.name_en,
+                    original_baseline_date=planned,
+                    baseline_date=planned,
+                    planned_date=planned,
+                )
+            )
+    Milestone.objects.bulk_create(milestones, batch_size=2000)

@@ -41,7 +41,7 @@ def _pages(user) -> list[tuple[str, str]]:
         ("project list", reverse("projects:list")),
         ("project", reverse("projects:detail", args=["julu", project.code])),
         ("map", reverse("projects:map")),
-        ("import", reverse("projects:import_upload", args=["julu"])),
+        ("import", reverse("imports:upload", args=["julu"])),
         ("county dashboard", reverse("investment:dashboard", args=["julu"])),
         ("city dashboard", reverse("investment:dashboard", args=["xingtai"])),
         ("my work", reverse("problems:my_work")),

@@ -2,7 +2,7 @@
 
 Outside the scope → 404 (and nothing of the project in the page); visible but not allowed → 403; anonymous
 → the login page; a POST that is allowed writes (an audit entry), one that is refused writes nothing. The
-import pages have their own matrix in test_import.py.
+import pages have their own matrix in imports/tests/test_registry.py.
 """
 
 from __future__ import annotations
