@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,10 +28,11 @@ TOTAL_WORDS = {
     normalise(w) for w in ("合计", "总计", "共计", "全县合计", "全市合计", "总合计", "total", "grand total")
 }
 SUBTOTAL_WORDS = {normalise(w) for w in ("小计", "subtotal")}
-CHINESE_NUMERAL = "一二三四五六七八九十"
+CHINESE_NUMERAL = "一二三四五六七八九十百零〇"
 GROUP = re.compile(
     rf"^(?:[{CHINESE_NUMERAL}]+\s*[、.．,，]|[(（][{CHINESE_NUMERAL}]+[)）]|第[{CHINESE_NUMERAL}\d]+(?:部分|类|批))"
 )
+SUB_GROUP = re.compile(rf"^[(（][{CHINESE_NUMERAL}]+[)）]")
 # A group's numeral alone in the 序号 column, its title in the name column: 一 | 省重点项目（10项）.
 GROUP_NUMERAL = re.compile(rf"^(?:[{CHINESE_NUMERAL}]+|[(（][{CHINESE_NUMERAL}]+[)）])$")
 NOTE = re.compile(r"^(?:备注|注[:：]|注\d|说明[:：]|附注|填表|制表|审核|联系人|联系电话|填报|note)", re.I)
@@ -83,6 +84,8 @@ class Layout:
     skipped: list[Skipped] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
     group_of: dict[int, int] = field(default_factory=dict)  # project row → its group row
+    # project row → the group its sub-group sits in: “一、省重点项目” over “（一）工业项目” sums both.
+    outer_of: dict[int, int] = field(default_factory=dict)
     levels: dict[int, str] = field(default_factory=dict)  # project row → the level its group gives
 
     def unit_of(self, index: int) -> int | None:
@@ -235,6 +238,7 @@ def read_layout(
     english = {normalise(c.en) for c in columns}
     width = len(headers)
     group: Marker | None = None
+    outer: Marker | None = None  # the top group a sub-group (（一）…) sits in
     for position, (number, values) in enumerate(rows[index + span :]):
         values = (values + [None] * width)[:width]
         texts = _texts(values)
@@ -252,6 +256,11 @@ def read_layout(
             marker = Marker(number, reason, _label(values) or texts[0][:200], values)
             if reason == "group":
                 marker.level = level_of_group(marker.text)
+                if SUB_GROUP.match(unicodedata.normalize("NFKC", marker.text)) and outer is not None:
+                    # A sub-group (（十二）工业项目) keeps the level of the group it sits in.
+                    marker.level = marker.level or outer.level
+                else:
+                    outer = marker
                 group = marker
             layout.markers.append(marker)
             layout.skipped.append(Skipped(number, reason, " ".join(texts)[:200]))
@@ -261,6 +270,8 @@ def read_layout(
             layout.rows.append((number, values))
             if group is not None:
                 layout.group_of[number] = group.row
+                if outer is not None and outer is not group:
+                    layout.outer_of[number] = outer.row
                 if group.level:
                     layout.levels[number] = group.level
     return layout
@@ -293,20 +304,29 @@ class TotalCheck:
         }
 
 
-def _scope(layout: Layout, marker: Marker) -> Callable[[int], bool]:
-    """Which project rows a marker sums: a group its own rows, a subtotal those since the previous group or
-    subtotal, a total all rows above it."""
-    if marker.kind == "group":
-        return lambda row: layout.group_of.get(row) == marker.row
-    if marker.kind == "subtotal":
-        previous = max(
-            (m.row for m in layout.markers if m.row < marker.row and m.kind in ("group", "subtotal")),
-            default=0,
-        )
-        return lambda row: previous < row < marker.row
-    if not any(row < marker.row for row, _v in layout.rows):
-        return lambda row: True  # a total right under the header, above the rows it sums
-    return lambda row: row < marker.row
+def _scopes(layout: Layout) -> dict[int, list[int]]:
+    """Which project rows each marker sums, all found in one pass: a group its own rows (and those of its
+    sub-groups), a subtotal those since the previous group or subtotal, a total all rows above it (or all rows,
+    when it stands right under the header)."""
+    numbers = [n for n, _v in layout.rows]  # in sheet order
+    by_group: dict[int, list[int]] = {}
+    for row in numbers:
+        for group in (layout.group_of.get(row), layout.outer_of.get(row)):
+            if group is not None:
+                by_group.setdefault(group, []).append(row)
+    scopes: dict[int, list[int]] = {}
+    previous = 0
+    for marker in layout.markers:
+        if marker.kind == "group":
+            scopes[marker.row] = by_group.get(marker.row, [])
+            previous = marker.row
+        elif marker.kind == "subtotal":
+            scopes[marker.row] = numbers[bisect_right(numbers, previous) : bisect_left(numbers, marker.row)]
+            previous = marker.row
+        else:
+            above = numbers[: bisect_left(numbers, marker.row)]
+            scopes[marker.row] = above or numbers
+    return scopes
 
 
 def check_totals(
@@ -320,9 +340,10 @@ def check_totals(
     their stored results; an uncalculated formula or an empty cell is not checked). `amounts`: row → column
     index → yuan, for the money columns; `imported`: the project rows read without error."""
     checks: list[TotalCheck] = []
+    scopes = _scopes(layout)
     for marker in layout.markers:
-        covers = _scope(layout, marker)
-        rows = [r for r in imported if covers(r)]
+        covered = scopes[marker.row]
+        rows = [r for r in covered if r in imported]
         for index, factor in factors.items():
             value = marker.values[index] if index < len(marker.values) else None
             if isinstance(value, Formula):
@@ -350,7 +371,7 @@ def check_totals(
             )
         count = GROUP_COUNT.search(marker.text) if marker.kind == "group" else None
         if count:
-            in_group = sum(1 for r, _v in layout.rows if covers(r))
+            in_group = len(covered)
             checks.append(
                 TotalCheck(marker.row, marker.kind, "", count[1], str(in_group), int(count[1]) == in_group)
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import MISSING, dataclass, field, fields
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +55,8 @@ DATA_FIELDS = tuple(services.ProjectData.__dataclass_fields__)
 FOREIGN_KEYS = ("enterprise", "zone", "leader_in_charge")
 # Fields clean_fields() may check without a query; the relations are checked against the lookups.
 CHECKED_FIELDS = {f for f in DATA_FIELDS if f not in (*FOREIGN_KEYS, "responsible_departments")}
-SHOWN_CHANGES = 2000  # updates listed field by field in the preview; the counts are always complete
+SHOWN_CHANGES = 2000
+WRITE_SLICE = 1000  # rows written together; the transaction spans them all  # updates listed field by field in the preview; the counts are always complete
 
 
 def _choice_index(key: str) -> dict[str, str]:
@@ -693,32 +695,46 @@ def write_registry(
             departments=[d for d in plan.new_departments.values() if id(d) in used_departments],
             leaders=[u for u in plan.new_leaders.values() if id(u) in used_leaders],
         )
-        created_rows = [r for r in rows if r.project is None]
-        updated_rows = [r for r in rows if r.project is not None and (r.data_changed or r.stage_changed)]
-        new, _updated = services.projects_bulk_write(
-            actor=actor,
-            county=county,
-            created=[(r.data, r.stage) for r in created_rows],
-            updated=[
-                services.StageMove(
-                    project=r.project,
-                    data=r.data if r.data_changed else None,
-                    stage=r.stage,
-                    expected_version=r.project.version,
-                )
-                for r in updated_rows
-            ],
-            on=today,
-            note=note,
-        )
-        by_row = dict(zip([r.row for r in created_rows], new, strict=True))
-        plans = [
-            (by_row.get(r.row) or r.project, r.plan) for r in rows if r.plan is not None and r.plan_changed
-        ]
-        plans_created, plans_revised = investment_services.plans_bulk_set(
-            actor=actor, county_projects=plans, year=plan.plan_year, reason=note
-        )
-    return Written(len(created_rows), len(rows) - len(created_rows), plans_created, plans_revised)
+        created = plans_created = plans_revised = 0
+        # In slices, within the one transaction: the objects of a slice (projects, their history, milestones,
+        # planned months) are let go before the next, so that memory stays flat however long the list.
+        for start in range(0, len(rows), WRITE_SLICE):
+            counts = _write_slice(
+                actor, county, rows[start : start + WRITE_SLICE], plan.plan_year, today, note
+            )
+            created += counts[0]
+            plans_created += counts[1]
+            plans_revised += counts[2]
+    return Written(created, len(rows) - created, plans_created, plans_revised)
+
+
+def _write_slice(
+    actor: User | None, county: Region, rows: list[PlannedRow], year: int, today: date, note: str
+) -> tuple[int, int, int]:
+    created_rows = [r for r in rows if r.project is None]
+    updated_rows = [r for r in rows if r.project is not None and (r.data_changed or r.stage_changed)]
+    new, _updated = services.projects_bulk_write(
+        actor=actor,
+        county=county,
+        created=[(r.data, r.stage) for r in created_rows],
+        updated=[
+            services.StageMove(
+                project=r.project,
+                data=r.data if r.data_changed else None,
+                stage=r.stage,
+                expected_version=r.project.version,
+            )
+            for r in updated_rows
+        ],
+        on=today,
+        note=note,
+    )
+    by_row = dict(zip([r.row for r in created_rows], new, strict=True))
+    plans = [(by_row.get(r.row) or r.project, r.plan) for r in rows if r.plan is not None and r.plan_changed]
+    plans_created, plans_revised = investment_services.plans_bulk_set(
+        actor=actor, county_projects=plans, year=year, reason=note
+    )
+    return len(created_rows), plans_created, plans_revised
 
 
 # ---- as an importer (imports.jobs) ---------------------------------------------------------------------
