@@ -7,7 +7,8 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -35,6 +36,52 @@ class CellError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass
+class RowCells:
+    """One row's cells read by the columns they are mapped to: the values as written, those that parsed, the
+    columns that failed and the errors (row, the column's header, value, reason)."""
+
+    number: int
+    column: Callable[[str], str]  # a field's header as the file writes it
+    raw: dict[str, Any] = field(default_factory=dict)
+    parsed: dict[str, Any] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)
+    errors: list[RowError] = field(default_factory=list)
+
+    def fail(self, key: str, value: Any, reason: str) -> None:
+        self.errors.append(RowError(self.number, self.column(key), display(value), reason))
+        self.failed.add(key)
+
+
+def read_cells(
+    number: int,
+    values: list[Any],
+    *,
+    mapping: dict[int, str],
+    column: Callable[[str], str],
+    parse: Callable[[str, Any, int], Any],
+) -> RowCells:
+    """Parse each mapped cell of a row with `parse(key, value, index)`; a formula with no stored result, or a
+    cell `parse` refuses, is an error of its column."""
+    cells = RowCells(number, column)
+    for index, key in mapping.items():
+        cells.raw[key] = value = values[index] if index < len(values) else None
+        if isinstance(value, Formula) and value.cached is None:
+            cells.fail(
+                key,
+                value,
+                _(
+                    "The cell holds a formula that was never calculated, so it has no value to import. Open the file in Excel or WPS, save it, and upload it again."
+                ),
+            )
+            continue
+        try:
+            cells.parsed[key] = parse(key, value, index)
+        except CellError as exc:
+            cells.fail(key, value, exc.reason)
+    return cells
 
 
 def value_of(value: Any) -> Any:

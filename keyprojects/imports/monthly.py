@@ -27,19 +27,17 @@ from keyprojects.accounts.models import Enterprise, User
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
 from keyprojects.imports.cells import (
-    CellError,
     RowError,
-    display,
     in_wan,
     money,
     plain_decimal,
+    read_cells,
     text_of,
     value_of,
 )
 from keyprojects.imports.columns import COLUMN_BY_KEY, Column, Kind
 from keyprojects.imports.jobs import IMPORTERS, Checked
 from keyprojects.imports.layout import Layout
-from keyprojects.imports.reading import Formula
 from keyprojects.imports.registry import Lookups, Matcher
 from keyprojects.investment import services as investment_services
 from keyprojects.investment.models import MonthlyReport, ReportStatus
@@ -147,12 +145,6 @@ class MonthlyPlan:
         return digest.hexdigest()
 
 
-def _uncalculated() -> str:
-    return _(
-        "The cell holds a formula that was never calculated, so it has no value to import. Open the file in Excel or WPS, save it, and upload it again."
-    )
-
-
 class MonthlyReader:
     """Turns one row into the report it sets, or into errors; holds what is shared between rows."""
 
@@ -212,24 +204,8 @@ class MonthlyReader:
 
     def read(self, number: int, values: list[Any]) -> MonthlyRow | list[RowError]:
         self._row = number
-        errors: list[RowError] = []
-        raw: dict[str, Any] = {}
-        parsed: dict[str, Any] = {}
-        failed: set[str] = set()
-
-        def fail(key: str, value: Any, reason: str) -> None:
-            errors.append(RowError(number, self.column(key), display(value), reason))
-            failed.add(key)
-
-        for index, key in self.mapping.items():
-            raw[key] = value = values[index] if index < len(values) else None
-            if isinstance(value, Formula) and value.cached is None:
-                fail(key, value, _uncalculated())
-                continue
-            try:
-                parsed[key] = self._parse(key, value, index)
-            except CellError as exc:
-                fail(key, value, exc.reason)
+        cells = read_cells(number, values, mapping=self.mapping, column=self.column, parse=self._parse)
+        errors, raw, parsed, failed, fail = cells.errors, cells.raw, cells.parsed, cells.failed, cells.fail
         project = self.matcher.match(number, parsed, fail)
         if project is None and not failed & {"code", "name_zh", "enterprise"}:
             self._not_found(parsed, fail)

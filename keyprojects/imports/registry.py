@@ -40,12 +40,12 @@ from keyprojects.imports.cells import (
     normalise,
     period_of,
     plain_decimal,
+    read_cells,
     text_of,
 )
 from keyprojects.imports.columns import CHOICE_ALIASES, CHOICE_CLASSES, COLUMN_BY_KEY, COLUMNS, Kind
 from keyprojects.imports.jobs import IMPORTERS, Checked
 from keyprojects.imports.layout import Layout
-from keyprojects.imports.reading import Formula
 from keyprojects.investment import services as investment_services
 from keyprojects.investment.models import AnnualPlan
 from keyprojects.projects import services
@@ -366,30 +366,8 @@ class RowReader:
     def read(self, number: int, values: list[Any]) -> PlannedRow | list[RowError] | None:
         """The row to write, its errors, or None when it says what the stored project already says."""
         self._row = number
-        errors: list[RowError] = []
-        raw: dict[str, Any] = {}
-        parsed: dict[str, Any] = {}
-        failed: set[str] = set()
-
-        def fail(key: str, value: Any, reason: str) -> None:
-            errors.append(RowError(number, self.column(key), display(value), reason))
-            failed.add(key)
-
-        for index, key in self.mapping.items():
-            raw[key] = value = values[index] if index < len(values) else None
-            if isinstance(value, Formula) and value.cached is None:
-                fail(
-                    key,
-                    value,
-                    _(
-                        "The cell holds a formula that was never calculated, so it has no value to import. Open the file in Excel or WPS, save it, and upload it again."
-                    ),
-                )
-                continue
-            try:
-                parsed[key] = self._parse(key, value, index)
-            except CellError as exc:
-                fail(key, value, exc.reason)
+        cells = read_cells(number, values, mapping=self.mapping, column=self.column, parse=self._parse)
+        errors, raw, parsed, failed, fail = cells.errors, cells.raw, cells.parsed, cells.failed, cells.fail
         if not parsed.get("level") and "level" not in failed and number in self.layout.levels:
             parsed["level"] = self.layout.levels[number]  # no level column, or its cell left blank
         if not parsed.get("category") and "category" not in failed:
