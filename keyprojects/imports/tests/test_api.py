@@ -6,17 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.test import Client
 
 from keyprojects.accounts import services as accounts_services
-from keyprojects.accounts.models import Region
 from keyprojects.imports.tests.monthly_sheets import (
-    MOMENT,
     MONTH,
     YEAR,
     figures,
-    julu_projects,
     report_of,
     summary_sheet,
     upload,
@@ -34,6 +30,10 @@ PERSONAS = (
     "ent.liangshan",
     "office.ningjin",
 )
+# The monthly figures are for February 2031, imported in March.
+pytestmark = pytest.mark.usefixtures("march_2031")
+
+
 # fmt: off
 UPLOAD_MATRIX = [
     # endpoint,   admin city office leader dept  ent  other county
@@ -46,27 +46,6 @@ JOB_MATRIX = [
     ("post",  "/confirm", 200, 404, 200,   404,   404,  404, 404),
 ]
 # fmt: on
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def march_2031():
-    with time_machine.travel(MOMENT, tick=False):
-        yield
-
-
-@pytest.fixture
-def julu(db) -> Region:
-    return Region.objects.select_related("parent").get(slug="julu")
-
-
-@pytest.fixture
-def projects(julu) -> list[Project]:
-    return julu_projects(julu, 3)
 
 
 @pytest.fixture

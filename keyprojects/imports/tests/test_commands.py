@@ -8,19 +8,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from keyprojects.accounts.models import Region, User
+from keyprojects.accounts.models import User
 from keyprojects.core.models import AuditEntry
 from keyprojects.imports.tests.monthly_sheets import (
-    MOMENT,
     MONTH,
     WAN,
     YEAR,
     figures,
-    julu_projects,
     report_of,
     summary_sheet,
 )
@@ -28,26 +25,8 @@ from keyprojects.imports.tests.workbooks import xlsx_bytes
 from keyprojects.investment.models import MonthlyReport, ReportStatus
 from keyprojects.projects.models import ImportJob, Project
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def march_2031():
-    with time_machine.travel(MOMENT, tick=False):
-        yield
-
-
-@pytest.fixture
-def julu(db) -> Region:
-    return Region.objects.select_related("parent").get(slug="julu")
-
-
-@pytest.fixture
-def projects(julu) -> list[Project]:
-    return julu_projects(julu, 3)
+# The monthly figures are for February 2031, imported in March.
+pytestmark = pytest.mark.usefixtures("march_2031")
 
 
 @pytest.fixture

@@ -6,23 +6,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from keyprojects.accounts.models import Region, User
+from keyprojects.accounts.models import User
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
 from keyprojects.core.models import AuditEntry
 from keyprojects.imports import jobs
 from keyprojects.imports.columns import remembered_mapping
 from keyprojects.imports.tests.monthly_sheets import (
-    MOMENT,
     MONTH,
     WAN,
     YEAR,
     figures,
-    julu_projects,
     report_of,
     summary_sheet,
     upload,
@@ -31,31 +28,13 @@ from keyprojects.imports.tests.workbooks import xlsx_bytes
 from keyprojects.investment.models import MonthlyReport, ReportStatus
 from keyprojects.projects.models import ImportJob, Project
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def march_2031():
-    with time_machine.travel(MOMENT, tick=False):
-        yield
-
-
-@pytest.fixture
-def julu(db) -> Region:
-    return Region.objects.select_related("parent").get(slug="julu")
+# The monthly figures are for February 2031, imported in March.
+pytestmark = pytest.mark.usefixtures("march_2031")
 
 
 @pytest.fixture
 def office(persona) -> User:
     return persona("office.julu")
-
-
-@pytest.fixture
-def projects(julu) -> list[Project]:
-    return julu_projects(julu, 3)
 
 
 def uploaded(office, julu, content: bytes, *, status: str = "submitted", month: int = MONTH) -> ImportJob:

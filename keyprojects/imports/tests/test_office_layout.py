@@ -37,16 +37,6 @@ WAN = Decimal(10_000)
 SHEET = "重点项目"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def julu(db) -> Region:
-    return Region.objects.select_related("parent").get(slug="julu")
-
-
 @pytest.fixture
 def office(persona) -> User:
     return persona("office.julu")

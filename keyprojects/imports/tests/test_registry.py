@@ -47,16 +47,6 @@ WAN = Decimal(10_000)
 JOB_TYPE = ImportJob._meta.label_lower
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def julu(db) -> Region:
-    return Region.objects.select_related("parent").get(slug="julu")
-
-
 @pytest.fixture
 def office(persona) -> User:
     return persona("office.julu")
