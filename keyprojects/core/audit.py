@@ -6,7 +6,9 @@ from typing import Any
 
 from django.db import models
 
+from keyprojects.core import clock
 from keyprojects.core.models import AuditEntry
+from keyprojects.core.rows import insert_rows
 
 
 def audit_record(*, actor: Any, action: str, target: models.Model, data: dict | None = None) -> AuditEntry:
@@ -21,18 +23,13 @@ def audit_record(*, actor: Any, action: str, target: models.Model, data: dict | 
 
 
 def audit_records(*, actor: Any, entries: list[tuple[str, models.Model, dict]]) -> None:
-    """Many records at once (an import of thousands of rows): one statement per thousand."""
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                actor=actor if getattr(actor, "pk", None) else None,
-                action=action,
-                target_type=target._meta.label_lower,
-                target_id=str(target.pk),
-                target_repr=str(target)[:255],
-                data=data,
-            )
+    """Many records at once (an import of thousands of rows), as plain rows."""
+    actor_id, at = getattr(actor, "pk", None), clock.now()
+    insert_rows(
+        AuditEntry,
+        ["at", "actor", "action", "target_type", "target_id", "target_repr", "data"],
+        (
+            (at, actor_id, action, target._meta.label_lower, str(target.pk), str(target)[:255], data)
             for action, target, data in entries
-        ],
-        batch_size=1000,
+        ),
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -22,6 +22,7 @@ from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import already_changed, claim_version, lock_fresh, saved_meanwhile
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.permissions import scope_for
+from keyprojects.core.rows import copy_history, insert_rows
 from keyprojects.investment.models import AnnualPlan, FundingSplit, MonthlyReport, PlanMonth, ReportStatus
 from keyprojects.projects.models import Project
 
@@ -293,32 +294,15 @@ def report_reopen(*, actor: User | None, report: MonthlyReport, reason: str) -> 
     )  # fmt: skip
 
 
-HISTORY_SLICE = (
-    500  # plans whose months' history is copied by one statement (SQLite binds at most 999 values)
-)
-
-
-def _insert_months(plans: list[tuple[AnnualPlan, list[Decimal]]], *, actor: User | None, reason: str) -> None:
-    """The twelve months of many new plans as plain rows, and their history rows copied from them by the database:
-    building a model object and a historical copy of each of 240,000 months was half of a large import's write.
-    The rows are what bulk_create_with_history would write ('+', the user, the reason, the time)."""
-    table = connection.ops.quote_name(PlanMonth._meta.db_table)
-    history = connection.ops.quote_name(PlanMonth.history.model._meta.db_table)
-    rows = [
-        (plan.pk, month, amount) for plan, months in plans for month, amount in enumerate(months, start=1)
-    ]
-    when, user = clock.now(), getattr(actor, "pk", None)
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} (plan_id, month, amount) VALUES (%s, %s, %s)", rows)  # noqa: S608
-        ids = [plan.pk for plan, _m in plans]
-        for start in range(0, len(ids), HISTORY_SLICE):
-            part = ids[start : start + HISTORY_SLICE]
-            cursor.execute(
-                f"INSERT INTO {history} (id, plan_id, month, amount, history_date, history_change_reason, "  # noqa: S608
-                f"history_type, history_user_id) SELECT id, plan_id, month, amount, %s, %s, '+', %s FROM {table} "
-                f"WHERE plan_id IN ({', '.join(['%s'] * len(part))})",
-                [when, reason[:100], user, *part],
-            )
+def _insert_months(plans: list[tuple[AnnualPlan, list[Decimal]]], *, history: dict) -> None:
+    """The twelve months of many new plans as plain rows, and their history copied from them by the database:
+    building a model object and a historical copy of each of 240,000 months was half of a large import's write."""
+    insert_rows(
+        PlanMonth,
+        ["plan", "month", "amount"],
+        ((plan.pk, month, amount) for plan, months in plans for month, amount in enumerate(months, start=1)),
+    )
+    copy_history(PlanMonth, [plan.pk for plan, _m in plans], by="plan", kind="+", **history)
 
 
 @transaction.atomic
@@ -362,10 +346,10 @@ def plans_bulk_set(
             row = by_month.get(month) or PlanMonth(plan=plan, month=month, amount=amount)
             row.amount = amount
             revised_months.append(row)
-    bulk_create_with_history(
-        new_plans, AnnualPlan, batch_size=500, default_user=actor, default_change_reason=reason
-    )
-    _insert_months(new_months, actor=actor, reason=reason)
+    history = {"when": clock.now(), "user_id": getattr(actor, "pk", None), "reason": reason}
+    AnnualPlan.objects.bulk_create(new_plans, batch_size=500)
+    copy_history(AnnualPlan, [plan.pk for plan in new_plans], kind="+", **history)
+    _insert_months(new_months, history=history)
     if revised:
         bulk_update_with_history(
             revised,

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from keyprojects.accounts.models import Department, Enterprise, Membership, Region, User
 from keyprojects.core import clock
@@ -16,6 +15,7 @@ from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import claim_version, lock_fresh
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.permissions import scope_for
+from keyprojects.core.rows import copy_history, insert_rows
 from keyprojects.projects import selectors
 from keyprojects.projects.models import (
     STAGE_ORDER,
@@ -443,24 +443,20 @@ def projects_bulk_write(
             _("%(code)s was changed by someone else since the rows were checked; check the file again.")
             % {"code": stale[0].code}
         )
+    when, user_id = clock.now(), getattr(actor, "pk", None)
     new = []
     for data, stage in created:
         project = Project(county=county, stage=stage, stage_since=on)
         _assign(project, data)
         new.append(project)
-    new = bulk_create_with_history(
-        new, Project, batch_size=500, default_user=actor, default_change_reason=note
-    )
-    through = Project.responsible_departments.through
+    new = Project.objects.bulk_create(new, batch_size=500)
     links = [
-        through(project_id=project.pk, department_id=d.pk)
+        (project.pk, d.pk)
         for project, (data, _s) in zip(new, created, strict=True)
         for d in data.responsible_departments
     ]
     changed_fields: set[str] = set()
-    stage_changes = [
-        StageChange(project=p, stage=p.stage, date=on, recorded_by=actor, note=note) for p in new
-    ]
+    stage_changes = [(p.pk, p.stage, on, note, user_id, when) for p in new]
     relinked = []
     changes: dict[int, dict[str, str]] = {}
     for move in updated:
@@ -479,39 +475,31 @@ def projects_bulk_write(
                 d.pk for d in project.responsible_departments.all()
             }:
                 relinked.append(project.pk)
-                links += [
-                    through(project_id=project.pk, department_id=d.pk)
-                    for d in move.data.responsible_departments
-                ]
+                links += [(project.pk, d.pk) for d in move.data.responsible_departments]
         if move.stage != project.stage:
             project.stage, project.stage_since = move.stage, on
             changed_fields |= {"stage", "stage_since"}
-            stage_changes.append(
-                StageChange(project=project, stage=move.stage, date=on, note=note, recorded_by=actor)
-            )
+            stage_changes.append((project.pk, move.stage, on, note, user_id, when))
         project.version = move.expected_version + 1
+        project.updated_at = when
     if updated:
-        fields = sorted(changed_fields | {"version", "updated_at"})
-        for project in (m.project for m in updated):
-            project.updated_at = clock.now()
-        bulk_update_with_history(
-            [m.project for m in updated],
-            Project,
-            fields,
-            batch_size=500,
-            default_user=actor,
-            default_change_reason=note,
+        Project.objects.bulk_update(
+            [m.project for m in updated], sorted(changed_fields | {"version", "updated_at"}), batch_size=500
         )
+    through = Project.responsible_departments.through
     through.objects.filter(project_id__in=relinked).delete()
-    through.objects.bulk_create(links, batch_size=2000)
-    StageChange.objects.bulk_create(stage_changes, batch_size=2000)
-    ServiceGuarantee.objects.bulk_create(
-        [
-            ServiceGuarantee(project=project, kind=kind, status=GuaranteeStatus.NEEDED)
-            for project in new
-            for kind in GuaranteeKind.values
-        ],
-        batch_size=2000,
+    insert_rows(through, ["project", "department"], links)
+    # The history rows after the links, so that each holds the project's departments as written.
+    history = {"when": when, "user_id": user_id, "reason": note}
+    copy_history(Project, [p.pk for p in new], kind="+", **history)
+    copy_history(Project, [m.project.pk for m in updated], kind="~", **history)
+    insert_rows(
+        StageChange, ["project", "stage", "date", "note", "recorded_by", "recorded_at"], stage_changes
+    )
+    insert_rows(
+        ServiceGuarantee,
+        ["project", "kind", "status"],
+        ((project.pk, kind, GuaranteeStatus.NEEDED) for project in new for kind in GuaranteeKind.values),
     )
     _bulk_milestones(
         county, [p for p in new if p.start_date], [m.project for m in updated if m.project.start_date]
@@ -537,15 +525,19 @@ def _bulk_milestones(county: Region, new: list[Project], updated: list[Project])
         for step in steps_by_category[project.category]:
             planned = project.start_date + timedelta(days=step.days_from_start)
             milestones.append(
-                Milestone(
-                    project=project,
-                    code=step.code,
-                    order=step.order,
-                    name_zh=step.name_zh,
-                    name_en=step.name_en,
-                    original_baseline_date=planned,
-                    baseline_date=planned,
-                    planned_date=planned,
-                )
+                (project.pk, step.code, step.order, step.name_zh, step.name_en, planned, planned, planned)
             )
-    Milestone.objects.bulk_create(milestones, batch_size=2000)
+    insert_rows(
+        Milestone,
+        [
+            "project",
+            "code",
+            "order",
+            "name_zh",
+            "name_en",
+            "original_baseline_date",
+            "baseline_date",
+            "planned_date",
+        ],
+        milestones,
+    )
