@@ -269,9 +269,13 @@ def import_configure(
     mapping: dict[int, str],
     units: dict[int, Any] | None = None,
     options: dict[str, Any] | None = None,
+    remember: bool = True,
+    write_when_checked: bool = False,
 ) -> ImportJob:
     """Take the office's mapping and units (and the importer's options), remember the mapping for the county's
-    next upload, and check every row."""
+    next upload (unless not `remember`: a dry run's guess is no choice of the office's), and check every row.
+    `write_when_checked`: a check without errors goes on to the write by itself, even in the task worker (an
+    unattended import of a large file: nobody is there to confirm)."""
     _require_manage(actor, job.county)
     if job.status != ImportJob.Status.PENDING:
         raise DomainError(_("This import has already started."))
@@ -322,8 +326,15 @@ def import_configure(
             )
         chosen_units[str(index)] = int(factor)
     job.mapping = {str(index): key for index, key in mapping.items() if key}
-    job.options = {**job.options, "units": chosen_units}
+    job.options = {**job.options, "units": chosen_units, "write_when_checked": write_when_checked}
     job.save(update_fields=["mapping", "options"])
+    audit_record(actor=actor, action="project.import_mapping", target=job, data={"mapping": job.mapping})
+    if remember:
+        _remember(job, mapping)
+    return _start(job, ImportJob.Status.PENDING)
+
+
+def _remember(job: ImportJob, mapping: dict[int, str]) -> None:
     remembered = {
         remembered_key(job.kind, normalise(c["header"]) or position_key(i))[:200]: mapping.get(i, "")
         for i, c in enumerate(job.columns)
@@ -334,8 +345,6 @@ def import_configure(
         unique_fields=["county", "source_header"],
         update_fields=["field", "updated_at"],
     )
-    audit_record(actor=actor, action="project.import_mapping", target=job, data={"mapping": job.mapping})
-    return _start(job, ImportJob.Status.PENDING)
 
 
 def import_confirm(*, actor: User, job: ImportJob, confirmed_rows: set[int] | None = None) -> ImportJob:
@@ -530,7 +539,11 @@ def import_check(*, job_id: int) -> ImportJob:
         else:
             _finish(job, ImportJob.Status.PREVIEW, **fields, message="")
 
-    return _run(job, body)
+    job = _run(job, body)
+    if job.status == ImportJob.Status.PREVIEW and job.options.get("write_when_checked"):
+        # Suspicious updates are left out: only a person who read them may confirm them.
+        job = import_confirm(actor=job.uploaded_by, job=job)
+    return job
 
 
 def import_write(*, job_id: int) -> ImportJob:
@@ -608,6 +621,17 @@ def import_fail_stale(*, county: Region | None = None, job: ImportJob | None = N
     if job is not None and given_up:
         job.refresh_from_db()
     return given_up
+
+
+def import_refuse(*, job: ImportJob, message: str) -> ImportJob:
+    """An upload whose columns or sheet were refused before any check (a money column without a unit, a sheet
+    that is not there), when nobody will come back to correct them (the command line, the API): failed, with
+    why, rather than left waiting for a mapping."""
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.FAILED, message=message, finished_at=clock.now()
+    )
+    job.refresh_from_db()
+    return job
 
 
 def import_retry(*, actor: User, job: ImportJob) -> ImportJob:

@@ -278,6 +278,8 @@ class RegistryPlan:
     new_departments: dict[str, Department]
     new_leaders: dict[str, User]
     plan_year: int
+    # What a cell says that the registry has no place for, shown so that nothing is dropped silently.
+    not_stored: list[dict[str, Any]] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         """A digest of the writes and of what the preview showed of them (each change old → new): the confirmed
@@ -352,6 +354,7 @@ class RowReader:
         self.new_enterprises: dict[str, Enterprise] = {}
         self.new_departments: dict[str, Department] = {}
         self.new_leaders: dict[str, User] = {}
+        self.not_stored: list[dict[str, Any]] = []
         self.amounts: dict[int, dict[int, Decimal]] = {}
         self.prefix = code_prefix(self.county)
         year = self.today.year
@@ -523,11 +526,24 @@ class RowReader:
         return found
 
     def _leader(self, text: str) -> User | None:
-        """The first name of the cell (titles in brackets dropped); further names are the deputies'."""
+        """The first name of the cell (titles in brackets dropped); further names are the deputies', which a project
+        does not keep: the preview says so."""
         names = names_in(text)
         if not names:
             return None
         name = names[0]
+        if len(names) > 1:
+            self.not_stored.append(
+                {
+                    "row": self._row,
+                    "column": self.column("leader_in_charge"),
+                    "text": text,
+                    "why": _(
+                        "A project has one leader in charge: %(first)s is stored as such; %(others)s is not stored."
+                    )
+                    % {"first": name, "others": "、".join(names[1:])},
+                }
+            )
         found = self.lookups.one(self.lookups.leaders, name, _("leader"))
         if found is None:
             return self.new_leaders.setdefault(identity(name), User(display_name=name[:100]))
@@ -641,6 +657,7 @@ def plan_registry(
         new_departments=reader.new_departments,
         new_leaders=reader.new_leaders,
         plan_year=plan_year,
+        not_stored=reader.not_stored,
     )
 
 
@@ -806,6 +823,8 @@ class RegistryImporter:
                 ],
                 "leaders": [u.display_name for k, u in plan.new_leaders.items() if k in used["leaders"]],
             },
+            "not_stored": plan.not_stored[:SHOWN_CHANGES],
+            "not_stored_count": len(plan.not_stored),
             "_amounts": plan.amounts,
         }
         return Checked(errors=plan.errors, preview=preview, fingerprint=plan.fingerprint(), plan=plan)

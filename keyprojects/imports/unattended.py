@@ -11,6 +11,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 
 from keyprojects.accounts.models import Membership, Region, User
+from keyprojects.core.errors import DomainError
 from keyprojects.imports import jobs
 from keyprojects.imports.cells import UNIT_NAMES
 from keyprojects.imports.columns import Kind
@@ -45,9 +46,12 @@ def unit_for_unstated(job: ImportJob, unit: str | None) -> dict[int, str]:
     }
 
 
-def run_to_end(job: ImportJob, run: Any, *, wait_seconds: float) -> ImportJob:
+def run_to_end(job: ImportJob, run: Any, *, wait_seconds: float, run_here: bool = True) -> ImportJob:
     """The job's queued run, here and now (of this call and the worker, whichever claims it first runs it); a
-    run the worker took is waited for, at most `wait_seconds`."""
+    run the worker took is waited for, at most `wait_seconds`. Not `run_here` (a web request): a queued run is
+    left to the worker, and the job answered as it stands."""
+    if not run_here:
+        return job
     if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.CONFIRMED):
         job = run(job_id=job.pk)
     deadline = time.monotonic() + wait_seconds
@@ -70,31 +74,48 @@ def import_at_once(
     dry_run: bool = False,
     confirmed_rows: set[int] | None = None,
     wait_seconds: float = 600,
+    run_here: bool = True,
 ) -> ImportJob:
     """Upload, map as guessed, check; then, unless `dry_run` or the check found errors, confirm (the suspicious
     updates in `confirmed_rows` only) and write. `sheet` counts from 0. Raises what the steps raise (DomainError:
-    a file refused, a money column without a unit…); answers the job, in preview, done or failed."""
+    a file refused, a money column without a unit…), the job then failed with why; answers the job, in preview,
+    done or failed, or — not `run_here` and too large to check inline — queued, the worker going on to the write
+    unless `dry_run`."""
     job = jobs.import_create(actor=actor, county=county, upload=upload, kind=kind, **options)
-    if sheet is not None and sheet != job.sheet_index:
-        job = jobs.import_choose_sheet(actor=actor, job=job, sheet_index=sheet)
-    job = jobs.import_configure(
-        actor=actor,
-        job=job,
-        mapping={int(index): key for index, key in job.mapping.items()},
-        units=unit_for_unstated(job, unit),
-    )
-    job = run_to_end(job, jobs.import_check, wait_seconds=wait_seconds)
+    try:
+        if sheet is not None and sheet != job.sheet_index:
+            job = jobs.import_choose_sheet(actor=actor, job=job, sheet_index=sheet)
+        job = jobs.import_configure(
+            actor=actor,
+            job=job,
+            mapping={int(index): key for index, key in job.mapping.items()},
+            units=unit_for_unstated(job, unit),
+            remember=not dry_run,
+            write_when_checked=not dry_run and not run_here and not confirmed_rows,
+        )
+    except DomainError as exc:
+        jobs.import_refuse(job=job, message=exc.message)
+        raise
+    job = run_to_end(job, jobs.import_check, wait_seconds=wait_seconds, run_here=run_here)
     if dry_run or job.status != ImportJob.Status.PREVIEW:
         return job
-    return confirm_at_once(actor=actor, job=job, confirmed_rows=confirmed_rows, wait_seconds=wait_seconds)
+    return confirm_at_once(
+        actor=actor, job=job, confirmed_rows=confirmed_rows, wait_seconds=wait_seconds, run_here=run_here
+    )
 
 
 def confirm_at_once(
-    *, actor: User, job: ImportJob, confirmed_rows: set[int] | None = None, wait_seconds: float = 600
+    *,
+    actor: User,
+    job: ImportJob,
+    confirmed_rows: set[int] | None = None,
+    wait_seconds: float = 600,
+    run_here: bool = True,
 ) -> ImportJob:
-    """Confirm a checked import and write it, waiting for the write."""
+    """Confirm a checked import and write it, waiting for the write (not `run_here`: a large one is left to the
+    worker)."""
     job = jobs.import_confirm(actor=actor, job=job, confirmed_rows=confirmed_rows)
-    return run_to_end(job, jobs.import_write, wait_seconds=wait_seconds)
+    return run_to_end(job, jobs.import_write, wait_seconds=wait_seconds, run_here=run_here)
 
 
 def outcome(job: ImportJob) -> dict[str, Any]:
@@ -124,6 +145,7 @@ def outcome(job: ImportJob) -> dict[str, Any]:
         },
         "counts": counts,
         "skipped": jobs.skipped_rows(job),
+        "not_stored": preview.get("not_stored", []),
         "totals": preview.get("totals", []),
         "checks": preview.get("checks", []),
         "cumulative": preview.get("cumulative", []),

@@ -15,7 +15,6 @@ from keyprojects.projects.models import ImportJob
 
 router = Router(tags=["imports"])
 
-WAIT_SECONDS = 60  # for a run the task worker took first; then the job is answered as it stands: poll it
 Unit = Literal["yuan", "wan", "yi"]
 
 
@@ -59,6 +58,13 @@ class SkippedOut(Schema):
     reason: str
     why: str
     text: str
+
+
+class NotStoredOut(Schema):
+    row: int
+    column: str
+    text: str
+    why: str
 
 
 class TotalOut(Schema):
@@ -107,6 +113,9 @@ class ImportOut(Schema):
     options: dict
     counts: CountsOut
     skipped: list[SkippedOut]
+    not_stored: list[NotStoredOut] = Field(
+        description="What cells say that the registry has no place for (a second leader's name)."
+    )
     totals: list[TotalOut]
     checks: list[CheckOut]
     cumulative: list[dict]
@@ -133,32 +142,39 @@ def _import(
         unit=params.unit,
         sheet=params.sheet - 1 if params.sheet else None,
         dry_run=params.dry_run,
-        wait_seconds=WAIT_SECONDS,
+        run_here=False,
     )
-    return Status(201, unattended.outcome(job))
+    return Status(202 if job.is_running else 201, unattended.outcome(job))
 
 
 @router.post(
-    "/imports/registry/{county}", response={201: ImportOut}, summary="Import a county's key-project list"
+    "/imports/registry/{county}",
+    response={201: ImportOut, 202: ImportOut},
+    summary="Import a county's key-project list",
 )
 def registry_import(
     request: HttpRequest, county: str, file: File[UploadedFile], params: Form[RegistryImportIn]
 ):
     """The office's list as published (title, unit line, two-row header, group and total rows): checked as the
     import page checks it, with the columns as guessed. Answers the preview; unless `dry_run`, a preview without
-    errors is written at once (suspicious updates left out: confirm a dry run's with /confirm)."""
+    errors is written at once (suspicious updates left out: confirm a dry run's with /confirm). A file too large
+    to check within the request is answered 202, status `queued`: the task worker checks it (and writes it,
+    unless `dry_run`); poll `GET /imports/{id}` until the status is `preview`, `done` or `failed`."""
     options = {"plan_year": params.plan_year} if params.plan_year else {}
     return _import(request, county, ImportJob.Kind.REGISTRY, file, params, options)
 
 
 @router.post(
-    "/imports/monthly/{county}", response={201: ImportOut}, summary="Import a month's completed investment"
+    "/imports/monthly/{county}",
+    response={201: ImportOut, 202: ImportOut},
+    summary="Import a month's completed investment",
 )
 def monthly_import(
     request: HttpRequest, county: str, file: File[UploadedFile], params: Form[MonthlyImportIn]
 ):
     """The office's monthly summary sheet: each row's project (by code, else by name and enterprise) gets the
-    month's report, submitted or verified. Answers the preview; unless `dry_run`, written at once."""
+    month's report, submitted or verified. Answers the preview; unless `dry_run`, written at once. Answered 202
+    when the file is left to the task worker: poll `GET /imports/{id}`."""
     options = {"year": params.year, "month": params.month, "report_status": params.status}
     return _import(request, county, ImportJob.Kind.MONTHLY, file, params, options)
 
@@ -171,12 +187,17 @@ def import_detail(request: HttpRequest, job_id: Id):
     return unattended.outcome(job)
 
 
-@router.post("/imports/{job_id}/confirm", response=ImportOut, summary="Write a checked import")
+@router.post(
+    "/imports/{job_id}/confirm",
+    response={200: ImportOut, 202: ImportOut},
+    summary="Write a checked import",
+)
 def import_confirm(request: HttpRequest, job_id: Id, body: ConfirmIn):
     """Write what the preview showed, in one transaction; suspicious updates only if their rows are listed.
-    If the registry changed since the preview, nothing is written and the new preview is answered."""
+    If the registry changed since the preview, nothing is written and the new preview is answered. A large
+    import is written by the task worker: answered 202, poll `GET /imports/{id}`."""
     job = selectors.import_job_get(user=request.auth, pk=job_id)
     job = unattended.confirm_at_once(
-        actor=request.auth, job=job, confirmed_rows=set(body.confirmed_rows), wait_seconds=WAIT_SECONDS
+        actor=request.auth, job=job, confirmed_rows=set(body.confirmed_rows), run_here=False
     )
-    return unattended.outcome(job)
+    return Status(202 if job.is_running else 200, unattended.outcome(job))

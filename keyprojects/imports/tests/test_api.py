@@ -239,3 +239,64 @@ def test_it_imports_a_registry_list_with_the_unit_given(api_client, julu):
     project = Project.objects.get(county=julu, name_zh="巨鹿县接口导入测试项目")
     assert project.total_investment == Decimal("20000000.00")
     assert project.level == "municipal"
+
+
+def test_it_leaves_a_large_file_to_the_worker_and_answers_202_to_poll(api_client, projects, settings):
+    """A file above the inline size is neither checked nor written within the request: 202, queued; the worker
+    checks it and, as it was no dry run, goes on to the write by itself."""
+    from keyprojects.imports import tasks
+
+    settings.KEYPROJECTS_IMPORT_INLINE_ROWS = 2
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client = api_client("office.julu")
+
+    response = post_month(client, a_month_of(projects), dry_run="false")
+
+    assert response.status_code == 202
+    job_id = response.json()["id"]
+    assert response.json()["status"] == "queued" and response.json()["written"] is None
+    assert not MonthlyReport.objects.filter(project__in=projects, year=YEAR, month=MONTH).exists()
+    tasks.import_check_run.call(job_id)  # the worker: the check, then the write queued by itself
+    assert client.get(f"/api/v1/imports/{job_id}").json()["status"] == "confirmed"
+    tasks.import_write_run.call(job_id)
+    body = client.get(f"/api/v1/imports/{job_id}").json()
+    assert body["status"] == "done"
+    assert body["written"] == {"created": 3, "updated": 0, "unchanged": 0}
+    assert report_of(projects[0]).completed_investment == Decimal("12505000.00")
+
+
+def test_a_large_dry_run_stops_at_the_preview_and_its_confirmation_is_queued_too(
+    api_client, projects, settings
+):
+    from keyprojects.imports import tasks
+
+    settings.KEYPROJECTS_IMPORT_INLINE_ROWS = 2
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client = api_client("office.julu")
+    job_id = post_month(client, a_month_of(projects)).json()["id"]
+
+    tasks.import_check_run.call(job_id)
+
+    assert client.get(f"/api/v1/imports/{job_id}").json()["status"] == "preview"
+    confirmed = client.post(f"/api/v1/imports/{job_id}/confirm", {}, content_type="application/json")
+    assert (confirmed.status_code, confirmed.json()["status"]) == (202, "confirmed")
+    assert not MonthlyReport.objects.filter(project__in=projects, year=YEAR, month=MONTH).exists()
+    tasks.import_write_run.call(job_id)
+    assert client.get(f"/api/v1/imports/{job_id}").json()["status"] == "done"
+
+
+def test_a_refused_upload_is_failed_with_why_and_its_guess_not_remembered(api_client, projects):
+    from keyprojects.projects.models import ColumnMapping
+
+    content = summary_sheet({"一、省重点项目": [figures(p, 10) for p in projects]}, unit_line=None)
+    client = api_client("office.julu")
+    remembered = set(ColumnMapping.objects.values_list("source_header", "field"))
+
+    refused = post_month(client, content, dry_run="false")
+    dry_run = post_month(client, content, unit="wan")
+
+    assert refused.status_code == 400
+    job = ImportJob.objects.exclude(pk=dry_run.json()["id"]).latest("pk")
+    assert job.status == ImportJob.Status.FAILED and refused.json()["detail"] in job.message
+    assert dry_run.json()["status"] == "preview"
+    assert set(ColumnMapping.objects.values_list("source_header", "field")) == remembered

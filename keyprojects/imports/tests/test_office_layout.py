@@ -19,6 +19,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl.utils import get_column_letter
@@ -407,6 +408,10 @@ def test_it_shows_everything_it_would_do_before_writing_anything(office, julu):
     (change,) = update["changes"]
     old = sum(m.amount for m in old_plan.months.all()) if old_plan else None
     assert change[1:] == [in_wan(old) if old is not None else "", "8,000.00"]
+    # A second leader's name has no place in the registry: said, not dropped silently.
+    (note,) = preview["not_stored"]
+    assert (note["row"], note["text"], preview["not_stored_count"]) == (7, "杨文斌、周明亮", 1)
+    assert "杨文斌" in note["why"] and "周明亮" in note["why"]
     # What the county does not have yet, each once.
     assert preview["new"] == {
         "enterprises": [NEW_ENTERPRISE],
@@ -1019,3 +1024,13 @@ def test_it_keeps_projects_numbered_with_chinese_numerals(office, julu):
         "巨鹿县汉字序号测试甲项目",
         "巨鹿县汉字序号测试乙项目",
     ]
+
+
+def test_the_preview_page_shows_what_a_cell_says_that_is_not_stored(client, login, office, julu):
+    job = check(office, julu, office_list(lines_2026()))
+    login("office.julu")
+
+    page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
+
+    assert 'data-testid="not-stored"' in page
+    assert "杨文斌、周明亮" in page and "周明亮" in page.split('data-testid="not-stored"')[1]
