@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "django_filters",
     "keyprojects.core",
     "keyprojects.accounts",
     "keyprojects.projects",
