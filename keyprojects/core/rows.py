@@ -53,19 +53,18 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
                 values[i] = adapt(values[i])
         return values
 
-    count = 0
+    # Every row is made before the statement starts: making one may query (a related object's name), and the
+    # connection takes no other statement while a COPY is open — it would wait for itself for ever.
+    values = [adapted(row) for row in rows]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(adapted(row))
-                    count += 1
+                for row in values:
+                    copy.write_row(row)
         else:
-            values = [adapted(row) for row in rows]
             marks = ", ".join(["%s"] * len(chosen))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)  # noqa: S608
-            count = len(values)
-    return count
+    return len(values)
 
 
 def copy_history(
