@@ -57,25 +57,40 @@
     var mchart = echarts.init(mbox, null, { renderer: "svg" });
     var symbols = ["diamond", "circle", "rect"];
     var colours = ["#8a939d", "#0b4f9c", "#1a7f37"];
-    mchart.setOption({
-      animation: false,
-      tooltip: { trigger: "item", className: "chart-tooltip", formatter: function (p) {
-        return escapeHtml(p.seriesName) + "<br>" + escapeHtml(ms.names[p.value[1]]) + ": " + escapeHtml(p.value[0]);
-      } },
-      legend: { top: 0, data: ms.series.map(function (s) { return s.name; }) },
-      grid: { left: 150, right: 30, top: 40, bottom: 30 },
-      xAxis: { type: "time" },
-      yAxis: { type: "category", data: ms.names, inverse: true },
-      series: ms.series.map(function (s, i) {
-        return {
-          name: s.name, type: "scatter", symbol: symbols[i], symbolSize: 11, itemStyle: { color: colours[i] },
-          data: s.dates.map(function (d, row) { return d ? [d, row] : null; }).filter(Boolean),
-          markLine: i === 0 ? { symbol: "none", silent: true, label: { formatter: ms.today_label },
-                                lineStyle: { color: "#a4161a", type: "dashed" }, data: [{ xAxis: ms.today }] } : undefined,
-        };
-      }),
-    });
-    window.addEventListener("resize", function () { mchart.resize(); });
+    // On a phone the names wrap in a narrower column, each row gets the height of two lines and fewer dates
+    // are marked, so that no label prints over another; the legend goes below the dates, "today" above them.
+    var milestoneOption = function (narrow) {
+      return {
+        animation: false,
+        tooltip: { trigger: "item", className: "chart-tooltip", formatter: function (p) {
+          return escapeHtml(p.seriesName) + "<br>" + escapeHtml(ms.names[p.value[1]]) + ": " + escapeHtml(p.value[0]);
+        } },
+        legend: { bottom: 0, type: "scroll", data: ms.series.map(function (s) { return s.name; }) },
+        grid: { left: narrow ? 136 : 150, right: 24, top: 30, bottom: 56 },
+        // A margin on either side of the dates: the first and last milestones' marks are drawn whole.
+        xAxis: { type: "time", splitNumber: narrow ? 3 : 6, axisLabel: { hideOverlap: true },
+                 min: function (v) { return v.min - Math.max((v.max - v.min) * 0.04, 864e5); },
+                 max: function (v) { return v.max + Math.max((v.max - v.min) * 0.04, 864e5); } },
+        yAxis: { type: "category", data: ms.names, inverse: true,
+                 axisLabel: narrow ? { width: 124, overflow: "break", lineHeight: 14 } : {} },
+        series: ms.series.map(function (s, i) {
+          return {
+            name: s.name, type: "scatter", symbol: symbols[i], symbolSize: 11, itemStyle: { color: colours[i] },
+            data: s.dates.map(function (d, row) { return d ? [d, row] : null; }).filter(Boolean),
+            markLine: i === 0 ? { symbol: "none", silent: true, label: { formatter: ms.today_label, position: "start" },
+                                  lineStyle: { color: "#a4161a", type: "dashed" }, data: [{ xAxis: ms.today }] } : undefined,
+          };
+        }),
+      };
+    };
+    var layoutMilestones = function () {
+      var narrow = mbox.clientWidth < 560;
+      mbox.style.height = narrow ? Math.max(360, ms.names.length * 46 + 86) + "px" : "";
+      mchart.resize();
+      mchart.setOption(milestoneOption(narrow));
+    };
+    layoutMilestones();
+    window.addEventListener("resize", layoutMilestones);
     mbox.dataset.ready = "1";
   }
 })();
