@@ -18,6 +18,9 @@ from keyprojects.accounts import services
 from keyprojects.accounts.models import Department, Enterprise, Membership, Region, User
 
 DEMO_PASSWORD = "keyprojects-demo"  # noqa: S105 - the demo's published password; load_demo refuses production
+# Every demo user has an address, so that notices by e-mail and password resets can be tried; the domain is
+# reserved for examples (RFC 2606), so nothing is ever delivered to a real mailbox.
+DEMO_EMAIL_DOMAIN = "keyprojects.example"
 UNITS_CSV = Path(__file__).parent / "demo_data" / "xingtai-units.csv"
 
 KIND_FROM_CSV = {
@@ -267,7 +270,12 @@ def _user(
     user = User.objects.filter(username=username).first()
     if user is None:
         user = services.user_create(
-            actor=None, username=username, password=None, display_name=display_name, language=language
+            actor=None,
+            username=username,
+            password=None,
+            display_name=display_name,
+            email=f"{username}@{DEMO_EMAIL_DOMAIN}",
+            language=language,
         )
         # One hash for every demo user: hashing the same published password 50 times only costs time.
         user.password = password_hash

@@ -8,6 +8,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -222,6 +224,32 @@ def user_set_language(*, user: User, language: str) -> User:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+    return user
+
+
+@transaction.atomic
+def user_set_email(*, actor: User, user: User, email: str) -> User:
+    """Set or clear (empty) a user's e-mail address: where notices and password-reset links go, so it is unique
+    among users whatever its case, and every change is audited with the old and the new address."""
+    if actor.pk != user.pk and not scope_for(actor).is_admin:
+        raise NotAllowed(_("You may only change your own e-mail address."))
+    email = User.objects.normalize_email(email.strip())
+    if email:
+        try:
+            validate_email(email)
+            if len(email) > User._meta.get_field("email").max_length:
+                raise ValidationError("too long")
+        except ValidationError as exc:
+            raise DomainError(_("Enter a valid e-mail address."), field="email") from exc
+        # Checked here, not by a constraint: existing databases may hold duplicates an administrator must
+        # first sort out. The other user is not named.
+        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise DomainError(_("Another user already has this e-mail address."), field="email")
+    if email == user.email:
+        return user
+    previous, user.email = user.email, email
+    user.save(update_fields=["email"])
+    audit_record(actor=actor, action="user.set_email", target=user, data={"from": previous, "to": email})
     return user
 
 

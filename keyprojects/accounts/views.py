@@ -25,9 +25,11 @@ from keyprojects.accounts.forms import (
     ApiTokenForm,
     DepartmentEditForm,
     DepartmentForm,
+    EmailForm,
     EnterpriseEditForm,
     EnterpriseForm,
     LanguageForm,
+    PasswordResetForm,
 )
 from keyprojects.accounts.models import ApiToken
 from keyprojects.core.forms import call_service
@@ -36,9 +38,23 @@ from keyprojects.core.permissions import scope_for
 PAGE_SIZE = 50
 
 
+# The language an anonymous visitor picked (on the log-in page): logging in makes it the user's own.
+CHOSEN_LANGUAGE_SESSION_KEY = "accounts_chosen_language"
+
+
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        # Only a choice made in this session counts, not the language cookie: on a shared office computer the
+        # cookie may be someone else's, and it must not overwrite the language of everyone who logs in there.
+        chosen = self.request.session.get(CHOSEN_LANGUAGE_SESSION_KEY)
+        response = super().form_valid(form)  # login() keeps the anonymous session's data
+        if chosen:
+            services.user_set_language(user=form.get_user(), language=chosen)
+            self.request.session.pop(CHOSEN_LANGUAGE_SESSION_KEY, None)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -66,6 +82,8 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     language = form.cleaned_data["language"]
     if request.user.is_authenticated:
         services.user_set_language(user=request.user, language=language)
+    else:
+        request.session[CHOSEN_LANGUAGE_SESSION_KEY] = language
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -76,12 +94,60 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     return response
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for an address and always answers the same way, whether a user has it or not."""
+
+    form_class = PasswordResetForm
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    @property
+    def extra_email_context(self) -> dict:
+        return {
+            "site_title": settings.SITE_TITLE,
+            "valid_days": settings.PASSWORD_RESET_TIMEOUT // (24 * 3600),
+        }
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
+    form = EmailForm(request.POST or None, user=request.user, initial={"email": request.user.email})
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            services.user_set_email,
+            actor=request.user,
+            user=request.user,
+            email=form.cleaned_data["email"],
+        )
+    ):
+        messages.success(request, _("Your e-mail address has been saved."))
+        return redirect("accounts:profile")
     return render(
         request,
         "accounts/profile.html",
-        {"memberships": selectors.membership_list_for(user=request.user), "scope": scope_for(request.user)},
+        {
+            "memberships": selectors.membership_list_for(user=request.user),
+            "scope": scope_for(request.user),
+            "email_form": form,
+        },
     )
 
 

@@ -135,6 +135,7 @@ def addresses(db) -> None:
     """The power-supply liaison reads English, leader.julu Chinese; the bank's liaison has no address."""
     User.objects.filter(username="dept.julu.power").update(email="power@julu.example", language="en")
     User.objects.filter(username="leader.julu").update(email="leader@julu.example", language=ZH)
+    User.objects.filter(username="dept.julu.bank").update(email="")
 
 
 def test_it_sends_an_e_mail_copy_in_each_person_s_language(
@@ -222,8 +223,9 @@ def test_it_tells_the_groups_of_every_notice_of_the_workflow(persona, at, receiv
 
     sent = delivery.deliver(ids)
 
-    # reported (office), assigned (department and leader), resolved (enterprise): three kinds, four groups.
-    assert sent == {"email": 0, "webhook": 3 * 4}
+    # reported (office), assigned (department and leader), resolved (enterprise): three kinds, four groups;
+    # and one e-mail to each of the four people told (every demo user has an address).
+    assert sent == {"email": 4, "webhook": 3 * 4}
     kinds = [body["text"]["content"].split(" — ")[0] for body in receiver.bodies("/wecom")]
     assert sorted(kinds) == sorted(
         kind_label(k, ZH)
