@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from keyprojects.api.auth import API_AUTH
+from keyprojects.api.docs import OfflineSwagger
 from keyprojects.core.errors import DomainError, NotAllowed
 
 api = NinjaAPI(
@@ -21,6 +22,7 @@ api = NinjaAPI(
     ),
     auth=API_AUTH,
     urls_namespace="api",
+    docs=OfflineSwagger(),  # served from our static files: a county intranet reaches no CDN
 )
 
 

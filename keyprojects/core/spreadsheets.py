@@ -1,25 +1,109 @@
-"""One writer for every tabular export: rows in, an .xlsx or .csv HTTP response out."""
+"""One writer for every tabular export: a table (title, columns of a kind, rows) in, an .xlsx or .csv out.
+
+An office forwards an export as it is, so the workbook says what it holds and whose it is (a title row), when
+and under which filters (lines below it), and holds real numbers and dates under a bold, frozen, filterable
+header, with a totals row under the money columns. The CSV is the same table as data only: one header line
+and the rows, amounts as exact decimals, dates in ISO form, UTF-8 with a BOM so that Excel reads Chinese.
+
+    table = Table(
+        title="巨鹿县重点项目",
+        subtitle=["截至2026年6月15日", "筛选条件：无"],
+        columns=[Column("项目编号"), Column("总投资（万元）", MONEY), Column("开工日期", DATE)],
+        rows=[["JL-001", Decimal("51000.00"), date(2026, 3, 1)]],
+    )
+    return export_response(fmt=fmt, filename="key-projects-20260615", table=table)
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from keyprojects.core import clock
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+EXPORT_FORMATS = ("xlsx", "csv")
 
 # A text starting with one of these is read as a formula by Excel, WPS or LibreOffice (= + - @), or after a
 # tab or carriage return that some of them skip (OWASP, "CSV injection"): a project named
 # =HYPERLINK("http://…") would run in the reader's spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# The kinds of column: how a value is written (a number, a date), formatted and totalled.
+TEXT = "text"
+INTEGER = "integer"  # counts, ranks, months
+MONEY = "money"  # Decimal amounts in the unit the header names (万元, 亿元), 2 places, totalled
+DECIMAL = "decimal"  # other Decimal figures (mu, %), 2 places, not totalled
+DATE = "date"
+DATETIME = "datetime"  # shown in the county's time zone
+KINDS = (TEXT, INTEGER, MONEY, DECIMAL, DATE, DATETIME)
+
+NUMBER_FORMATS = {
+    INTEGER: "0",
+    MONEY: "#,##0.00",
+    DECIMAL: "#,##0.00",
+    DATE: "yyyy-mm-dd",
+    DATETIME: "yyyy-mm-dd hh:mm",
+}
+CENT = Decimal("0.01")
+MIN_WIDTH, MAX_WIDTH = 8, 50
+# Excel refuses a sheet name with any of these, or longer than 31 characters.
+SHEET_NAME_FORBIDDEN = re.compile(r"[\\*?:/\[\]]")
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
+HEADER_BORDER = Border(bottom=Side(style="thin"))
+TITLE_FONT = Font(bold=True, size=14)
+SUBTITLE_FONT = Font(color="595959")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its header (with the unit, e.g. 总投资（万元）), its kind, and whether the totals row sums it
+    (by default only MONEY columns are summed)."""
+
+    header: str
+    kind: str = TEXT
+    total: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Unknown column kind: {self.kind!r}")
+
+    @property
+    def totalled(self) -> bool:
+        return self.kind == MONEY if self.total is None else self.total
+
+
+@dataclass
+class Table:
+    """What an export holds. `rows` may be a generator (read once); each row has one value per column.
+    An empty `title` writes the header on the first row (the legacy layout of `table_response`)."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence]
+    subtitle: Sequence[str] = field(default_factory=tuple)
+    sheet_name: str = ""
 
 
 def neutralised(value: Any) -> Any:
@@ -31,47 +115,207 @@ def neutralised(value: Any) -> Any:
     return value
 
 
-def xlsx_bytes(*, title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    wb = Workbook(write_only=False)
+# ---- values ------------------------------------------------------------------------------------------
+
+
+def _decimal(value: Decimal | int | float) -> Decimal:
+    """An amount to 2 places; a float goes through its shortest text (0.1 → 0.10, never 0.1000000000000000055)."""
+    amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _local(value: datetime) -> datetime:
+    """An aware datetime in the county's time zone, without its zone (Excel has none)."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.replace(tzinfo=None)
+
+
+def _cell_value(value: Any, kind: str) -> Any:
+    """The value as a spreadsheet cell holds it: a number, a date, a text (neutralised) or None."""
+    if value is None or (value == "" and kind != TEXT):
+        return None
+    if isinstance(value, Promise):  # a lazy label (a choice's display name)
+        value = str(value)
+    if isinstance(value, bool):
+        return value
+    if kind in (MONEY, DECIMAL) and isinstance(value, int | float | Decimal):
+        return _decimal(value)
+    if kind == INTEGER and isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, datetime):
+        return _local(value)
+    if isinstance(value, int | float | Decimal | date):
+        return value
+    return neutralised(str(value))
+
+
+def _csv_text(value: Any) -> str:
+    """A cell of the CSV: decimals as written (51000.00, never 51000.0), dates in ISO form."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes on screen: a Chinese character is about two Latin ones wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _shown(value: Any, kind: str) -> str:
+    """Roughly the text a spreadsheet shows for a cell, to size its column."""
+    if value is None:
+        return ""
+    if kind in (MONEY, DECIMAL) and isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return _csv_text(value)
+
+
+# ---- .xlsx -------------------------------------------------------------------------------------------
+
+
+def _sheet_name(text: str) -> str:
+    return SHEET_NAME_FORBIDDEN.sub("-", text).strip()[:31] or "Sheet"
+
+
+def _write_cell(ws: Worksheet, row: int, column: int, value: Any, kind: str):
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # text, never a formula: openpyxl would make one of any text starting with =
+    elif kind in NUMBER_FORMATS and value is not None:
+        cell.number_format = NUMBER_FORMATS[kind]
+    elif isinstance(value, datetime):
+        cell.number_format = NUMBER_FORMATS[DATETIME]
+    elif isinstance(value, date):
+        cell.number_format = NUMBER_FORMATS[DATE]
+    return cell
+
+
+def table_xlsx(table: Table) -> bytes:
+    """The table as a workbook: title and subtitle lines, then a bold header with the panes frozen below it
+    and an auto-filter over the table, the rows, and a totals row under the columns that are summed."""
+    columns = list(table.columns)
+    wb = Workbook()
     ws = wb.active
-    ws.title = title[:31]
-    _append(ws, headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    widths = [len(str(h)) * 2 + 2 for h in headers]
-    for row in rows:
-        _append(ws, row)
-        for i, value in enumerate(row):
-            widths[i] = min(60, max(widths[i], len(str(value)) + 2 if value is not None else 0))
+    ws.title = _sheet_name(table.sheet_name or table.title)
+    # Dated by the system's clock, as everything else: openpyxl would stamp the machine's date.
+    stamp = clock.now().astimezone(UTC).replace(tzinfo=None)
+    wb.properties.created = wb.properties.modified = stamp
+    wb.properties.creator = "Keyprojects"
+    wb.properties.title = table.title or None
+
+    line = 0
+    if table.title:
+        line += 1
+        _write_cell(ws, line, 1, neutralised(table.title), TEXT).font = TITLE_FONT
+        for text in table.subtitle:
+            line += 1
+            _write_cell(ws, line, 1, neutralised(text), TEXT).font = SUBTITLE_FONT
+
+    header_row = line + 1
+    widths = [_display_width(str(c.header)) for c in columns]
+    for i, column in enumerate(columns, start=1):
+        cell = _write_cell(ws, header_row, i, neutralised(str(column.header)), TEXT)
+        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+
+    totals = [Decimal(0) if c.totalled else None for c in columns]
+    line = header_row
+    for values in table.rows:
+        if len(values) != len(columns):
+            raise ValueError(f"A row has {len(values)} values for {len(columns)} columns.")
+        line += 1
+        for i, (column, raw) in enumerate(zip(columns, values, strict=True)):
+            value = _cell_value(raw, column.kind)
+            _write_cell(ws, line, i + 1, value, column.kind)
+            widths[i] = max(widths[i], _display_width(_shown(value, column.kind)))
+            if totals[i] is not None and isinstance(value, int | float | Decimal):
+                totals[i] += _decimal(value)
+    last_data_row = line
+
+    if any(t is not None for t in totals):
+        # Written as values (openpyxl cannot store a formula's result): the sums of the cells above.
+        line += 1
+        label_at = next((i for i, t in enumerate(totals) if t is None), None)
+        if label_at is not None:
+            _write_cell(ws, line, label_at + 1, _("Total"), TEXT).font = HEADER_FONT
+        for i, total in enumerate(totals):
+            if total is not None:
+                _write_cell(ws, line, i + 1, total, columns[i].kind).font = HEADER_FONT
+                widths[i] = max(widths[i], _display_width(_shown(total, columns[i].kind)))
+
+    last_column = get_column_letter(max(len(columns), 1))
+    ws.freeze_panes = f"A{header_row + 1}"
+    ws.auto_filter.ref = f"A{header_row}:{last_column}{last_data_row}"
     for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
+        ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
+    # Printed as handed over: landscape, one page wide, the header on every page.
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
     buffer = io.BytesIO()
-    wb.save(buffer)
+    # openpyxl's save() would stamp the machine's date as the modification date: its writer is called as
+    # save() calls it, without that.
+    with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
     return buffer.getvalue()
 
 
-def _append(ws: Worksheet, values: Sequence) -> None:
-    ws.append([neutralised(v) for v in values])
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"  # text, never a formula: openpyxl would make one of any text starting with =
+# ---- .csv --------------------------------------------------------------------------------------------
+
+
+def table_csv(table: Table) -> str:
+    """The table as CSV data: the header line and the rows, without title or totals (a file to read on).
+    Starts with a BOM, so that Excel opens Chinese CSV as UTF-8."""
+    columns = list(table.columns)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow([neutralised(str(c.header)) for c in columns])
+    for values in table.rows:
+        if len(values) != len(columns):
+            raise ValueError(f"A row has {len(values)} values for {len(columns)} columns.")
+        writer.writerow([_csv_text(_cell_value(v, c.kind)) for c, v in zip(columns, values, strict=True)])
+    return buffer.getvalue()
+
+
+# ---- HTTP --------------------------------------------------------------------------------------------
+
+
+def export_response(*, fmt: str, filename: str, table: Table) -> HttpResponse:
+    """The table as a download in `fmt` ("xlsx" or "csv"); 404 for another format."""
+    if fmt == "xlsx":
+        response = HttpResponse(table_xlsx(table), content_type=XLSX_TYPE)
+    elif fmt == "csv":
+        response = HttpResponse(table_csv(table), content_type=CSV_TYPE)
+    else:
+        return HttpResponse(
+            _("Unknown export format: %(fmt)s.") % {"fmt": fmt}, status=404, content_type="text/plain"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+# ---- the first interface, kept for its callers: a header row and rows, nothing around them -------------
+
+
+def xlsx_bytes(*, title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """A sheet named `title` whose first row is the header (no title rows, no totals)."""
+    return table_xlsx(Table(title="", sheet_name=title, columns=[Column(h) for h in headers], rows=rows))
 
 
 def table_response(*, fmt: str, filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence]):
-    if fmt == "xlsx":
-        response = HttpResponse(xlsx_bytes(title=title, headers=headers, rows=rows), content_type=XLSX_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-        return response
-    if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # a BOM, so that Excel opens Chinese CSV as UTF-8
-        writer = csv.writer(buffer)
-        writer.writerow([neutralised(h) for h in headers])
-        writer.writerows([neutralised(v) for v in row] for row in rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return response
-    return HttpResponse(
-        _("Unknown export format: %(fmt)s.") % {"fmt": fmt}, status=404, content_type="text/plain"
-    )
+    """`export_response` for untyped columns, the header on the first row: an export that no office hands
+    over (the import's error report). Every export a person forwards builds a titled `Table`."""
+    table = Table(title="", sheet_name=title, columns=[Column(h) for h in headers], rows=rows)
+    return export_response(fmt=fmt, filename=filename, table=table)

@@ -4,34 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django import forms
 from django.db.models import QuerySet
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from keyprojects.accounts.models import User
+from keyprojects.accounts.models import Department, Enterprise, Region, User
 from keyprojects.core import clock
-from keyprojects.core.money import yuan_in
-from keyprojects.core.spreadsheets import table_response
+from keyprojects.core.money import unit_label, yuan_in
+from keyprojects.core.permissions import scope_for
+from keyprojects.core.spreadsheets import DATE, DECIMAL, INTEGER, MONEY, Column, Table, export_response
 from keyprojects.projects.models import Health, Project
 
+# Not a filter: the order of the rows, which the export keeps.
+NOT_FILTERS = ("sort",)
 
-def project_headers(unit: str) -> list[str]:
-    money_unit = _("10k yuan") if unit == "wan" else _("100m yuan")
+
+def project_columns(unit: str) -> list[Column]:
     return [
-        _("Code"),
-        _("County-level unit"),
-        _("Name"),
-        _("Level"),
-        _("Category"),
-        _("Stage"),
-        _("Enterprise"),
-        _("Development zone"),
-        f"{_('Total investment')} ({money_unit})",
-        _("Land area (mu)"),
-        _("Leader in charge"),
-        _("Start date"),
-        _("Planned completion"),
-        _("Health"),
-        _("Late milestones"),
+        Column(_("Code")),
+        Column(_("County-level unit")),
+        Column(_("Name")),
+        Column(_("Level")),
+        Column(_("Category")),
+        Column(_("Stage")),
+        Column(_("Enterprise")),
+        Column(_("Development zone")),
+        Column(_("Total investment (%(unit)s)") % {"unit": unit_label(unit)}, MONEY),
+        Column(_("Land area (mu)"), DECIMAL),
+        Column(_("Leader in charge")),
+        Column(_("Start date"), DATE),
+        Column(_("Planned completion"), DATE),
+        Column(_("Health")),
+        Column(_("Late milestones"), INTEGER),
     ]
 
 
@@ -46,22 +51,78 @@ def project_rows(projects: QuerySet[Project], unit: str) -> Iterator[list]:
             p.get_stage_display(),
             p.enterprise.name,
             p.zone.name if p.zone_id else "",
-            float(yuan_in(p.total_investment, unit)),
-            float(p.land_area_mu) if p.land_area_mu is not None else None,
+            yuan_in(p.total_investment, unit),  # as the list shows it: the user's unit, 2 places
+            p.land_area_mu,
             str(p.leader_in_charge) if p.leader_in_charge_id else "",
             p.start_date,
             p.planned_completion_date,
-            str(Health(p.health).label),  # a lazy label: openpyxl writes only plain str
+            str(Health(p.health).label),
             p.late_milestones,
         ]
 
 
-def project_list_response(projects: QuerySet[Project], *, fmt: str, user: User):
+def filters_applied(form: forms.Form | None) -> list[str]:
+    """The filters the list applied, as "label: value" in the user's language (an invalid one is dropped
+    by the list, so it is not named here either)."""
+    if form is None or not form.is_bound:
+        return []
+    form.is_valid()  # cleaned_data holds the valid fields
+    named = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if name in NOT_FILTERS or value in (None, "", False):
+            continue
+        if isinstance(field, forms.BooleanField):
+            named.append(str(field.label))
+            continue
+        if isinstance(field, forms.ChoiceField):
+            value = dict(field.choices).get(value, value)
+        named.append(_("%(label)s: %(value)s") % {"label": field.label, "value": value})
+    return named
+
+
+def _whose(user: User, form: forms.Form | None) -> str:
+    """Whose projects these are: the county filtered on, else what the user answers for."""
+    county = ""
+    if form is not None and form.is_bound:
+        form.is_valid()  # cleaned_data holds the valid fields
+        county = form.cleaned_data.get("county")
+    if county:
+        return str(dict(form.fields["county"].choices).get(county, county))
+    scope = scope_for(user)
+    if scope.is_admin:
+        return _("all regions")
+    paths = scope.office_paths or scope.leader_paths
+    if paths:
+        topmost = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+        names = [r.name for r in Region.objects.filter(path__in=topmost).order_by("path")]
+    elif scope.department_ids:
+        names = [d.name for d in Department.objects.filter(pk__in=scope.department_ids).order_by("slug")]
+    else:
+        names = [e.name for e in Enterprise.objects.filter(pk__in=scope.enterprise_ids).order_by("slug")]
+    return _(", ").join(names)
+
+
+def project_list_table(projects: QuerySet[Project], *, user: User, form: forms.Form | None = None) -> Table:
     unit = user.money_unit or "wan"
-    return table_response(
+    filters = filters_applied(form)
+    return Table(
+        title=_("Key projects of %(whose)s") % {"whose": _whose(user, form)},
+        sheet_name=_("Key projects"),
+        subtitle=[
+            _("As of %(date)s") % {"date": date_format(clock.today(), "DATE_FORMAT")},
+            _("Filters: %(filters)s") % {"filters": " · ".join(filters)} if filters else _("Filters: none"),
+        ],
+        columns=project_columns(unit),
+        rows=project_rows(projects, unit),
+    )
+
+
+def project_list_response(
+    projects: QuerySet[Project], *, fmt: str, user: User, form: forms.Form | None = None
+):
+    return export_response(
         fmt=fmt,
         filename=f"key-projects-{clock.today():%Y%m%d}",
-        title=_("Key projects"),
-        headers=project_headers(unit),
-        rows=project_rows(projects, unit),
+        table=project_list_table(projects, user=user, form=form),
     )

@@ -69,8 +69,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    _form, projects = _filtered(request)
-    return exports.project_list_response(projects, fmt=fmt, user=request.user)
+    form, projects = _filtered(request)
+    return exports.project_list_response(projects, fmt=fmt, user=request.user, form=form)
 
 
 @login_required

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.utils import range_boundaries
 
 from keyprojects.accounts.models import Department, Enterprise, User
 from keyprojects.core import clock
@@ -80,8 +81,10 @@ def export_rows(response) -> list[list]:
     """The data rows of an export (xlsx or csv), without the header."""
     if response["Content-Type"].startswith("text/csv"):
         return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
-    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
-    return [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    # The table is what the auto-filter covers: below the title lines, above the totals row.
+    _first_col, header, _last_col, last = range_boundaries(sheet.auto_filter.ref)
+    return [list(row) for row in sheet.iter_rows(min_row=header + 1, max_row=last, values_only=True)]
 
 
 # ---- the list -----------------------------------------------------------------------------------
