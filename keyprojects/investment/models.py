@@ -142,3 +142,32 @@ class MonthlyReport(FundingSplit):
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.year}-{self.month:02d}"
+
+
+def report_attachment_path(instance: ReportAttachment, filename: str) -> str:
+    # The stored name is ours, never the uploader's: no traversal, no collisions.
+    return f"investment/reports/{instance.report_id}/{instance.token}"
+
+
+class ReportAttachment(models.Model):
+    """An invoice, a contract or a photo behind a month's figures; the verifier reads it before verifying."""
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name=_("monthly report"), related_name="attachments", on_delete=models.CASCADE
+    )
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField(upload_to=report_attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(_("uploaded"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("report attachment")
+        verbose_name_plural = _("report attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -12,18 +12,28 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from keyprojects.accounts.models import Membership, User
-from keyprojects.core import clock
+from keyprojects.core import clock, uploads
 from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import already_changed, claim_version, lock_fresh, saved_meanwhile
 from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.money import format_money
 from keyprojects.core.permissions import scope_for
 from keyprojects.core.rows import copy_history, insert_rows
-from keyprojects.investment.models import AnnualPlan, FundingSplit, MonthlyReport, PlanMonth, ReportStatus
+from keyprojects.investment.models import (
+    AnnualPlan,
+    FundingSplit,
+    MonthlyReport,
+    PlanMonth,
+    ReportAttachment,
+    ReportStatus,
+)
 from keyprojects.projects.models import Project
 
 CENT = Decimal("0.01")
@@ -54,6 +64,11 @@ def may_verify(actor: User, project: Project) -> bool:
 
 def may_approve(actor: User, project: Project) -> bool:
     return scope_for(actor).has_role(Membership.Role.COUNTY_OFFICE) and _is_office(actor, project)
+
+
+def may_read_attachments(actor: User, project: Project) -> bool:
+    """Invoices and contracts are for those who fill in or verify the report, not for every reader."""
+    return may_fill(actor, project) or may_verify(actor, project)
 
 
 def spread(total: Decimal, weights: list[Decimal] | None = None) -> list[Decimal]:
@@ -115,10 +130,15 @@ def plan_save(
         raise saved_meanwhile(AnnualPlan)
     if plan is not None and not reason.strip():
         raise DomainError(_("Revising a plan needs a reason."), field="reason")
+    if plan is not None:
+        _check_locked_months(plan, months)
     if funding and sum(funding.values()) != sum(months):
         raise DomainError(
-            _("The funding sources add up to %(funding)s yuan, the months to %(months)s yuan.")
-            % {"funding": sum(funding.values()), "months": sum(months)},
+            _(
+                "The funding sources add up to %(funding)s, but the plan's annual total is %(total)s: "
+                "they must be equal. Nothing was saved."
+            )
+            % {"funding": format_money(sum(funding.values())), "total": format_money(sum(months))},
             field="funding",
         )
     created = plan is None
@@ -148,6 +168,38 @@ def plan_save(
         data={"total": str(sum(months)), "reason": reason},
     )
     return plan
+
+
+def plan_locked_months(*, project: Project, year: int) -> set[int]:
+    """The months of the year whose report is approved: their planned amount is what the month was approved
+    against, so it stays as it is until the office reopens the month."""
+    return set(
+        MonthlyReport.objects.filter(project=project, year=year, status=ReportStatus.APPROVED).values_list(
+            "month", flat=True
+        )
+    )
+
+
+def _check_locked_months(plan: AnnualPlan, months: list[Decimal]) -> None:
+    # Only a revision is checked: a plan keyed in after months were approved has no earlier amounts to keep.
+    stored = {pm.month: pm.amount for pm in plan.months.all()}
+    changed = [
+        month
+        for month in sorted(plan_locked_months(project=plan.project, year=plan.year))
+        if stored.get(month) != months[month - 1]
+    ]
+    if changed:
+        raise DomainError(
+            ngettext(
+                "The plan of month %(months)s cannot be changed: its report is approved. Reopen the "
+                "month's report first to correct it.",
+                "The plan of months %(months)s cannot be changed: their reports are approved. Reopen the "
+                "months' reports first to correct them.",
+                len(changed),
+            )
+            % {"months": ", ".join(str(m) for m in changed)},
+            field="months",
+        )
 
 
 def _check_month(year: int, month: int) -> None:
@@ -181,9 +233,13 @@ def report_save(
     if funding and sum(funding.values()) != completed_investment:
         raise DomainError(
             _(
-                "The funding sources add up to %(funding)s yuan, the completed investment is %(completed)s yuan."
+                "The funding sources add up to %(funding)s, but the investment completed in the month is "
+                "%(completed)s: they must be equal."
             )
-            % {"funding": sum(funding.values()), "completed": completed_investment},
+            % {
+                "funding": format_money(sum(funding.values())),
+                "completed": format_money(completed_investment),
+            },
             field="funding",
         )
     report = MonthlyReport.objects.select_for_update().filter(project=project, year=year, month=month).first()
@@ -292,6 +348,56 @@ def report_reopen(*, actor: User | None, report: MonthlyReport, reason: str) -> 
         report, allowed_from=(ReportStatus.APPROVED,), to=ReportStatus.DRAFT, actor=actor,
         action="report.reopen", reopen_reason=reason.strip(), approved_at=None, approved_by=None,
     )  # fmt: skip
+
+
+# ---- what backs a month's figures: invoices, contracts, photos ---------------------------------------------
+
+
+def _check_attachable(actor: User | None, report: MonthlyReport, refused: str) -> None:
+    if actor is not None and not may_fill(actor, report.project):
+        raise NotAllowed(
+            _("Only the enterprise or the county project office adds or removes the report's files.")
+        )
+    if report.status not in EDITABLE:
+        # An approved month is locked; a submitted one is being verified against the files it was sent with.
+        raise DomainError(refused % {"status": report.get_status_display()}, field="file")
+
+
+@transaction.atomic
+def report_attachment_add(*, actor: User, report: MonthlyReport, upload: UploadedFile) -> ReportAttachment:
+    """Attach a file to a month's report while it is a draft or was returned; the checks are the shared ones
+    (name, size, what the bytes really are) and the file is kept under a name of ours."""
+    lock_fresh(report)
+    _check_attachable(actor, report, _("Files can no longer be attached: the report is “%(status)s”."))
+    name, content_type = uploads.check(upload)
+    attachment = ReportAttachment(
+        report=report,
+        token=uploads.stored_name(),
+        original_name=name,
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+        uploaded_at=clock.now(),
+    )
+    attachment._history_user = actor
+    attachment.file.save(attachment.token, upload, save=False)
+    attachment.save()
+    audit_record(actor=actor, action="report.attach", target=report, data={"file": name, "size": upload.size})
+    return attachment
+
+
+@transaction.atomic
+def report_attachment_delete(*, actor: User, attachment: ReportAttachment) -> None:
+    """Remove a file from a report that can still be edited; the history keeps its name and who removed it.
+    The stored file goes once the removal is committed (it may be a wrong document with personal data)."""
+    report = lock_fresh(attachment.report)
+    _check_attachable(actor, report, _("Files can no longer be removed: the report is “%(status)s”."))
+    name, stored = attachment.original_name, attachment.file.name
+    storage = attachment.file.storage
+    attachment._history_user = actor
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(stored))
+    audit_record(actor=actor, action="report.detach", target=report, data={"file": name})
 
 
 def _insert_months(plans: list[tuple[AnnualPlan, list[Decimal]]], *, history: dict) -> None:

@@ -20,6 +20,16 @@ urlpatterns = [
         views.report_action,
         name="report_action",
     ),
+    path(
+        "investment/reports/<slug:county>/<str:code>/<year:year>/<int:month>/files/<int:pk>/",
+        views.report_attachment_download,
+        name="report_attachment",
+    ),
+    path(
+        "investment/reports/<slug:county>/<str:code>/<year:year>/<int:month>/files/<int:pk>/delete/",
+        views.report_attachment_delete,
+        name="report_attachment_delete",
+    ),
     path("investment/projects/<slug:county>/<str:code>/", views.project_investment, name="project"),
     path("investment/plans/<slug:county>/<str:code>/<year:year>/", views.plan_edit, name="plan"),
 ]

@@ -9,30 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from keyprojects.accounts.models import Department, Membership, Region, User
 from keyprojects.core import clock
-from keyprojects.core.forms import DATE_INPUT, IdField, YearField, with_all
+from keyprojects.core.forms import DATE_INPUT
 from keyprojects.core.money import WAN
-from keyprojects.problems.models import Category, Problem, Severity, Side, Status
-from keyprojects.problems.selectors import ProblemFilters
-
-
-class ProblemFilterForm(forms.Form):
-    search = forms.CharField(label=_("Search"), required=False)
-    category = forms.ChoiceField(label=_("Category"), required=False, choices=with_all(Category.choices))
-    side = forms.ChoiceField(label=_("Side"), required=False, choices=with_all(Side.choices))
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=with_all(Status.choices))
-    department = forms.CharField(label=_("Department (slug)"), required=False)
-    leader = IdField(label=_("Leader in charge"), required=False, widget=forms.HiddenInput)
-    project = forms.CharField(label=_("Project code"), required=False)
-    year = YearField(label=_("Year raised"), required=False)
-    overdue = forms.BooleanField(label=_("Overdue"), required=False)
-    escalated = forms.BooleanField(label=_("Escalated"), required=False)
-
-    def to_filters(self) -> ProblemFilters:
-        """The valid filters only; an invalid one is shown as an error and not applied."""
-        if not self.is_bound:
-            return ProblemFilters()
-        self.is_valid()
-        return ProblemFilters(**{k: v for k, v in self.cleaned_data.items() if v not in (None, "")})
+from keyprojects.problems.models import Category, Problem, Severity, Side
 
 
 class ProblemForm(forms.Form):
@@ -63,8 +42,12 @@ class ProblemForm(forms.Form):
 
 class AcceptForm(forms.Form):
     lead_department = forms.ModelChoiceField(label=_("Lead department"), queryset=Department.objects.none())
+    # Checkboxes, not a multiple select: nobody should need Ctrl-click (and a phone has none).
     supporting_departments = forms.ModelMultipleChoiceField(
-        label=_("Supporting departments"), queryset=Department.objects.none(), required=False
+        label=_("Supporting departments"),
+        queryset=Department.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     leader_in_charge = forms.ModelChoiceField(
         label=_("Leader in charge"), queryset=User.objects.none(), required=False

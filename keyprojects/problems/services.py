@@ -16,12 +16,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import Department, Membership, User
-from keyprojects.core import clock
+from keyprojects.core import clock, uploads
 from keyprojects.core.audit import audit_record
 from keyprojects.core.concurrency import already_changed, lock_fresh
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.permissions import scope_for
-from keyprojects.problems import uploads
 from keyprojects.problems.models import (
     OPEN_STATUSES,
     Attachment,

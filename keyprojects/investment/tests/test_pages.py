@@ -116,7 +116,9 @@ def test_it_answers_each_persona_as_the_scope_rules_say(
 def test_it_covers_every_investment_page():
     from keyprojects.investment import urls
 
-    assert {f"investment:{p.name}" for p in urls.urlpatterns} - {"investment:report_action"} <= {
+    # A report's files have their own matrix (they need a file): test_report_attachments.py.
+    files = {"investment:report_attachment", "investment:report_attachment_delete"}
+    assert {f"investment:{p.name}" for p in urls.urlpatterns} - {"investment:report_action", *files} <= {
         row[0] for row in MATRIX
     }
 

@@ -1,8 +1,13 @@
-"""Checks on uploaded attachments: the name, the size, and what the bytes really are."""
+"""Checks on an uploaded file before it is kept: its name, its size, and what its bytes really are.
+
+Shared by every kind of attachment (a problem's, a monthly report's): each app keeps its own model, stores
+the file under a name of its own (`stored_name`) and serves it only through a view that checks permission.
+"""
 
 from __future__ import annotations
 
 import re
+import secrets
 import zipfile
 
 from django.conf import settings
@@ -55,6 +60,11 @@ def check(upload: UploadedFile) -> tuple[str, str]:
             field="file",
         )
     return name, content_type
+
+
+def stored_name() -> str:
+    """The name a file is kept under: ours, never the uploader's (no traversal, no collisions)."""
+    return secrets.token_hex(16)
 
 
 def _is_office_file(upload: UploadedFile, marker: str) -> bool:
