@@ -9,10 +9,13 @@ from collections.abc import Iterator
 import pytest
 from django.db.models import Q
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from keyprojects.accounts.models import ApiToken, Department, Enterprise, User
 from keyprojects.api.api import api
 from keyprojects.investment.forms import PeriodForm
+from keyprojects.investment.models import ReportAttachment
 from keyprojects.problems.models import Attachment, Problem
 from keyprojects.projects.models import (
     ImportJob,
@@ -104,6 +107,10 @@ def _demo_values() -> dict[str, object]:
         "step": pk(MilestoneTemplateStep.objects.filter(Q(county__slug="julu") | Q(county=None))),
         "job": pk(ImportJob.objects.filter(county__slug="julu")),
         "token": pk(ApiToken.objects.filter(user=office)),
+        "report_file": pk(ReportAttachment.objects.filter(report__project=project)),
+        # A password-reset link as mailed (the user's id, base64) with a token that is not valid.
+        "uidb64": urlsafe_base64_encode(force_bytes(office.pk)),
+        "token_value": "set-password",
         "department": Department.objects.filter(region__slug="julu").order_by("slug").first().slug,
         "enterprise": Enterprise.objects.filter(projects__county__slug="julu").order_by("slug").first().slug,
     }
@@ -113,9 +120,14 @@ def _value(route: str, name: str, demo: dict) -> object:
     """The demo value a parameter stands for; an ambiguous name is read from the route around it."""
     if name == "job_id":
         return demo["job"]
+    if name == "uidb64":
+        return demo["uidb64"]
+    if name == "token" and "<uidb64>" in route:
+        return demo["token_value"]
     if name in ("pk", "problem_id", "token_id"):
         for part, key in (
             ("attachments/<", "attachment"),
+            ("/files/<", "report_file"),
             ("problems/", "problem"),
             ("milestones/", "milestone"),
             ("guarantees/", "guarantee"),

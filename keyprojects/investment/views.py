@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,13 +14,20 @@ from django.views.decorators.http import require_POST
 
 from keyprojects.accounts.models import Department, Region, User
 from keyprojects.core import clock
+from keyprojects.core.errors import DomainError
 from keyprojects.core.forms import call_service, errors_to_messages, query_errors_to_messages, query_year
-from keyprojects.core.money import WAN, yuan_in
+from keyprojects.core.money import yuan_in
 from keyprojects.core.permissions import scope_for
-from keyprojects.core.spreadsheets import table_response
-from keyprojects.investment import selectors, services
-from keyprojects.investment.forms import PeriodForm, PlanForm, ReasonForm, ReportForm
-from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportStatus
+from keyprojects.core.spreadsheets import export_response
+from keyprojects.investment import exports, selectors, services
+from keyprojects.investment.forms import (
+    PeriodForm,
+    PlanForm,
+    ReasonForm,
+    ReportForm,
+    in_yuan,
+)
+from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportAttachment
 from keyprojects.projects import selectors as project_selectors
 from keyprojects.projects.models import Level, Project, Stage
 
@@ -67,6 +74,8 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
         "unverified": unverified,
         "default_period": default,
         "query": f"year={year}&month={month}" + ("&unverified=on" if unverified else ""),
+        # The page above (a county's city, a zone's county), linked only when the user may open it.
+        "parent": unit.parent if unit.parent and selectors.reads_ranking(request.user, unit.parent) else None,
     }
     if unit.kind == Region.Kind.CITY:
         ranking = selectors.unit_ranking(
@@ -193,30 +202,10 @@ def series_download(request: HttpRequest, region: str, fmt: str) -> HttpResponse
     """The data behind the dashboard chart, as a spreadsheet."""
     unit = selectors.figures_region_get(user=request.user, slug=region)
     year, _month, unverified, _form, _default = _period(request, unit)
-    series = selectors.monthly_series(
-        projects=selectors.region_key_projects(unit), year=year, include_unverified=unverified
-    )
-    return table_response(
+    return export_response(
         fmt=fmt,
         filename=f"investment-{unit.slug}-{year}",
-        title=_("Investment by month"),
-        headers=[
-            _("Month"),
-            _("Planned (10k yuan)"),
-            _("Completed (10k yuan)"),
-            _("Planned to date (10k yuan)"),
-            _("Completed to date (10k yuan)"),
-        ],
-        rows=[
-            [
-                row["month"],
-                *(
-                    float(yuan_in(row[k], "wan"))
-                    for k in ("planned", "completed", "planned_cum", "completed_cum")
-                ),
-            ]
-            for row in series
-        ],
+        table=exports.monthly_series_table(region=unit, year=year, unverified=unverified),
     )
 
 
@@ -226,32 +215,10 @@ def ranking_download(request: HttpRequest, region: str, fmt: str) -> HttpRespons
     if city.kind != Region.Kind.CITY:
         raise Http404
     year, month, unverified, _form, _default = _period(request, city)
-    rows = selectors.unit_ranking(city=city, year=year, through_month=month, include_unverified=unverified)
-    return table_response(
+    return export_response(
         fmt=fmt,
         filename=f"ranking-{city.slug}-{year}-{month:02d}",
-        title=_("Ranking"),
-        headers=[
-            _("Rank"),
-            _("Unit"),
-            _("Planned (10k yuan)"),
-            _("Completed (10k yuan)"),
-            _("Completion rate (%)"),
-            _("Previous rank"),
-            _("Change"),
-        ],
-        rows=[
-            [
-                r.rank,
-                r.region.name,
-                float(yuan_in(r.figures.planned, "wan")),
-                float(yuan_in(r.figures.completed, "wan")),
-                float(r.figures.completion_rate * 100) if r.figures.completion_rate is not None else None,
-                r.previous_rank,
-                r.change,
-            ]
-            for r in rows
-        ],
+        table=exports.unit_ranking_table(city=city, year=year, month=month, unverified=unverified),
     )
 
 
@@ -277,18 +244,24 @@ def _project(request: HttpRequest, county: str, code: str) -> Project:
 
 @login_required
 def report_detail(request: HttpRequest, county: str, code: str, year: int, month: int) -> HttpResponse:
-    """The month's report: the enterprise fills it in and submits; others verify, return, approve, reopen."""
+    """The month's report: the enterprise fills it in, attaches its invoices and submits; others read the
+    figures and the files, verify, return, approve, reopen."""
     project = _project(request, county, code)
     if not 1 <= month <= 12:
         raise Http404
     report = MonthlyReport.objects.filter(project=project, year=year, month=month).first()
-    form = ReportForm(request.POST or None, initial=ReportForm.initial_from(report))
+    form = ReportForm(request.POST or None, request.FILES or None, initial=ReportForm.initial_from(report))
     if request.method == "POST":
         saved = form.is_valid() and call_service(
             form, services.report_save, actor=request.user, project=project, year=year, month=month,
             **form.service_arguments(),
         )  # fmt: skip
-        if saved:
+        if saved and form.cleaned_data.get("file"):
+            call_service(
+                form, services.report_attachment_add, actor=request.user, report=saved,
+                upload=form.cleaned_data["file"],
+            )  # fmt: skip
+        if saved and not form.errors:
             if "submit" in request.POST and call_service(
                 form, services.report_submit, actor=request.user, report=saved
             ):
@@ -297,11 +270,18 @@ def report_detail(request: HttpRequest, county: str, code: str, year: int, month
                 messages.success(request, _("Draft saved."))
             if not form.errors:
                 return redirect("investment:report", county=county, code=code, year=year, month=month)
+        if saved:  # the figures were kept, the file or the submission refused: the page says which
+            messages.warning(request, _("The figures were saved as a draft."))
+            report = saved
     plan = AnnualPlan.objects.filter(project=project, year=year).prefetch_related("months").first()
     planned = next((pm.amount for pm in plan.months.all() if pm.month == month), None) if plan else None
     history = (
         list(report.history.select_related("history_user").order_by("-history_date")[:20]) if report else []
     )
+    editable = (report is None or report.status in services.EDITABLE) and services.may_fill(
+        request.user, project
+    )
+    can_read_files = services.may_read_attachments(request.user, project)
     return render(
         request,
         "investment/report.html",
@@ -312,8 +292,17 @@ def report_detail(request: HttpRequest, county: str, code: str, year: int, month
             "month": month,
             "planned": planned,
             "form": form,
-            "editable": (report is None or report.status in services.EDITABLE)
-            and services.may_fill(request.user, project),
+            "editable": editable,
+            "funding": [
+                (MonthlyReport._meta.get_field(n).verbose_name, getattr(report, n))
+                for n in MonthlyReport.FUNDING_FIELDS
+            ]
+            if report
+            else [],
+            "attachments": list(report.attachments.select_related("uploaded_by"))
+            if report and can_read_files
+            else [],
+            "can_read_files": can_read_files,
             "can_verify": services.may_verify(request.user, project),
             "can_approve": services.may_approve(request.user, project),
             "reason_form": ReasonForm(),
@@ -360,16 +349,15 @@ def plan_edit(request: HttpRequest, county: str, code: str, year: int) -> HttpRe
     if not scope_for(request.user).manages_region(project.county):
         raise PermissionDenied
     plan = AnnualPlan.objects.filter(project=project, year=year).prefetch_related("months").first()
-    initial = {"version": plan.version if plan else 0}
-    if plan:
-        initial |= {f"m{pm.month}": pm.amount / WAN for pm in plan.months.all()}
-        initial.update({n: getattr(plan, n) / WAN for n in plan.FUNDING_FIELDS})
-    form = PlanForm(request.POST or None, initial=initial)
+    # Months with an approved report keep their planned amount (the service refuses a change): no input.
+    approved = services.plan_locked_months(project=project, year=year) if plan else set()
+    locked = {pm.month: pm.amount for pm in plan.months.all() if pm.month in approved} if plan else {}
+    form = PlanForm(request.POST or None, initial=PlanForm.initial_from(plan), locked=locked)
     if request.method == "POST" and form.is_valid():
         months = form.months_yuan()
         mode = form.cleaned_data["spread_mode"]
         if mode and form.cleaned_data["spread_total"] is not None:
-            total = form.cleaned_data["spread_total"] * WAN
+            total = in_yuan(form.cleaned_data["spread_total"])
             months = services.spread(total, services.COUNTY_CURVE if mode == "curve" else None)
         if call_service(
             form, services.plan_save, actor=request.user, project=project, year=year, months=months,
@@ -381,13 +369,7 @@ def plan_edit(request: HttpRequest, county: str, code: str, year: int) -> HttpRe
     return render(
         request,
         "investment/plan.html",
-        {
-            "project": project,
-            "year": year,
-            "plan": plan,
-            "form": form,
-            "status_choices": ReportStatus.choices,
-        },
+        {"project": project, "year": year, "plan": plan, "form": form},
     )
 
 
@@ -395,13 +377,76 @@ def plan_edit(request: HttpRequest, county: str, code: str, year: int) -> HttpRe
 def project_investment(request: HttpRequest, county: str, code: str) -> HttpResponse:
     project = _project(request, county, code)
     year = query_year(request) or clock.default_year()
+    months = selectors.project_months(project=project, year=year)
+    can_read_files = services.may_read_attachments(request.user, project)
+    if can_read_files:  # how many files back each month's figures: one query for the year
+        files = dict(
+            ReportAttachment.objects.filter(report__project=project, report__year=year)
+            .values_list("report__month")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in months:
+            row["files"] = files.get(row["month"], 0)
     return render(
         request,
         "investment/project.html",
         {
             "project": project,
             "year": year,
-            "months": selectors.project_months(project=project, year=year),
+            "months": months,
+            "year_figures": months[-1]["figures"],
+            "can_read_files": can_read_files,
             "can_plan": scope_for(request.user).manages_region(project.county),
         },
     )
+
+
+def _report_attachment(
+    request: HttpRequest, county: str, code: str, year: int, month: int, pk: int
+) -> ReportAttachment:
+    """A file of a report the user may open, fetched through its report (404 for anything else)."""
+    project = _project(request, county, code)
+    attachment = (
+        ReportAttachment.objects.filter(
+            pk=pk, report__project=project, report__year=year, report__month=month
+        )
+        .select_related("report__project__county")
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+@login_required
+def report_attachment_download(
+    request: HttpRequest, county: str, code: str, year: int, month: int, pk: int
+) -> FileResponse:
+    """Files live outside the web root; they are served only here, to those who fill in or verify the report."""
+    attachment = _report_attachment(request, county, code, year, month, pk)
+    if not services.may_read_attachments(request.user, attachment.report.project):
+        raise PermissionDenied
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def report_attachment_delete(
+    request: HttpRequest, county: str, code: str, year: int, month: int, pk: int
+) -> HttpResponse:
+    attachment = _report_attachment(request, county, code, year, month, pk)
+    try:
+        services.report_attachment_delete(actor=request.user, attachment=attachment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("File removed."))
+    return redirect("investment:report", county=county, code=code, year=year, month=month)

@@ -6,12 +6,14 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from keyprojects.accounts.models import Department, Region, User
 from keyprojects.core import clock
 from keyprojects.core.permissions import paths_q, scope_for
+from keyprojects.investment.selectors import reads_figures
 from keyprojects.problems.models import (
     OPEN_STATUSES,
     WAITING_STATUSES,
@@ -73,24 +75,69 @@ def problem_list(*, user: User, filters: ProblemFilters | None = None) -> QueryS
     if f.statuses:
         qs = qs.filter(status__in=f.statuses)
     if f.department:
-        qs = qs.filter(
-            Q(lead_department__slug=f.department) | Q(supporting_departments__slug=f.department)
-        ).distinct()
+        qs = qs.filter(department_q(Q(slug=f.department)))
     if f.leader:
         qs = qs.filter(leader_in_charge_id=f.leader)
     if f.project:
         qs = qs.filter(project__code=f.project)
     if f.overdue:
-        qs = qs.filter(status__in=OPEN_STATUSES, deadline__lt=today)
+        qs = qs.filter(overdue_q(today))
     if f.escalated:
-        qs = qs.filter(escalation__gt=0, status__in=OPEN_STATUSES)
+        qs = qs.filter(escalated_q())
     if f.year:
         qs = qs.filter(raised_at__year=f.year)
     if f.search:
-        qs = qs.filter(Q(title__icontains=f.search) | Q(description__icontains=f.search))
+        qs = qs.filter(search_q(f.search))
     return qs.select_related(
         "project__county", "project__enterprise", "lead_department", "leader_in_charge", "raised_by"
     ).order_by("-raised_at", "-pk")
+
+
+# What the list's filters mean, written once for the selector (API, department page) and the page's FilterSet.
+
+
+def overdue_q(today: date) -> Q:
+    """Assigned and still open past its deadline."""
+    return Q(status__in=OPEN_STATUSES, deadline__lt=today)
+
+
+def escalated_q() -> Q:
+    """Still open and escalated above the department."""
+    return Q(status__in=OPEN_STATUSES, escalation__gt=0)
+
+
+def department_q(departments: Q) -> Q:
+    """Led or supported by a department matching `departments` (a Q on Department); a subquery for the
+    supporting ones, so the list needs no DISTINCT."""
+    supported = Problem.supporting_departments.through.objects.filter(
+        department__in=Department.objects.filter(departments).values("pk")
+    ).values("problem_id")
+    return Q(lead_department__in=Department.objects.filter(departments).values("pk")) | Q(pk__in=supported)
+
+
+def search_q(text: str) -> Q:
+    return Q(title__icontains=text) | Q(description__icontains=text)
+
+
+def problem_years(*, user: User) -> list[int]:
+    """The years a user may ask the list for, newest first: from the first problem they may read (in the
+    county's time zone) to this year."""
+    first = Problem.objects.filter(problem_scope_q(user)).aggregate(first=Min("raised_at"))["first"]
+    this_year = clock.today().year
+    start = min(timezone.localtime(first).year, this_year) if first else this_year
+    return list(range(this_year, start - 1, -1))
+
+
+def statistics_regions(*, user: User) -> list[Region]:
+    """The regions whose assistance statistics the user reads: the units of their own offices and leader
+    roles (for an administrator, the cities). The statistics page lets in exactly these
+    (investment.selectors.reads_figures)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        regions = Region.objects.filter(kind=Region.Kind.CITY)
+    else:
+        regions = Region.objects.filter(path__in=scope.office_paths + scope.leader_paths)
+    return [r for r in regions.order_by("path") if reads_figures(user, r)]
 
 
 def days_until(deadline: date, today: date | None = None) -> int:
@@ -112,8 +159,8 @@ def problem_counts(qs: QuerySet[Problem]) -> dict[str, int]:
     today = clock.today()
     agg = qs.order_by().aggregate(
         total=Count("pk", distinct=True),
-        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, deadline__lt=today), distinct=True),
-        escalated=Count("pk", filter=Q(status__in=OPEN_STATUSES, escalation__gt=0), distinct=True),
+        overdue=Count("pk", filter=overdue_q(today), distinct=True),
+        escalated=Count("pk", filter=escalated_q(), distinct=True),
         **{s: Count("pk", filter=Q(status=s), distinct=True) for s in Status.values},
     )
     return agg

@@ -8,6 +8,7 @@ urlpatterns = [
     path("work/", views.my_work, name="my_work"),
     path("work/notifications/read/", views.notifications_read, name="notifications_read"),
     path("problems/", views.problem_list, name="list"),
+    path("problems/export.<str:fmt>", views.problem_export, name="export"),
     path("problems/<int:pk>/", views.problem_detail, name="detail"),
     path("problems/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("problems/<int:pk>/<str:action>/", views.problem_action, name="action"),

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,11 +19,11 @@ from keyprojects.core.errors import DomainError
 from keyprojects.core.forms import call_service, errors_to_messages, query_year
 from keyprojects.core.permissions import scope_for
 from keyprojects.investment import selectors as investment_selectors
-from keyprojects.problems import delivery, selectors, services
+from keyprojects.problems import delivery, exports, selectors, services
+from keyprojects.problems.filters import ProblemFilterSet
 from keyprojects.problems.forms import (
     AcceptForm,
     AttachmentForm,
-    ProblemFilterForm,
     ProblemForm,
     ReopenForm,
     TextForm,
@@ -59,24 +60,36 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     return redirect("problems:my_work")
 
 
+def _filtered(request: HttpRequest) -> ProblemFilterSet:
+    """The list's filters as asked in the query string, over the problems the user reads."""
+    return ProblemFilterSet(request.GET or None, user=request.user)
+
+
 @login_required
 def problem_list(request: HttpRequest) -> HttpResponse:
-    form = ProblemFilterForm(request.GET or None)
-    problems = selectors.problem_list(user=request.user, filters=form.to_filters())
+    filterset = _filtered(request)
+    problems = filterset.qs
     page = Paginator(problems, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "problems/problem_list.html",
-        {
-            "form": form,
-            "page": page,
-            "counts": selectors.problem_counts(problems),
-            "query": query.urlencode(),
-            "today": clock.today(),
-        },
-    )
+    context = {
+        "form": filterset.form,
+        "page": page,
+        "counts": selectors.problem_counts(problems),
+        "query": filterset.query(),
+        "statistics_regions": selectors.statistics_regions(user=request.user),
+        "today": clock.today(),
+    }
+    # htmx swaps the filters and the results in place (the URL follows, hx-push-url); a page restored from
+    # history without htmx's copy of it is asked for whole.
+    partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
+    response = render(request, "problems/_list.html" if partial else "problems/problem_list.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
+
+
+@login_required
+def problem_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered list as .xlsx or .csv: the same filters, the same scope as the page."""
+    return exports.problem_list_response(_filtered(request), fmt=fmt, user=request.user)
 
 
 @login_required
@@ -124,6 +137,10 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "problems/problem_detail.html",
         {
             "problem": problem,
+            # A department helping with a problem may not see the project's page: no link that ends in 404.
+            "may_open_project": project_selectors.project_list(user=user)
+            .filter(pk=problem.project_id)
+            .exists(),
             "timeline": selectors.problem_timeline(problem),
             "attachments": list(problem.attachments.all()),
             "supporting": list(problem.supporting_departments.all()),
