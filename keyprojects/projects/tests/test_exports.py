@@ -50,7 +50,9 @@ def test_it_exports_names_that_look_like_formulas_as_text_in_xlsx(client, login,
         name = rows[code][name_column]
         assert name.data_type == "s", (code, name.value)  # a string, never a formula ("f")
         assert name.value == "'" + project.name_zh
-    investment = rows["CSV-INJ-0"][header.index(next(h for h in header if h.startswith(("Total investment", "总投资"))))]
+    investment = rows["CSV-INJ-0"][
+        header.index(next(h for h in header if h.startswith(("Total investment", "总投资"))))
+    ]
     assert investment.data_type == "n"  # numbers stay numbers
 
 
@@ -158,7 +160,7 @@ def test_it_writes_real_numbers_and_dates_and_totals_the_investment_as_the_list_
     sheet = load_workbook(io.BytesIO(client.get(EXPORT_XLSX).content)).active
 
     header_row, last_row = table_rows(sheet)
-    assert sheet[header_row][INVESTMENT].value == "Total investment (10k yuan)"
+    assert sheet[header_row][INVESTMENT].value == "Total investment (CNY million)"
     assert sheet.auto_filter.ref == f"A{header_row}:O{last_row}"
     rows = list(sheet.iter_rows(min_row=header_row + 1, max_row=last_row))
     assert len(rows) == 53
@@ -167,14 +169,15 @@ def test_it_writes_real_numbers_and_dates_and_totals_the_investment_as_the_list_
     assert started and all(c.is_date and c.number_format == "yyyy-mm-dd" for c in started)
     totals = sheet[last_row + 1]
     assert totals[0].value == "Total"
-    # The list page's total of Julu: 17.97 billion yuan, 1,797,000.00 10k yuan.
-    assert totals[INVESTMENT].value == 1_797_000
+    # The list page's total of Julu: 17.97 billion yuan, CNY 17,970.00 million in English.
+    assert totals[INVESTMENT].value == 17_970
     assert totals[INVESTMENT].value == pytest.approx(sum(r[INVESTMENT].value for r in rows))
     assert totals[LAND].value is None  # areas are not money: not summed
 
 
 def test_it_writes_amounts_in_the_user_s_unit_and_names_it_in_the_header(client, login):
-    user = in_english(login("office.julu"))
+    # In Chinese, the user's unit (亿元); in English both units are millions of yuan.
+    user = login("office.julu")
     user.money_unit = "yi"
     user.save(update_fields=["money_unit"])
 
@@ -184,7 +187,7 @@ def test_it_writes_amounts_in_the_user_s_unit_and_names_it_in_the_header(client,
     )
 
     header_row, last_row = table_rows(sheet)
-    assert sheet[header_row][INVESTMENT].value == csv_header[INVESTMENT] == "Total investment (100m yuan)"
+    assert sheet[header_row][INVESTMENT].value == csv_header[INVESTMENT] == "总投资（亿元）"
     assert sheet[last_row + 1][INVESTMENT].value == pytest.approx(179.70)
     expected = [format(yuan_in(p.total_investment, "yi"), "f") for p in julu_projects()]
     assert [row[INVESTMENT] for row in csv_rows] == expected
