@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -396,8 +396,72 @@ def region_summary(
     )
 
 
+@dataclass(frozen=True)
+class Approval:
+    """How far the reports behind a group's figures are approved: of the `planned` project-months (a planned
+    amount > 0), `missing` have no submitted, verified or approved report and `unapproved` have one not yet
+    approved. Approved-only figures count both as zero; "including unverified" counts the latter."""
+
+    planned: int = 0
+    missing: int = 0
+    unapproved: int = 0
+
+    @property
+    def pending(self) -> int:
+        return self.missing + self.unapproved
+
+    @property
+    def approved(self) -> bool:
+        """Every planned report approved (a group with nothing planned has nothing approved: not final)."""
+        return self.planned > 0 and not self.pending
+
+
+def approval_by(*, group: str, projects: Q, year: int, first_month: int = 1, through_month: int = 12) -> dict:
+    """`Approval` per group of planned months — "month", or a project field prefixed "plan__project__" —
+    in one grouped query."""
+
+    def report(statuses):
+        return Exists(
+            MonthlyReport.objects.filter(
+                project=OuterRef("plan__project"),
+                year=OuterRef("plan__year"),
+                month=OuterRef("month"),
+                status__in=statuses,
+            )
+        )
+
+    rows = (
+        PlanMonth.objects.filter(
+            Q(plan__year=year, month__gte=first_month, month__lte=through_month, amount__gt=0)
+            & _prefixed(projects, "plan__project__")
+        )
+        .annotate(has_report=report(counted_statuses(True)), has_approved=report(counted_statuses(False)))
+        .values(group)
+        .annotate(
+            planned=Count("pk"),
+            missing=Count("pk", filter=Q(has_report=False)),
+            unapproved=Count("pk", filter=Q(has_report=True, has_approved=False)),
+        )
+        .order_by()
+    )
+    return {row[group]: Approval(row["planned"], row["missing"], row["unapproved"]) for row in rows}
+
+
+def unit_approval(*, city: Region, year: int, through_month: int) -> dict[int, Approval]:
+    """`Approval` of each county-level unit's key-project reports, January through the month: what a ranking
+    of a period not yet closed counts as zero (one query)."""
+    return approval_by(
+        group="plan__project__county",
+        projects=Q(county__parent=city, level__in=KEY_LEVELS),
+        year=year,
+        through_month=through_month,
+    )
+
+
 def monthly_series(*, projects: Q, year: int, include_unverified: bool = False) -> list[dict]:
-    """Planned and completed per month of a year (and cumulative), for a chart and its table."""
+    """Planned and completed per month of a year (and cumulative), for a chart and its table; each month
+    with its `approval`, and `final` while it and every month before it are approved (a cumulative figure
+    is only as final as its months)."""
     plan_rows = (
         PlanMonth.objects.filter(Q(plan__year=year) & _prefixed(projects, "plan__project__"))
         .values("month")
@@ -414,12 +478,23 @@ def monthly_series(*, projects: Q, year: int, include_unverified: bool = False) 
     )
     planned = {r["month"]: r["total"] for r in plan_rows}
     completed = {r["month"]: r["total"] for r in report_rows}
-    series, cum_p, cum_c = [], ZERO, ZERO
+    approval = approval_by(group="month", projects=projects, year=year)
+    series, cum_p, cum_c, final = [], ZERO, ZERO, True
     for month in range(1, 13):
         p, c = (planned.get(month) or ZERO).quantize(ZERO), (completed.get(month) or ZERO).quantize(ZERO)
         cum_p, cum_c = cum_p + p, cum_c + c
+        month_approval = approval.get(month, Approval())
+        final = final and month_approval.approved
         series.append(
-            {"month": month, "planned": p, "completed": c, "planned_cum": cum_p, "completed_cum": cum_c}
+            {
+                "month": month,
+                "planned": p,
+                "completed": c,
+                "planned_cum": cum_p,
+                "completed_cum": cum_c,
+                "approval": month_approval,
+                "final": final,
+            }
         )
     return series
 

@@ -19,18 +19,38 @@
   var box = document.getElementById("series-chart");
   if (series && box) {
     var chart = echarts.init(box, null, { renderer: "svg" });
+    // Months whose reports are not all approved (series.approved) and running sums that include such a month
+    // (series.final false) are drawn apart, lighter, dotted and hatched, under their own legend entries.
+    var approved = series.approved || series.months.map(function () { return true; });
+    var final = series.final || approved;
+    var shown = function (i) { return i < series.through; };
+    var cumColour = "#1a7f37", barColour = "#a4161a";
     chart.setOption({
       animation: false,
       tooltip: { trigger: "axis", className: "chart-tooltip", formatter: axisTooltip },
-      legend: { top: 0, data: series.names },
-      grid: { left: 70, right: 20, top: 40, bottom: 30 },
+      legend: { top: 0, data: series.names.concat(series.pending_names || []) },
+      grid: { left: 70, right: 20, top: 60, bottom: 30 },
       xAxis: { type: "category", data: series.months },
       yAxis: { type: "value", name: series.unit },
       series: [
         { name: series.names[0], type: "line", data: series.planned_cum, lineStyle: { type: "dashed" } },
-        { name: series.names[1], type: "line", data: series.completed_cum.map(function (v, i) { return i < series.through ? v : null; }) },
-        { name: series.names[2], type: "bar", data: series.completed, itemStyle: { color: "#a4161a" } },
-      ],
+        { name: series.names[1], type: "line", itemStyle: { color: cumColour },
+          data: series.completed_cum.map(function (v, i) { return shown(i) && final[i] ? v : null; }) },
+        { name: series.names[2], type: "bar", itemStyle: { color: barColour },
+          data: series.completed.map(function (v, i) { return approved[i] ? v : null; }) },
+      ].concat(series.pending_names ? [
+        // Starts at the last final point, so that the line runs on unbroken.
+        { name: series.pending_names[0], type: "line", symbol: "emptyCircle",
+          itemStyle: { color: cumColour, opacity: 0.6 }, lineStyle: { type: "dotted", width: 2, opacity: 0.6 },
+          data: series.completed_cum.map(function (v, i) {
+            return shown(i) && (!final[i] || (shown(i + 1) && !final[i + 1])) ? v : null;
+          }) },
+        // Overlaps the approved bars' place (one of the two is empty each month).
+        { name: series.pending_names[1], type: "bar", barGap: "-100%",
+          itemStyle: { color: "#e8b4b5", borderColor: barColour, borderType: "dashed", borderWidth: 1,
+                       decal: { symbol: "rect", dashArrayX: [1, 0], dashArrayY: [2, 4], rotation: -Math.PI / 4, color: "rgba(164, 22, 26, 0.45)" } },
+          data: series.completed.map(function (v, i) { return approved[i] ? null : v; }) },
+      ] : []),
     });
     window.addEventListener("resize", function () { chart.resize(); });
     box.dataset.ready = "1";

@@ -5,7 +5,19 @@
   var el = document.getElementById("project-map");
   if (!el || !window.L) return;
   // A view must exist before layers with permanent tooltips are added; the data then refits it.
-  var map = L.map(el, { preferCanvas: false }).setView([37.07, 114.5], 8);
+  // Leaflet's own controls speak English: their titles and the attribution prefix come from the page,
+  // translated. The prefix is HTML to Leaflet, so it is built from text nodes.
+  var map = L.map(el, { preferCanvas: false, zoomControl: false }).setView([37.07, 114.5], 8);
+  L.control.zoom({
+    zoomInTitle: el.dataset.zoomInTitle || "Zoom in",
+    zoomOutTitle: el.dataset.zoomOutTitle || "Zoom out",
+  }).addTo(map);
+  if (el.dataset.attributionPrefix && map.attributionControl) {
+    var engine = document.createElement("a");
+    engine.href = "https://leafletjs.com";
+    engine.textContent = el.dataset.attributionPrefix;
+    map.attributionControl.setPrefix(engine.outerHTML);
+  }
   var tiles = el.dataset.tileUrl;
   if (tiles) {
     L.tileLayer(tiles, { attribution: el.dataset.tileAttribution || "", maxZoom: 18 }).addTo(map);
@@ -13,12 +25,26 @@
     el.classList.add("no-tiles");
   }
   var colours = { red: "#b42318", amber: "#b7791f", green: "#1a7f37" };
+  var noHealth = "#0b4f9c";
+  // The legend, written in the page (translated), placed on the map with the colours the points use.
+  var legend = document.getElementById("map-legend");
+  if (legend) {
+    legend.querySelectorAll("[data-health]").forEach(function (item) {
+      item.querySelector(".swatch").style.backgroundColor = colours[item.dataset.health] || noHealth;
+    });
+    var legendControl = L.control({ position: "bottomleft" });
+    legendControl.onAdd = function () {
+      L.DomEvent.disableClickPropagation(legend);
+      return legend;
+    };
+    legendControl.addTo(map);
+  }
   fetch(el.dataset.geojson, { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (data) {
       var layer = L.geoJSON(data, {
         pointToLayer: function (feature, latlng) {
-          var c = colours[feature.properties.health] || "#0b4f9c";
+          var c = colours[feature.properties.health] || noHealth;
           return L.circleMarker(latlng, { radius: 7, color: "#fff", weight: 1, fillColor: c, fillOpacity: 0.9 });
         },
         onEachFeature: function (feature, marker) {
