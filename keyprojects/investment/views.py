@@ -16,7 +16,7 @@ from keyprojects.accounts.models import Department, Region, User
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
 from keyprojects.core.forms import call_service, errors_to_messages, query_errors_to_messages, query_year
-from keyprojects.core.money import yuan_in
+from keyprojects.core.money import shown_amount, unit_label
 from keyprojects.core.permissions import scope_for
 from keyprojects.core.spreadsheets import export_response
 from keyprojects.investment import exports, selectors, services
@@ -92,11 +92,20 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
             ],
             "name": _("Completion rate (%)"),
         }
+        # A period not yet closed ranks missing (and, approved-only, unapproved) reports as zero: say how many.
+        approval = selectors.unit_approval(city=unit, year=year, through_month=month)
         context.update(
             ranking=[
                 (row, summaries[row.region.pk], selectors.reads_figures(request.user, row.region))
                 for row in ranking
             ],
+            pending_units=[
+                (row.region, approval[row.region.pk])
+                for row in ranking
+                if row.region.pk in approval and approval[row.region.pk].pending
+            ],
+            pending_missing=sum(a.missing for a in approval.values()),
+            pending_unapproved=sum(a.unapproved for a in approval.values()),
             totals=selectors.region_figures(
                 region=unit, year=year, through_month=month, include_unverified=unverified
             ),
@@ -137,10 +146,17 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
         "months": [row["month"] for row in context["series"]],
         "through": month,
         "names": [_("Planned to date"), _("Completed to date"), _("Completed in the month")],
-        "unit": _("10k yuan"),
-        "planned_cum": [float(yuan_in(r["planned_cum"], "wan")) for r in context["series"]],
-        "completed_cum": [float(yuan_in(r["completed_cum"], "wan")) for r in context["series"]],
-        "completed": [float(yuan_in(r["completed"], "wan")) for r in context["series"]],
+        # Months whose reports are not all approved are drawn apart: their figures may still change.
+        "pending_names": [
+            _("Completed to date (not yet approved)"),
+            _("Completed in the month (not yet approved)"),
+        ],
+        "approved": [r["approval"].approved for r in context["series"]],
+        "final": [r["final"] for r in context["series"]],
+        "unit": unit_label("wan"),  # the unit of the numbers below, in the reader's language
+        "planned_cum": [float(shown_amount(r["planned_cum"], "wan")) for r in context["series"]],
+        "completed_cum": [float(shown_amount(r["completed_cum"], "wan")) for r in context["series"]],
+        "completed": [float(shown_amount(r["completed"], "wan")) for r in context["series"]],
     }
     return render(request, "investment/county_dashboard.html", context)
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import Department, User
 from keyprojects.core import clock
-from keyprojects.core.money import unit_label, yuan_in
+from keyprojects.core.money import shown_amount, unit_label
 from keyprojects.core.spreadsheets import DATE, DATETIME, INTEGER, MONEY, Column, Table, export_response
 from keyprojects.problems import selectors
 from keyprojects.problems.filters import PERIOD, ProblemFilterSet
@@ -57,7 +57,7 @@ def problem_rows(problems: QuerySet[Problem], unit: str) -> Iterator[list]:
             p.get_side_display(),
             p.get_severity_display(),
             p.get_status_display(),
-            yuan_in(p.amount, unit),  # as the user reads amounts: their unit, 2 places
+            shown_amount(p.amount, unit),  # as the user reads amounts, in the unit its header names
             p.lead_department.name if p.lead_department_id else "",
             _(", ").join(d.name for d in p.supporting_departments.all()),
             str(p.leader_in_charge) if p.leader_in_charge_id else "",

@@ -21,7 +21,8 @@ class ProblemForm(forms.Form):
         label=_("Side"),
         choices=Side.choices,
         help_text=_(
-            "Inside the wall: the enterprise's own difficulty. Outside the wall: external conditions the government takes over."
+            "Enterprise-side: a difficulty of the enterprise's own, which the government helps it solve. "
+            "Government-side: an external condition (land, permits, utilities…) the government takes charge of."
         ),
     )
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM)

@@ -29,11 +29,12 @@ class Category(models.TextChoices):
 
 
 class Side(models.TextChoices):
+    # 墙内帮扶 / 墙外包办 in Chinese; in English, whose side of the fence the problem lies on.
     INSIDE = (
         "inside",
-        _("inside the wall"),
+        _("enterprise-side"),
     )  # the enterprise's own difficulty, which the government helps with
-    OUTSIDE = "outside", _("outside the wall")  # external conditions the government takes over
+    OUTSIDE = "outside", _("government-side")  # external conditions the government takes over
 
 
 class Severity(models.TextChoices):

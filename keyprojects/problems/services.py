@@ -193,7 +193,7 @@ def problem_report(
     if category not in Category.values:
         raise DomainError(_("Choose a category from the list."), field="category")
     if side not in Side.values:
-        raise DomainError(_("Say whether the problem is inside or outside the wall."), field="side")
+        raise DomainError(_("Say whether the problem is enterprise-side or government-side."), field="side")
     if category == Category.FINANCING and amount is None:
         raise DomainError(_("A financing problem needs the amount involved."), field="amount")
     problem = Problem(

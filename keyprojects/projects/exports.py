@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import Department, Enterprise, Region, User
 from keyprojects.core import clock
-from keyprojects.core.money import unit_label, yuan_in
+from keyprojects.core.money import shown_amount, unit_label
 from keyprojects.core.permissions import scope_for
 from keyprojects.core.spreadsheets import DATE, DECIMAL, INTEGER, MONEY, Column, Table, export_response
 from keyprojects.projects.models import Health, Project
@@ -51,7 +51,7 @@ def project_rows(projects: QuerySet[Project], unit: str) -> Iterator[list]:
             p.get_stage_display(),
             p.enterprise.name,
             p.zone.name if p.zone_id else "",
-            yuan_in(p.total_investment, unit),  # as the list shows it: the user's unit, 2 places
+            shown_amount(p.total_investment, unit),  # as the list shows it, in the unit its header names
             p.land_area_mu,
             str(p.leader_in_charge) if p.leader_in_charge_id else "",
             p.start_date,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.urls import reverse
@@ -20,7 +20,7 @@ from keyprojects.investment import selectors
 from keyprojects.projects.demo import programme_year
 
 YEAR = programme_year(clock.today())
-MONTH = 9
+MONTH, MONTH_NAME = 9, "September"
 PERIOD = {"year": YEAR, "month": MONTH}
 
 
@@ -32,6 +32,11 @@ def table_rows(sheet) -> tuple[int, int]:
     """(header row, last data row): what the auto-filter covers."""
     _first_col, header_row, _last_col, last_row = range_boundaries(sheet.auto_filter.ref)
     return header_row, last_row
+
+
+def in_millions(yuan) -> Decimal:
+    """What an English sheet shows for an amount: millions of yuan, 2 places."""
+    return (Decimal(yuan) / 1_000_000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def in_english(user):
@@ -58,7 +63,11 @@ def test_it_titles_the_monthly_series_with_the_county_the_year_and_what_it_count
     ]
     assert sheet["A4"].value.startswith("As of ")
     header_row, last_row = table_rows(sheet)
-    assert [c.value for c in sheet[header_row]][:3] == ["Month", "Planned (10k yuan)", "Completed (10k yuan)"]
+    assert [c.value for c in sheet[header_row]][:3] == [
+        "Month",
+        "Planned (CNY million)",
+        "Completed (CNY million)",
+    ]
     assert sheet.freeze_panes == f"A{header_row + 1}"
     assert last_row - header_row == 12
 
@@ -71,8 +80,8 @@ def test_it_totals_the_months_planned_and_completed_but_not_the_running_sums(cli
     _header_row, last_row = table_rows(sheet)
     total, december = sheet[last_row + 1], sheet[last_row]
     assert total[0].value == "Total"
-    planned = sum(yuan_in(m["planned"], "wan") for m in julu_series)
-    completed = sum(yuan_in(m["completed"], "wan") for m in julu_series)
+    planned = sum(in_millions(m["planned"]) for m in julu_series)  # English counts in millions of yuan
+    completed = sum(in_millions(m["completed"]) for m in julu_series)
     assert planned > 0 and completed > 0  # the demo plans and reports Julu's year
     assert Decimal(str(total[1].value)) == planned
     assert Decimal(str(total[2].value)) == completed
@@ -109,7 +118,7 @@ def test_it_titles_the_ranking_with_the_city_and_the_months_and_totals_its_units
     )
     unverified = selectors.unit_ranking(city=city, year=YEAR, through_month=MONTH, include_unverified=True)
 
-    assert sheet["A1"].value == f"Ranking of the units of {city.name_en}, January to month {MONTH} of {YEAR}"
+    assert sheet["A1"].value == f"Ranking of the units of {city.name_en}, January–{MONTH_NAME} {YEAR}"
     assert sheet["A3"].value == "Including unverified reports"
     header_row, last_row = table_rows(sheet)
     rows = list(sheet.iter_rows(min_row=header_row + 1, max_row=last_row, values_only=True))
@@ -119,6 +128,6 @@ def test_it_titles_the_ranking_with_the_city_and_the_months_and_totals_its_units
     assert rates and all(isinstance(rate, float) for rate in rates)  # a number: 85.2 for 85.20 %
     total = sheet[last_row + 1]
     assert total[0].value == "Total"
-    assert Decimal(str(total[2].value)) == sum(yuan_in(r.figures.planned, "wan") for r in unverified)
-    assert Decimal(str(total[3].value)) == sum(yuan_in(r.figures.completed, "wan") for r in unverified)
+    assert Decimal(str(total[2].value)) == sum(in_millions(r.figures.planned) for r in unverified)
+    assert Decimal(str(total[3].value)) == sum(in_millions(r.figures.completed) for r in unverified)
     assert total[4].value is None  # a rate is not summed

@@ -180,7 +180,8 @@ def test_it_names_the_amounts_in_the_service_s_refusal_in_the_page_s_unit(projec
     with translation.override("en"), pytest.raises(DomainError) as refused:
         services.plan_save(actor=None, project=project, year=YEAR, months=MONTHS, funding={"own_funds": D(1)})
 
-    assert "0.00 10k yuan" in refused.value.message and "78.00 10k yuan" in refused.value.message
+    # In English, millions of yuan: 1 yuan of funding, 780,000 yuan planned.
+    assert "CNY 0.00 million" in refused.value.message and "CNY 0.78 million" in refused.value.message
     assert refused.value.field == "funding"
 
 

@@ -375,8 +375,8 @@ def test_it_writes_numbers_and_dates_as_such(client, login, at):
     header_row, (header, *_rows) = table_of(sheet)
     row = next(r for r in sheet.iter_rows(min_row=header_row + 1) if r[0].value == problem.pk)
     cell = dict(zip(header, row, strict=False))
-    amount = cell["Amount involved (10k yuan)"]
-    assert amount.data_type == "n" and amount.value == pytest.approx(123.46)
+    amount = cell["Amount involved (CNY million)"]  # English counts in millions of yuan
+    assert amount.data_type == "n" and amount.value == pytest.approx(1.23)
     assert amount.number_format == "#,##0.00"
     deadline = cell["Deadline"]
     assert isinstance(deadline.value, datetime) and deadline.value.date() == problem.deadline

@@ -238,7 +238,7 @@ def test_it_exports_in_the_user_s_language(client, login):
     response = client.get(reverse("projects:export", args=["csv"]), {"search": "环保装备产业园"})
 
     header, row = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert header[0] == "Code" and header[8] == "Total investment (10k yuan)"
+    assert header[0] == "Code" and header[8] == "Total investment (CNY million)"
     assert row[2] == "Advanced Environmental Protection Equipment Industrial Park"
     assert row[3] == "provincial key project"
 
