@@ -19,6 +19,7 @@ from keyprojects.core.forms import call_service, errors_to_messages, query_error
 from keyprojects.core.money import shown_amount, unit_label
 from keyprojects.core.permissions import scope_for
 from keyprojects.core.spreadsheets import export_response
+from keyprojects.core.uploads import attachment_response
 from keyprojects.investment import exports, selectors, services
 from keyprojects.investment.forms import (
     PeriodForm,
@@ -443,14 +444,7 @@ def report_attachment_download(
     attachment = _report_attachment(request, county, code, year, month, pk)
     if not services.may_read_attachments(request.user, attachment.report.project):
         raise PermissionDenied
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(attachment)
 
 
 @login_required

@@ -18,6 +18,7 @@ from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
 from keyprojects.core.forms import call_service, errors_to_messages, query_year
 from keyprojects.core.permissions import scope_for
+from keyprojects.core.uploads import attachment_response
 from keyprojects.investment import selectors as investment_selectors
 from keyprojects.problems import delivery, exports, selectors, services
 from keyprojects.problems.filters import ProblemFilterSet
@@ -232,14 +233,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Files live outside the web root and are served only to users who may read the problem."""
     attachment = selectors.attachment_get(user=request.user, pk=pk)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(attachment)
 
 
 @login_required

@@ -7,6 +7,7 @@ completed investment for the year to that month grows by exactly the amount ente
 
 from __future__ import annotations
 
+import calendar
 from decimal import Decimal
 
 import pytest
@@ -27,20 +28,6 @@ DEPARTMENTS = {
     "julu-bank": "dept.julu.bank",
 }
 AMOUNT_WAN = Decimal("1234.56")  # 12,345,600 yuan
-MONTH_NAMES = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 def pick_report() -> tuple[Project, int, str, str]:
@@ -135,7 +122,7 @@ def test_it_takes_a_monthly_report_from_the_enterprise_to_the_dashboard(
     log_in(department)
     switch_language(page, "en", translated)
     page.goto(report_url)
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"{MONTH_NAMES[month - 1]} {year} report")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{calendar.month_name[month]} {year} report")
     expect(page.get_by_test_id("report-status")).to_have_text("submitted")
     expect(page.get_by_role("button", name="Verify")).to_be_visible()
     page.goto(f"{demo.url}/investment/queue/")
