@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "keyprojects.accounts.context_processors.shell",
                 "keyprojects.problems.context_processors.unread_notices",
+                "keyprojects.core.guide.help_link",
             ],
         },
     },

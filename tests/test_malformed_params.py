@@ -113,6 +113,8 @@ def _demo_values() -> dict[str, object]:
         "token_value": "set-password",
         "department": Department.objects.filter(region__slug="julu").order_by("slug").first().slug,
         "enterprise": Enterprise.objects.filter(projects__county__slug="julu").order_by("slug").first().slug,
+        "role": "office",  # a user guide
+        "name": "home-zh.png",  # a screenshot in a user guide
     }
 
 

@@ -49,10 +49,10 @@ class Region(BilingualName):
     # Materialised path ("/hebei/xingtai/julu/") so that a whole subtree is one indexed prefix query.
     path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
     seat_lat = models.DecimalField(
-        _("latitude of the seat"), max_digits=9, decimal_places=6, null=True, blank=True
+        _("latitude of the seat of government"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     seat_lng = models.DecimalField(
-        _("longitude of the seat"), max_digits=9, decimal_places=6, null=True, blank=True
+        _("longitude of the seat of government"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     history = HistoricalRecords()
 
@@ -158,8 +158,8 @@ class User(AbstractUser):
     )
 
     class MoneyUnit(models.TextChoices):
-        WAN = "wan", _("10,000 yuan (万元)")
-        YI = "yi", _("100 million yuan (亿元)")
+        WAN = "wan", _("CNY 10,000 (万元)")
+        YI = "yi", _("CNY 100 million (亿元)")
 
     money_unit = models.CharField(
         _("show amounts in"), max_length=5, choices=MoneyUnit.choices, default=MoneyUnit.WAN

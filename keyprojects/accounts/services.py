@@ -45,7 +45,7 @@ def region_create(
     if parent is not None:
         _require_manage(actor, parent)
     elif actor is not None and not scope_for(actor).is_admin:
-        raise NotAllowed(_("Only an administrator may create a top-level region."))
+        raise NotAllowed(_("Only an administrator can create a top-level region."))
     allowed_parents = Region.PARENT_KINDS.get(kind)
     if allowed_parents is None:
         raise DomainError(_("Unknown region kind: %(kind)s.") % {"kind": kind}, field="kind")
@@ -168,7 +168,7 @@ def user_create(
     is_staff: bool = False,
 ) -> User:
     if actor is not None and not scope_for(actor).is_admin:
-        raise NotAllowed(_("Only an administrator may create users."))
+        raise NotAllowed(_("Only an administrator can create users."))
     user = User(
         username=username, display_name=display_name, email=email, language=language, is_staff=is_staff
     )
@@ -193,7 +193,7 @@ def membership_grant(
     enterprise: Enterprise | None = None,
 ) -> Membership:
     if actor is not None and not scope_for(actor).is_admin:
-        raise NotAllowed(_("Only an administrator may grant roles."))
+        raise NotAllowed(_("Only an administrator can grant roles."))
     kinds = Membership.REGION_KINDS_FOR_ROLE.get(role)
     if kinds is not None and (region is None or region.kind not in kinds):
         raise DomainError(

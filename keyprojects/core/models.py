@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from .bilingual import in_active_language
 
 # The largest id a table holds (BigAutoField); a larger number in a query overflows the database driver.
 MAX_ID = 2**63 - 1
-
-
-def language_is_chinese() -> bool:
-    return (get_language() or settings.LANGUAGE_CODE).lower().startswith("zh")
 
 
 class BilingualName(models.Model):
@@ -30,9 +27,7 @@ class BilingualName(models.Model):
     @property
     def name(self) -> str:
         """The name in the active language, falling back to the other one when it is empty."""
-        if language_is_chinese():
-            return self.name_zh or self.name_en
-        return self.name_en or self.name_zh
+        return in_active_language(self.name_zh, self.name_en)
 
 
 class AuditEntry(models.Model):

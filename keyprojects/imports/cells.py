@@ -157,8 +157,9 @@ def decimal_of(value: Any) -> Decimal | None:
 
 # ---- units ------------------------------------------------------------------------------------------
 
-YUAN, WAN, YI = 1, 10_000, 100_000_000
-UNIT_NAMES = {"yuan": YUAN, "wan": WAN, "yi": YI}
+YUAN, WAN, MILLION, YI = 1, 10_000, 1_000_000, 100_000_000
+# CNY million is how the English exports count: an office may read one back in.
+UNIT_NAMES = {"yuan": YUAN, "wan": WAN, "million": MILLION, "yi": YI}
 UNIT_SUFFIXES = (("亿元", YI), ("亿", YI), ("万元", WAN), ("万", WAN), ("元", YUAN))
 UNIT_LINE = re.compile(r"(?:单位|金额单位|计量单位|unit)[:：]?\s*[(（]?\s*(亿元|万元|元|亿|万)", re.I)
 
@@ -170,11 +171,17 @@ def in_wan(yuan: Decimal) -> str:
 
 
 def unit_label(factor: int | None) -> str:
-    return {YUAN: _("yuan"), WAN: _("10k yuan (万元)"), YI: _("100m yuan (亿元)")}.get(factor or 0, "")
+    labels = {
+        YUAN: _("yuan"),
+        WAN: _("CNY 10,000 (万元)"),
+        MILLION: _("CNY million"),
+        YI: _("CNY 100 million (亿元)"),
+    }
+    return labels.get(factor or 0, "")
 
 
 def unit_in_header(header: str) -> int | None:
-    """Yuan per unit that a money column's header states (总投资(亿元), Total (10k yuan)); None when it says none.
+    """Yuan per unit that a money column's header states (总投资(亿元), Total (CNY 10,000)); None when it says none.
     Of a two-row header's name the lower part speaks first: “投资情况（亿元） / 总投资（万元）” is in 万元."""
     parts = header.split(" / ")
     if len(parts) > 1:
@@ -184,7 +191,9 @@ def unit_in_header(header: str) -> int | None:
         return YI
     if "万" in h or "10k" in h or "10,000" in h or "10000" in h:
         return WAN
-    if "元" in h or "yuan" in h or "rmb" in h:
+    if "million" in h:
+        return MILLION
+    if "元" in h or "yuan" in h or "rmb" in h or "cny" in h:
         return YUAN
     return None
 

@@ -48,14 +48,14 @@ COLUMNS = (
     COLUMN_BY_KEY["code"],
     COLUMN_BY_KEY["name_zh"],
     COLUMN_BY_KEY["enterprise"],
-    Column("completed_investment", "本月完成投资（万元）", gettext_lazy("Investment completed in the month (10k yuan)"),
+    Column("completed_investment", "本月完成投资（万元）", gettext_lazy("Investment completed in the month (CNY 10,000)"),
            Kind.MONEY, "当月完成投资|本月完成|当月完成|月完成投资|完成投资|本月完成投资额|当月完成投资额|"
            "completed investment|investment completed|completed this month", required=True),
     Column("physical_progress", "形象进度（%）", gettext_lazy("Physical progress (%)"), Kind.DECIMAL,
            "形象进度|工程形象进度|工程进度|完成进度|进度|physical progress|progress"),
     Column("description", "进展情况", gettext_lazy("Description"), Kind.TEXT,
            "项目进展情况|进展情况说明|建设进展|进展|情况说明|description|progress description"),
-    Column("cumulative_investment", "累计完成投资（万元）", gettext_lazy("Cumulative completed investment (10k yuan)"),
+    Column("cumulative_investment", "累计完成投资（万元）", gettext_lazy("Cumulative completed investment (CNY 10,000)"),
            Kind.MONEY, "累计完成投资|累计完成|本年累计完成投资|年度累计完成投资|自开工累计完成投资|开工以来累计完成投资|"
            "累计投资|cumulative investment|cumulative"),
 )
@@ -91,7 +91,7 @@ def chosen_month(job: ImportJob) -> tuple[int, int, str]:
     status = job.options.get("report_status") or ReportStatus.SUBMITTED
     if status not in investment_services.IMPORT_STATUSES:
         raise DomainError(
-            _("Imported figures are stored as submitted or as verified."), field="report_status"
+            _("Imported figures can only be stored as submitted or as verified."), field="report_status"
         )
     return year, month, status
 

@@ -456,8 +456,9 @@ class RowReader:
             fields_ = {name: getattr(project, name) for name in DATA_FIELDS}
             fields_["responsible_departments"] = tuple(project.responsible_departments.all())
         given = {k: v for k, v in parsed.items() if k in DATA_FIELDS}
-        if not given.get("name_en"):
-            given.pop("name_en", None)  # an empty English name keeps the stored one
+        for optional in ("name_en", "construction_content_en"):
+            if not given.get(optional):
+                given.pop(optional, None)  # an empty English cell keeps the stored text
         if project is not None and not given.get("code"):
             given.pop("code", None)  # a row matched by name keeps its code
         if project is not None and not given.get("category"):

@@ -26,7 +26,7 @@ def _choice_labels_zh(key: str) -> list[str]:
 _HINTS: dict[str, Callable[[], str]] = {
     Kind.TEXT: lambda: _("Text."),
     Kind.CHOICE: lambda: _("Choose from the drop-down list (Chinese or English label)."),
-    Kind.MONEY: lambda: _("A number in 10k yuan (万元); a header saying 亿元 or 元 is read in that unit."),
+    Kind.MONEY: lambda: _("A number in CNY 10,000 (万元); a header saying 亿元 or 元 is read in that unit."),
     Kind.DECIMAL: lambda: _("A number."),
     Kind.DATE: lambda: _("A date such as 2026-03-01; 2026年3月 means the first of the month."),
     Kind.PERIOD: lambda: _("The years of construction, such as 2024-2027 or 2024.3-2026.12."),
@@ -55,7 +55,9 @@ def template_xlsx(*, english_row: bool = False) -> bytes:
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
         dimension = ws.column_dimensions[letter]
-        dimension.width = 40 if column.key in ("construction_content", "name_en") else 18
+        dimension.width = (
+            40 if column.key in ("construction_content_zh", "construction_content_en", "name_en") else 18
+        )
         if column.key == "code":
             dimension.number_format = "@"  # keep 001 as typed
         elif column.kind == Kind.DATE:

@@ -37,7 +37,7 @@ def monthly_series_table(*, region: Region, year: int, unverified: bool) -> Tabl
         projects=selectors.region_key_projects(region), year=year, include_unverified=unverified
     )
     return Table(
-        title=_("Investment by month of %(region)s, %(year)s") % {"region": region.name, "year": year},
+        title=_("Monthly investment in %(region)s, %(year)s") % {"region": region.name, "year": year},
         sheet_name=_("Investment by month"),
         subtitle=_period_lines(unverified=unverified),
         columns=[
@@ -77,7 +77,7 @@ def unit_ranking_table(*, city: Region, year: int, month: int, unverified: bool)
             % {"missing": missing, "unapproved": unapproved}
         )
     return Table(
-        title=_("Ranking of the units of %(city)s, %(period)s")
+        title=_("Ranking of the county-level units of %(city)s, %(period)s")
         % {"city": city.name, "period": months_span(year, month)},
         sheet_name=_("Ranking"),
         subtitle=subtitle,

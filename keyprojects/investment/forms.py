@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keyprojects.core.forms import MonthField, YearField
 from keyprojects.core.money import WAN
+from keyprojects.core.periods import month_name
 from keyprojects.investment.models import AnnualPlan, FundingSplit, MonthlyReport
 
 
@@ -45,11 +46,11 @@ def in_wan(amount: Decimal) -> Decimal:
 
 # The unit is in each label: the fields are typed in 万元 while the stored amounts are yuan.
 FUNDING_LABELS = {
-    "own_funds": _("Enterprise own funds (10k yuan)"),
-    "bank_loans": _("Bank loans (10k yuan)"),
-    "special_bonds": _("Government special bonds (10k yuan)"),
-    "budget_funds": _("Budget funds (10k yuan)"),
-    "other_funds": _("Other funds (10k yuan)"),
+    "own_funds": _("Enterprise's own funds (CNY 10,000)"),
+    "bank_loans": _("Bank loans (CNY 10,000)"),
+    "special_bonds": _("Government special bonds (CNY 10,000)"),
+    "budget_funds": _("Government budget funds (CNY 10,000)"),
+    "other_funds": _("Other funds (CNY 10,000)"),
 }
 
 
@@ -61,15 +62,15 @@ def _funding_yuan(values: dict[str, Decimal | None]) -> dict[str, Decimal]:
 
 
 class PlanForm(forms.Form):
-    """Twelve months in 万元, or a yearly total spread evenly or along the county curve.
+    """Twelve months in 万元, or an annual total spread evenly or along the county curve.
 
     `locked` months (month → stored yuan) have an approved report: the page shows them without an input and
     they keep their amount; the service refuses a change to them, whatever is posted."""
 
     reason = forms.CharField(label=_("Reason for the revision"), required=False, max_length=300)
-    spread_total = _wan_field(_("Spread a yearly total (10k yuan)"), required=False)
+    spread_total = _wan_field(_("Spread an annual total (CNY 10,000)"), required=False)
     spread_mode = forms.ChoiceField(
-        label=_("Spread"),
+        label=_("How to spread it"),
         required=False,
         choices=[("", _("enter each month")), ("even", _("evenly")), ("curve", _("along the county curve"))],
     )
@@ -83,7 +84,7 @@ class PlanForm(forms.Form):
         for month in range(1, 13):
             # A locked month's field is not shown; a value posted for it all the same goes to the service,
             # which refuses a change (nothing posted: the stored amount).
-            field = _wan_field(_("Month %(m)s (10k yuan)") % {"m": month}, required=False)
+            field = _wan_field(_("%(month)s (CNY 10,000)") % {"month": month_name(month)}, required=False)
             field.widget.attrs["data-plan-month"] = ""
             self.fields[f"m{month}"] = field
         for name in FundingSplit.FUNDING_FIELDS:
@@ -146,7 +147,7 @@ class PlanForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    completed_investment = _wan_field(_("Investment completed in the month (10k yuan)"))
+    completed_investment = _wan_field(_("Investment completed in the month (CNY 10,000)"))
     physical_progress = forms.DecimalField(
         label=_("Physical progress (%)"), min_value=0, max_value=100, max_digits=5, decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),

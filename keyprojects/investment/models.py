@@ -16,12 +16,14 @@ MONTHS = [(m, str(m)) for m in range(1, 13)]
 class FundingSplit(models.Model):
     """Fixed-asset investment statistics ask where the money comes from."""
 
-    own_funds = models.DecimalField(_("enterprise own funds"), max_digits=16, decimal_places=2, default=0)
+    own_funds = models.DecimalField(_("enterprise's own funds"), max_digits=16, decimal_places=2, default=0)
     bank_loans = models.DecimalField(_("bank loans"), max_digits=16, decimal_places=2, default=0)
     special_bonds = models.DecimalField(
         _("government special bonds"), max_digits=16, decimal_places=2, default=0
     )
-    budget_funds = models.DecimalField(_("budget funds"), max_digits=16, decimal_places=2, default=0)
+    budget_funds = models.DecimalField(
+        _("government budget funds"), max_digits=16, decimal_places=2, default=0
+    )
     other_funds = models.DecimalField(_("other funds"), max_digits=16, decimal_places=2, default=0)
 
     FUNDING_FIELDS = ("own_funds", "bank_loans", "special_bonds", "budget_funds", "other_funds")

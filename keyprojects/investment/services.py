@@ -7,6 +7,7 @@ until the county office reopens them with a reason.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
@@ -24,6 +25,7 @@ from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import already_changed, claim_version, lock_fresh, saved_meanwhile
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.money import format_money
+from keyprojects.core.periods import month_name
 from keyprojects.core.permissions import scope_for
 from keyprojects.core.rows import copy_history, insert_rows
 from keyprojects.investment.models import (
@@ -117,7 +119,7 @@ def plan_save(
     `expected_version` is the plan's version when the person opened the form (0: there was no plan yet);
     if someone saved it since, nothing is saved. None skips the check (the system, scripts)."""
     if not _is_office(actor, project):
-        raise NotAllowed(_("Only the county project office sets investment plans."))
+        raise NotAllowed(_("Only the county project office can set investment plans."))
     if len(months) != 12:
         raise DomainError(_("A plan has twelve monthly amounts."))
     if any(m < 0 for m in months):
@@ -191,15 +193,43 @@ def _check_locked_months(plan: AnnualPlan, months: list[Decimal]) -> None:
     if changed:
         raise DomainError(
             ngettext(
-                "The plan of month %(months)s cannot be changed: its report is approved. Reopen the "
-                "month's report first to correct it.",
-                "The plan of months %(months)s cannot be changed: their reports are approved. Reopen the "
-                "months' reports first to correct them.",
+                "The plan for %(months)s cannot be changed: that month's report has been approved. Reopen "
+                "the report first to correct it.",
+                "The plans for %(months)s cannot be changed: the reports for those months have been approved. "
+                "Reopen the reports first to correct them.",
                 len(changed),
             )
-            % {"months": ", ".join(str(m) for m in changed)},
+            % {"months": ", ".join(month_name(m) for m in changed)},
             field="months",
         )
+
+
+def _spread_around(project: Project, year: int, total: Decimal, kept: dict[int, Decimal]) -> list[Decimal]:
+    """A yearly total along the county curve, around the months whose approved report fixed their plan (as
+    the plan editor keeps them): those keep their amounts, the others share what is left."""
+    if not kept:
+        return spread(total, COUNTY_CURVE)
+    left = total - sum(kept.values())
+    open_months = [m for m in range(1, 13) if m not in kept]
+    if left < 0 or (left and not open_months):
+        raise DomainError(
+            _(
+                "The %(year)s plan of %(code)s cannot be set to %(total)s: the months already approved "
+                "(%(months)s) were planned at %(kept)s. Reopen those reports first, or plan at least that much."
+            )
+            % {
+                "year": year,
+                "code": project.code,
+                "total": format_money(total),
+                "months": ", ".join(month_name(m) for m in sorted(kept)),
+                "kept": format_money(sum(kept.values())),
+            }
+        )
+    weights = [Decimal(0) if m in kept else w for m, w in enumerate(COUNTY_CURVE, start=1)]
+    if not sum(weights):  # the curve puts nothing in the open months: spread them evenly
+        weights = [Decimal(0) if m in kept else Decimal(1) for m in range(1, 13)]
+    shared = spread(left, weights) if open_months else [Decimal(0)] * 12
+    return [kept.get(m, shared[m - 1]) for m in range(1, 13)]
 
 
 def _check_month(year: int, month: int) -> None:
@@ -227,7 +257,7 @@ def report_save(
 ) -> MonthlyReport:
     """Fill in (or correct) a month's report while it is a draft or was returned."""
     if actor is not None and not may_fill(actor, project):
-        raise NotAllowed(_("Only the enterprise or the county project office fills in this report."))
+        raise NotAllowed(_("Only the enterprise or the county project office can fill in this report."))
     _check_month(year, month)
     funding = _check_funding(funding or {})
     if funding and sum(funding.values()) != completed_investment:
@@ -296,7 +326,7 @@ def _transition(
 @transaction.atomic
 def report_submit(*, actor: User | None, report: MonthlyReport) -> MonthlyReport:
     if actor is not None and not may_fill(actor, report.project):
-        raise NotAllowed(_("Only the enterprise or the county project office submits this report."))
+        raise NotAllowed(_("Only the enterprise or the county project office can submit this report."))
     return _transition(
         report, allowed_from=EDITABLE, to=ReportStatus.SUBMITTED, actor=actor, action="report.submit",
         submitted_at=clock.now(), submitted_by=actor, return_reason="",
@@ -307,7 +337,7 @@ def report_submit(*, actor: User | None, report: MonthlyReport) -> MonthlyReport
 def report_verify(*, actor: User | None, report: MonthlyReport) -> MonthlyReport:
     if actor is not None and not (_is_department(actor, report.project) or _is_office(actor, report.project)):
         raise NotAllowed(
-            _("Only a responsible department or the county project office verifies this report.")
+            _("Only a responsible department or the county project office can verify this report.")
         )
     return _transition(
         report, allowed_from=(ReportStatus.SUBMITTED,), to=ReportStatus.VERIFIED, actor=actor,
@@ -318,9 +348,11 @@ def report_verify(*, actor: User | None, report: MonthlyReport) -> MonthlyReport
 @transaction.atomic
 def report_return(*, actor: User | None, report: MonthlyReport, reason: str) -> MonthlyReport:
     if actor is not None and not may_verify(actor, report.project):
-        raise NotAllowed(_("Only a responsible department or the county project office returns this report."))
+        raise NotAllowed(
+            _("Only a responsible department or the county project office can return this report.")
+        )
     if not reason.strip():
-        raise DomainError(_("Say why the report is returned."), field="reason")
+        raise DomainError(_("Give a reason for returning the report."), field="reason")
     return _transition(
         report, allowed_from=(ReportStatus.SUBMITTED, ReportStatus.VERIFIED), to=ReportStatus.RETURNED,
         actor=actor, action="report.return", return_reason=reason.strip(),
@@ -330,7 +362,7 @@ def report_return(*, actor: User | None, report: MonthlyReport, reason: str) -> 
 @transaction.atomic
 def report_approve(*, actor: User | None, report: MonthlyReport) -> MonthlyReport:
     if actor is not None and not may_approve(actor, report.project):
-        raise NotAllowed(_("Only the county project office approves monthly reports."))
+        raise NotAllowed(_("Only the county project office can approve monthly reports."))
     return _transition(
         report, allowed_from=(ReportStatus.VERIFIED,), to=ReportStatus.APPROVED, actor=actor,
         action="report.approve", approved_at=clock.now(), approved_by=actor,
@@ -341,7 +373,7 @@ def report_approve(*, actor: User | None, report: MonthlyReport) -> MonthlyRepor
 def report_reopen(*, actor: User | None, report: MonthlyReport, reason: str) -> MonthlyReport:
     """Unlock an approved month for a correction; the approved figures stay in the history."""
     if actor is not None and not may_approve(actor, report.project):
-        raise NotAllowed(_("Only the county project office reopens an approved month."))
+        raise NotAllowed(_("Only the county project office can reopen an approved month."))
     if not reason.strip():
         raise DomainError(_("Reopening an approved month needs a reason."), field="reason")
     return _transition(
@@ -356,7 +388,7 @@ def report_reopen(*, actor: User | None, report: MonthlyReport, reason: str) -> 
 def _check_attachable(actor: User | None, report: MonthlyReport, refused: str) -> None:
     if actor is not None and not may_fill(actor, report.project):
         raise NotAllowed(
-            _("Only the enterprise or the county project office adds or removes the report's files.")
+            _("Only the enterprise or the county project office can add or remove the report's files.")
         )
     if report.status not in EDITABLE:
         # An approved month is locked; a submitted one is being verified against the files it was sent with.
@@ -420,7 +452,7 @@ def plans_bulk_set(
     left as it is (its months may have been planned one by one). Answers (created, revised)."""
     one_per_county = {p.county_id: p for p, _t in county_projects}
     if not all(_is_office(actor, p) for p in one_per_county.values()):
-        raise NotAllowed(_("Only the county project office sets investment plans."))
+        raise NotAllowed(_("Only the county project office can set investment plans."))
     for _project, total in county_projects:
         if total < 0:
             raise DomainError(_("Planned amounts cannot be negative."))
@@ -430,17 +462,23 @@ def plans_bulk_set(
         .filter(project__in=[p for p, _t in county_projects], year=year)
         .prefetch_related("months")
     }
+    approved = defaultdict(set)  # project id → its months with an approved report, which keep their plan
+    for project_id, month in MonthlyReport.objects.filter(
+        project_id__in=list(existing), year=year, status=ReportStatus.APPROVED
+    ).values_list("project_id", "month"):
+        approved[project_id].add(month)
     new_plans, new_months, revised, revised_months = [], [], [], []
     for project, total in county_projects:
         plan = existing.get(project.pk)
-        months = spread(total, COUNTY_CURVE)
         if plan is None:
             plan = AnnualPlan(project=project, year=year, spread_along_curve=True)
             new_plans.append(plan)
-            new_months.append((plan, months))
+            new_months.append((plan, spread(total, COUNTY_CURVE)))
             continue
         if sum(m.amount for m in plan.months.all()) == total:
             continue
+        kept = {m.month: m.amount for m in plan.months.all() if m.month in approved[project.pk]}
+        months = _spread_around(project, year, total, kept)
         for name in FundingSplit.FUNDING_FIELDS:
             setattr(plan, name, Decimal(0))  # the import gives no split by source
         plan.spread_along_curve = True
@@ -524,7 +562,7 @@ def report_import_changes(report: MonthlyReport | None, figures: MonthFigures, *
     an import never moves a report back to an earlier status."""
     if status not in IMPORT_STATUSES:
         raise DomainError(
-            _("Imported figures are stored as submitted or as verified."), field="report_status"
+            _("Imported figures can only be stored as submitted or as verified."), field="report_status"
         )
     if report is None:
         return [*IMPORTED_FIGURES, "status"]
@@ -539,15 +577,15 @@ def report_import_changes(report: MonthlyReport | None, figures: MonthFigures, *
         if report.status == ReportStatus.APPROVED:
             raise DomainError(
                 _(
-                    "This month's report is approved with other figures (%(completed)s yuan, %(progress)s%%): "
-                    "an approved month is locked. Reopen it on its page first."
+                    "This month's report has been approved with different figures (%(completed)s yuan, "
+                    "%(progress)s%%) and is locked. Reopen it on its page first."
                 )
                 % {"completed": report.completed_investment, "progress": report.physical_progress}
             )
         raise DomainError(
             _(
-                "This month's report is %(status)s with other figures (%(completed)s yuan, %(progress)s%%); "
-                "return it on its page before importing new ones."
+                "This month's report is %(status)s with different figures (%(completed)s yuan, %(progress)s%%). "
+                "Return it on its page before importing new ones."
             )
             % {
                 "status": report.get_status_display(),
@@ -567,7 +605,7 @@ def reports_bulk_set(
     ones verified; what `report_import_changes` refuses refuses the whole set. One query reads the month's reports,
     bulk statements write them with their history. Answers (created, updated)."""
     if not all(_is_office(actor, p) for p in {f.project.county_id: f.project for f in figures}.values()):
-        raise NotAllowed(_("Only the county project office imports monthly figures."))
+        raise NotAllowed(_("Only the county project office can import monthly figures."))
     _check_month(year, month)
     counties = {f.project.county_id for f in figures}
     existing = {

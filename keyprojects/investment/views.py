@@ -332,8 +332,8 @@ def report_detail(request: HttpRequest, county: str, code: str, year: int, month
 ACTIONS = {
     "verify": (services.report_verify, False, gettext_lazy("Report verified.")),
     "return": (services.report_return, True, gettext_lazy("Report returned to the enterprise.")),
-    "approve": (services.report_approve, False, gettext_lazy("Report approved; the month is locked.")),
-    "reopen": (services.report_reopen, True, gettext_lazy("The month is reopened for a correction.")),
+    "approve": (services.report_approve, False, gettext_lazy("Report approved. The month is now locked.")),
+    "reopen": (services.report_reopen, True, gettext_lazy("The month has been reopened for correction.")),
 }
 
 

@@ -230,7 +230,7 @@ def retry_due() -> dict[str, int]:
 def delivery_retry_now(*, actor: User, attempt: DeliveryAttempt) -> DeliveryAttempt:
     """The county office asks for a failed or given-up delivery to be tried again now (by the task worker)."""
     if not scope_for(actor).manages_region(attempt.notification.problem.project.county):
-        raise NotAllowed(_("Only the county project office retries its deliveries."))
+        raise NotAllowed(_("Only the county project office can retry its deliveries."))
     if attempt.retried or attempt.result == Result.SENT:
         raise DomainError(_("This delivery has already been sent or tried again."))
     audit_record(

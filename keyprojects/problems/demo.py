@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from keyprojects.accounts.models import Department, Membership, Region, User
 from keyprojects.core import clock
+from keyprojects.core.bilingual import Bilingual
 from keyprojects.core.clock import programme_year
 from keyprojects.problems import services
 from keyprojects.problems.models import Category, Notification, Problem, Severity, Side
@@ -184,6 +185,13 @@ CASES = [
 ]
 
 
+def _pair(text: str) -> Bilingual:
+    """The demo's texts are written "中文 / English" to read side by side here; stored, each goes to its own
+    language's field."""
+    zh, en = text.split(" / ")
+    return Bilingual(zh.strip(), en.strip())
+
+
 def _moment(day, hour: int = 10):
     return min(timezone.make_aware(datetime.combine(day, time(hour))), clock.now())
 
@@ -215,8 +223,10 @@ def _raise(rng, project, raised_on, *, reporter=None, typical=None) -> Problem:
         return services.problem_report(
             actor=reporter,
             project=project,
-            title=f"{title_zh} / {title_en}",
-            description=f"{project.name_zh}：{title_zh}。 / {project.name_en}: {title_en.lower()}.",
+            title=Bilingual(title_zh, title_en),
+            description=Bilingual(
+                f"{project.name_zh}：{title_zh}。", f"{project.name_en}: {title_en.lower()}."
+            ),
             category=category,
             side=side,
             severity=rng.choice(
@@ -254,10 +264,12 @@ def _solve(
     actor = _office(problem.project.county)
     for i, text in enumerate(updates or ["已对接企业，明确办理路径 / Met the company and set out the steps"]):
         with clock.frozen_at(_moment(accepted_on + timedelta(days=1 + i * 2), 15)):
-            services.problem_update(actor=actor, problem=problem, text=text)
+            services.problem_update(actor=actor, problem=problem, text=_pair(text))
     with clock.frozen_at(_moment(resolved_on, 16)):
         services.problem_resolve(
-            actor=actor, problem=problem, resolution=resolution or "已协调解决 / Coordinated and solved"
+            actor=actor,
+            problem=problem,
+            resolution=_pair(resolution or "已协调解决 / Coordinated and solved"),
         )
     with clock.frozen_at(_moment(resolved_on + timedelta(days=rng.randint(1, 4)), 10)):
         services.problem_confirm(actor=problem.raised_by, problem=problem)
@@ -274,8 +286,8 @@ def _load_cases(rng: random.Random, julu: Region, year: int) -> list[Project]:
             problem = services.problem_report(
                 actor=User.objects.get(username=case.raised_by),
                 project=project,
-                title=case.title,
-                description=case.description,
+                title=_pair(case.title),
+                description=_pair(case.description),
                 category=case.category,
                 side=case.side,
                 severity=Severity.HIGH,
@@ -293,9 +305,9 @@ def _load_cases(rng: random.Random, julu: Region, year: int) -> list[Project]:
         leader = project.leader_in_charge
         for i, text in enumerate(case.updates):
             with clock.frozen_at(_moment(accepted_on + timedelta(days=3 + i), 15)):
-                services.problem_update(actor=leader or _office(julu), problem=problem, text=text)
+                services.problem_update(actor=leader or _office(julu), problem=problem, text=_pair(text))
         with clock.frozen_at(_moment(accepted_on + timedelta(days=18), 16)):
-            services.problem_resolve(actor=_office(julu), problem=problem, resolution=case.resolution)
+            services.problem_resolve(actor=_office(julu), problem=problem, resolution=_pair(case.resolution))
         with clock.frozen_at(_moment(accepted_on + timedelta(days=20), 10)):
             services.problem_confirm(actor=problem.raised_by, problem=problem)
         projects.append(project)
@@ -361,7 +373,7 @@ def _load_unit(
                 services.problem_update(
                     actor=_office(unit),
                     problem=problem,
-                    text="正在协调相关部门 / Coordinating the departments",
+                    text=_pair("正在协调相关部门 / Coordinating the departments"),
                 )
     # Resolved, waiting for the raiser to confirm.
     for _ in range(max(1, helped // 13)):
@@ -370,7 +382,9 @@ def _load_unit(
         _accept(problem, accepted_on, today + timedelta(days=10), _lead_for(problem, rng))
         with clock.frozen_at(_moment(today - timedelta(days=2), 16)):
             services.problem_resolve(
-                actor=_office(unit), problem=problem, resolution="已办结，请企业确认 / Done; please confirm"
+                actor=_office(unit),
+                problem=problem,
+                resolution=_pair("已办结，请企业确认 / Done; please confirm"),
             )
     # Waiting to be accepted, sent back for more information, declined.
     for _ in range(max(1, helped // 13)):
@@ -380,14 +394,14 @@ def _load_unit(
         services.problem_return(
             actor=_office(unit),
             problem=returned,
-            reason="请补充用地红线图 / Please add the site boundary map",
+            reason=_pair("请补充用地红线图 / Please add the site boundary map"),
         )
     declined = _raise(rng, rng.choice(helped_projects), today - timedelta(days=20))
     with clock.frozen_at(_moment(today - timedelta(days=18))):
         services.problem_decline(
             actor=_office(unit),
             problem=declined,
-            reason="属企业内部管理事项 / An internal management matter of the company",
+            reason=_pair("属企业内部管理事项 / An internal management matter of the company"),
         )
 
 

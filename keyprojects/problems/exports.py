@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from keyprojects.accounts.models import Department, User
 from keyprojects.core import clock
 from keyprojects.core.money import shown_amount, unit_label
+from keyprojects.core.periods import month_of_year
 from keyprojects.core.spreadsheets import DATE, DATETIME, INTEGER, MONEY, Column, Table, export_response
 from keyprojects.problems import selectors
 from keyprojects.problems.filters import PERIOD, ProblemFilterSet
@@ -21,7 +22,8 @@ from keyprojects.problems.models import Problem
 def problem_columns(unit: str) -> list[Column]:
     return [
         Column(_("No."), INTEGER, total=False),
-        Column(_("Problem")),
+        Column(_("Problem (Chinese)")),
+        Column(_("Problem (English)")),
         Column(_("Project code")),
         Column(_("Project")),
         Column(_("County-level unit")),
@@ -49,7 +51,8 @@ def problem_rows(problems: QuerySet[Problem], unit: str) -> Iterator[list]:
         overdue = selectors.is_overdue(p, today)
         yield [
             p.pk,
-            p.title,
+            p.title_zh,
+            p.title_en,
             p.project.code,
             p.project.name,
             p.project.county.name,
@@ -93,7 +96,7 @@ def period_described(filterset: ProblemFilterSet) -> str:
     applied = filterset.applied_values()
     year, month = applied.get("year"), applied.get("month")
     if year and month:
-        return _("problems raised in month %(month)s of %(year)s") % {"month": month, "year": year}
+        return _("problems raised in %(month)s") % {"month": month_of_year(year, month)}
     if year:
         return _("problems raised in %(year)s") % {"year": year}
     return _("problems raised in any year")

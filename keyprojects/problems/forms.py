@@ -9,13 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 from keyprojects.accounts.models import Department, Membership, Region, User
 from keyprojects.core import clock
+from keyprojects.core.bilingual import Bilingual, language_is_chinese
 from keyprojects.core.forms import DATE_INPUT
 from keyprojects.core.money import WAN
 from keyprojects.problems.models import Category, Problem, Severity, Side
 
 
 class ProblemForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    # Each text in the writer's language; the other language is optional (an office may add a translation).
+    title_zh = forms.CharField(label=_("Title (Chinese)"), max_length=200, required=False)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     side = forms.ChoiceField(
         label=_("Side"),
@@ -26,18 +29,47 @@ class ProblemForm(forms.Form):
         ),
     )
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
+    description_zh = forms.CharField(
+        label=_("Description (Chinese)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    description_en = forms.CharField(
+        label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     # Entered in 万元; the service receives yuan. Named like the service's argument so its errors land here.
     amount = forms.DecimalField(
-        label=_("Amount involved (10k yuan)"), required=False, min_value=0, max_digits=14, decimal_places=2
+        label=_("Amount involved (CNY 10,000)"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
     file = forms.FileField(label=_("Attachment"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not language_is_chinese():  # the reader's own language first
+            order = [
+                "title_en",
+                "title_zh",
+                "category",
+                "side",
+                "severity",
+                "description_en",
+                "description_zh",
+            ]
+            self.order_fields(order)
+
+    def clean(self):
+        d = super().clean()
+        if not (d.get("title_zh") or d.get("title_en")):
+            self.add_error("title_zh", _("Give the problem a title, in Chinese or in English."))
+        if not (d.get("description_zh") or d.get("description_en")):
+            self.add_error("description_zh", _("Describe the problem, in Chinese or in English."))
+        return d
 
     def service_arguments(self) -> dict:
         d = self.cleaned_data
         amount = d["amount"] * WAN if d["amount"] is not None else None
-        return {k: d[k] for k in ("title", "category", "side", "severity", "description")} | {
-            "amount": amount
+        return {k: d[k] for k in ("category", "side", "severity")} | {
+            "title": Bilingual(d["title_zh"], d["title_en"]),
+            "description": Bilingual(d["description_zh"], d["description_en"]),
+            "amount": amount,
         }
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keyprojects.accounts.models import Department, Region
+from keyprojects.core.bilingual import translated
 from keyprojects.projects.models import Project
 
 
@@ -68,8 +69,12 @@ class Problem(models.Model):
     project = models.ForeignKey(
         Project, verbose_name=_("project"), related_name="problems", on_delete=models.PROTECT
     )
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"))
+    # What people write is kept per language (core.bilingual); `title`, `description` and `resolution` show
+    # the reader's language.
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, db_index=True)
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
     severity = models.CharField(
@@ -114,7 +119,8 @@ class Problem(models.Model):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed out"), null=True, blank=True)
-    resolution = models.TextField(_("what was done"), blank=True)
+    resolution_zh = models.TextField(_("what was done (Chinese)"), blank=True)
+    resolution_en = models.TextField(_("what was done (English)"), blank=True)
     escalation = models.PositiveSmallIntegerField(
         _("escalated to"), choices=Escalation.choices, default=Escalation.DEPARTMENT
     )
@@ -128,6 +134,15 @@ class Problem(models.Model):
         verbose_name_plural = _("problems")
         ordering = ["-raised_at", "-id"]
         indexes = [models.Index(fields=["status", "deadline"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(title_zh="", title_en=""), name="problem_has_a_title_in_some_language"
+            )
+        ]
+
+    title = translated("title")
+    description = translated("description")
+    resolution = translated("resolution")
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
@@ -161,13 +176,16 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    text = models.TextField(_("text"), blank=True)
+    text_zh = models.TextField(_("text (Chinese)"), blank=True)
+    text_en = models.TextField(_("text (English)"), blank=True)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("problem event")
         verbose_name_plural = _("problem events")
         ordering = ["at", "id"]
+
+    text = translated("text")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d} {self.get_kind_display()}"

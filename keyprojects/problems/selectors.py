@@ -116,7 +116,12 @@ def department_q(departments: Q) -> Q:
 
 
 def search_q(text: str) -> Q:
-    return Q(title__icontains=text) | Q(description__icontains=text)
+    return (
+        Q(title_zh__icontains=text)
+        | Q(title_en__icontains=text)
+        | Q(description_zh__icontains=text)
+        | Q(description_en__icontains=text)
+    )
 
 
 def problem_years(*, user: User) -> list[int]:

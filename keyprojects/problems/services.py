@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from keyprojects.accounts.models import Department, Membership, User
 from keyprojects.core import clock, uploads
 from keyprojects.core.audit import audit_record
+from keyprojects.core.bilingual import Bilingual, store, stored
 from keyprojects.core.concurrency import already_changed, lock_fresh
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.permissions import scope_for
@@ -138,11 +139,17 @@ def notify(
     return notices
 
 
-def _event(problem: Problem, kind: str, actor: User | None, text: str = "", **data) -> Event:
+# What people write in the workflow: one box, filed under the language it is written in, or both languages.
+Text = str | Bilingual
+
+
+def _event(problem: Problem, kind: str, actor: User | None, text: Text = "", **data) -> Event:
+    text = Bilingual.of(text)
     event = Event.objects.create(
-        problem=problem, at=clock.now(), actor=actor, kind=kind, text=text, data=data
+        problem=problem, at=clock.now(), actor=actor, kind=kind, data=data, **text.fields("text")
     )
-    audit_record(actor=actor, action=f"problem.{kind}", target=problem, data={"text": text[:200], **data})
+    written = {"text_" + lang: value[:200] for lang, value in (("zh", text.zh), ("en", text.en)) if value}
+    audit_record(actor=actor, action=f"problem.{kind}", target=problem, data={**written, **data})
     return event
 
 
@@ -179,8 +186,8 @@ def problem_report(
     *,
     actor: User,
     project: Project,
-    title: str,
-    description: str,
+    title: Text,
+    description: Text,
     category: str,
     side: str,
     severity: str = Severity.MEDIUM,
@@ -196,10 +203,15 @@ def problem_report(
         raise DomainError(_("Say whether the problem is enterprise-side or government-side."), field="side")
     if category == Category.FINANCING and amount is None:
         raise DomainError(_("A financing problem needs the amount involved."), field="amount")
+    title, description = Bilingual.of(title), Bilingual.of(description)
+    if not title:
+        raise DomainError(_("Give the problem a title, in Chinese or in English."), field="title_zh")
+    if not description:
+        raise DomainError(_("Describe the problem, in Chinese or in English."), field="description_zh")
     problem = Problem(
         project=project,
-        title=title.strip(),
-        description=description.strip(),
+        **title.fields("title"),
+        **description.fields("description"),
         category=category,
         side=side,
         severity=severity,
@@ -210,7 +222,7 @@ def problem_report(
     )
     problem.full_clean()
     problem.save()
-    _event(problem, Event.Kind.REPORTED, actor, problem.title)
+    _event(problem, Event.Kind.REPORTED, actor, title)
     notify(problem, Notification.Kind.REPORTED, _office_users(problem), actor=actor)
     return problem
 
@@ -227,7 +239,7 @@ def problem_accept(
 ) -> Problem:
     seen = _lock(problem)
     if not is_office(actor, problem):
-        raise NotAllowed(_("Only the county project office accepts and assigns problems."))
+        raise NotAllowed(_("Only the county project office can accept and assign problems."))
     _require_status(problem, Status.REPORTED, seen=seen)
     if deadline < clock.today():
         raise DomainError(_("The deadline is in the past."), field="deadline")
@@ -252,79 +264,85 @@ def problem_accept(
 
 
 @transaction.atomic
-def problem_return(*, actor: User | None, problem: Problem, reason: str) -> Problem:
+def problem_return(*, actor: User | None, problem: Problem, reason: Text) -> Problem:
     """The office sends a report back for more information."""
     seen = _lock(problem)
     if not is_office(actor, problem):
-        raise NotAllowed(_("Only the county project office returns a reported problem."))
+        raise NotAllowed(_("Only the county project office can return a reported problem."))
     _require_status(problem, Status.REPORTED, seen=seen)
-    if not reason.strip():
-        raise DomainError(_("Say what is missing."), field="reason")
+    reason = Bilingual.of(reason)
+    if not reason:
+        raise DomainError(_("Say what information is missing."), field="reason")
     problem.status = Status.RETURNED
     _save(problem, "status")
-    _event(problem, Event.Kind.RETURNED, actor, reason.strip())
+    _event(problem, Event.Kind.RETURNED, actor, reason)
     notify(problem, Notification.Kind.RETURNED, _raiser_users(problem), actor=actor)
     return problem
 
 
 @transaction.atomic
-def problem_resubmit(*, actor: User, problem: Problem, description: str) -> Problem:
+def problem_resubmit(*, actor: User, problem: Problem, description: Text) -> Problem:
+    """Back to the office with more information; what is written replaces the description in its language."""
     seen = _lock(problem)
     if not is_raiser(actor, problem):
-        raise NotAllowed(_("Only whoever raised the problem resubmits it."))
+        raise NotAllowed(_("Only the person who raised the problem can resubmit it."))
     _require_status(problem, Status.RETURNED, seen=seen)
-    problem.description = description.strip() or problem.description
+    description = Bilingual.of(description)
+    changed = store(problem, "description", description.merged_into(stored(problem, "description")))
     problem.status = Status.REPORTED
-    _save(problem, "status", "description")
-    _event(problem, Event.Kind.RESUBMITTED, actor, description.strip())
+    _save(problem, "status", *changed)
+    _event(problem, Event.Kind.RESUBMITTED, actor, description)
     notify(problem, Notification.Kind.REPORTED, _office_users(problem), actor=actor)
     return problem
 
 
 @transaction.atomic
-def problem_decline(*, actor: User | None, problem: Problem, reason: str) -> Problem:
+def problem_decline(*, actor: User | None, problem: Problem, reason: Text) -> Problem:
     seen = _lock(problem)
     if not is_office(actor, problem):
-        raise NotAllowed(_("Only the county project office declines a problem."))
+        raise NotAllowed(_("Only the county project office can decline a problem."))
     _require_status(problem, Status.REPORTED, Status.RETURNED, seen=seen)
-    if not reason.strip():
-        raise DomainError(_("Say why the problem is declined."), field="reason")
+    reason = Bilingual.of(reason)
+    if not reason:
+        raise DomainError(_("Give a reason for declining the problem."), field="reason")
     problem.status = Status.DECLINED
     _save(problem, "status")
-    _event(problem, Event.Kind.DECLINED, actor, reason.strip())
+    _event(problem, Event.Kind.DECLINED, actor, reason)
     notify(problem, Notification.Kind.RETURNED, _raiser_users(problem), actor=actor)
     return problem
 
 
 @transaction.atomic
-def problem_update(*, actor: User | None, problem: Problem, text: str) -> Problem:
+def problem_update(*, actor: User | None, problem: Problem, text: Text) -> Problem:
     """A dated progress note by anyone assigned; the first one moves the problem to "in progress"."""
     seen = _lock(problem)
     if not is_assigned(actor, problem):
-        raise NotAllowed(_("Only those assigned to the problem post progress."))
+        raise NotAllowed(_("Only those assigned to the problem can post progress."))
     _require_status(problem, *OPEN_STATUSES, seen=seen)
-    if not text.strip():
+    text = Bilingual.of(text)
+    if not text:
         raise DomainError(_("Write what was done."), field="text")
     if problem.status == Status.ACCEPTED:
         problem.status = Status.IN_PROGRESS
         _save(problem, "status")
-    _event(problem, Event.Kind.UPDATE, actor, text.strip())
+    _event(problem, Event.Kind.UPDATE, actor, text)
     return problem
 
 
 @transaction.atomic
-def problem_resolve(*, actor: User | None, problem: Problem, resolution: str, resolved_at=None) -> Problem:
+def problem_resolve(*, actor: User | None, problem: Problem, resolution: Text, resolved_at=None) -> Problem:
     seen = _lock(problem)
     if not is_assigned(actor, problem):
-        raise NotAllowed(_("Only those assigned to the problem resolve it."))
+        raise NotAllowed(_("Only those assigned to the problem can resolve it."))
     _require_status(problem, *OPEN_STATUSES, seen=seen)
-    if not resolution.strip():
+    resolution = Bilingual.of(resolution)
+    if not resolution:
         raise DomainError(_("Say what was done to solve it."), field="resolution")
     problem.status = Status.RESOLVED
-    problem.resolution = resolution.strip()
+    changed = store(problem, "resolution", resolution)
     problem.resolved_at = resolved_at or clock.now()
-    _save(problem, "status", "resolution", "resolved_at")
-    _event(problem, Event.Kind.RESOLVED, actor, problem.resolution)
+    _save(problem, "status", *changed, "resolved_at")
+    _event(problem, Event.Kind.RESOLVED, actor, resolution)
     notify(problem, Notification.Kind.RESOLVED, _raiser_users(problem), actor=actor)
     return problem
 
@@ -334,7 +352,7 @@ def problem_confirm(*, actor: User | None, problem: Problem, closed_at=None) -> 
     """Whoever raised it confirms the fix: the problem is closed out (销号)."""
     seen = _lock(problem)
     if not is_raiser(actor, problem):
-        raise NotAllowed(_("Only whoever raised the problem confirms that it is solved."))
+        raise NotAllowed(_("Only the person who raised the problem can confirm that it is solved."))
     _require_status(problem, Status.RESOLVED, seen=seen)
     problem.status = Status.CLOSED
     problem.closed_at = closed_at or clock.now()
@@ -345,35 +363,39 @@ def problem_confirm(*, actor: User | None, problem: Problem, closed_at=None) -> 
 
 
 @transaction.atomic
-def problem_reject_resolution(*, actor: User, problem: Problem, reason: str) -> Problem:
+def problem_reject_resolution(*, actor: User, problem: Problem, reason: Text) -> Problem:
     """The raiser is not satisfied: the problem goes back to those assigned."""
     seen = _lock(problem)
     if not is_raiser(actor, problem):
-        raise NotAllowed(_("Only whoever raised the problem can refuse its resolution."))
+        raise NotAllowed(_("Only the person who raised the problem can refuse its resolution."))
     _require_status(problem, Status.RESOLVED, seen=seen)
-    if not reason.strip():
+    reason = Bilingual.of(reason)
+    if not reason:
         raise DomainError(_("Say what is still wrong."), field="reason")
     problem.status = Status.IN_PROGRESS
     problem.resolved_at = None
     _save(problem, "status", "resolved_at")
-    _event(problem, Event.Kind.REJECTED, actor, reason.strip())
+    _event(problem, Event.Kind.REJECTED, actor, reason)
     notify(problem, Notification.Kind.RETURNED, _assignees(problem), actor=actor)
     return problem
 
 
 @transaction.atomic
-def problem_reopen(*, actor: User, problem: Problem, reason: str, deadline: date | None = None) -> Problem:
+def problem_reopen(*, actor: User, problem: Problem, reason: Text, deadline: date | None = None) -> Problem:
     """Back to those assigned. The office sets a new deadline (it must, once the old one has passed), and
     escalation starts again from it: a reopened problem is not overdue the moment it is reopened."""
     seen = _lock(problem)
     office = is_office(actor, problem)
     if not (office or is_raiser(actor, problem)):
-        raise NotAllowed(_("Only the county project office or whoever raised it reopens a problem."))
+        raise NotAllowed(
+            _("Only the county project office or the person who raised it can reopen a problem.")
+        )
     _require_status(problem, Status.CLOSED, seen=seen)
-    if not reason.strip():
+    reason = Bilingual.of(reason)
+    if not reason:
         raise DomainError(_("Reopening needs a reason."), field="reason")
     if deadline is not None and not office:
-        raise NotAllowed(_("Only the county project office sets a deadline."))
+        raise NotAllowed(_("Only the county project office can set a deadline."))
     if deadline is not None and deadline < clock.today():
         raise DomainError(_("The deadline is in the past."), field="deadline")
     if deadline is None and (problem.deadline is None or problem.deadline < clock.today()):
@@ -393,7 +415,7 @@ def problem_reopen(*, actor: User, problem: Problem, reason: str, deadline: date
     problem.on_weekly_agenda = False
     _save(problem, "status", "closed_at", "resolved_at", "deadline", "escalation", "on_weekly_agenda")
     extra = {"deadline": str(deadline)} if deadline else {}
-    _event(problem, Event.Kind.REOPENED, actor, reason.strip(), **extra)
+    _event(problem, Event.Kind.REOPENED, actor, reason, **extra)
     notify(problem, Notification.Kind.ASSIGNED, _assignees(problem), actor=actor)
     return problem
 
@@ -401,7 +423,7 @@ def problem_reopen(*, actor: User, problem: Problem, reason: str, deadline: date
 @transaction.atomic
 def attachment_add(*, actor: User, problem: Problem, upload: UploadedFile) -> Attachment:
     if not (is_assigned(actor, problem) or is_raiser(actor, problem)):
-        raise NotAllowed(_("Only those raising or handling the problem add files."))
+        raise NotAllowed(_("Only those raising or handling the problem can add files."))
     name, content_type = uploads.check(upload)
     attachment = Attachment(
         problem=problem,

@@ -174,7 +174,7 @@ ACTIONS = {
     "resolve": (
         services.problem_resolve,
         "resolution",
-        gettext_lazy("Marked as resolved; the raiser is asked to confirm."),
+        gettext_lazy("Marked as resolved; the person who raised it is asked to confirm."),
     ),
     "confirm": (services.problem_confirm, None, gettext_lazy("Confirmed: the problem is closed out.")),
     "reject": (services.problem_reject_resolution, "reason", gettext_lazy("Sent back to those assigned.")),

@@ -269,7 +269,9 @@ def _create(
         enterprise = Enterprise.objects.get(slug=named.enterprise)
         zone = Region.objects.get(slug=named.zone)
         name_zh, name_en, category = named.name_zh, named.name_en, named.category
-        land, output, content = named.land_mu, named.output_wan, named.content
+        land, output = named.land_mu, named.output_wan
+        # Written "中文 / English" above to read side by side; stored in each language's own field.
+        content_zh, content_en = (part.strip() for part in named.content.split(" / "))
         leader = User.objects.get(username=named.leader)
         departments = tuple(
             Department.objects.filter(slug__in=[f"{ctx.unit.slug}-{d}" for d in named.departments])
@@ -289,7 +291,7 @@ def _create(
         output = (
             round(total_wan * rng.uniform(0.6, 1.8) / 100) * 100 if category == Category.INDUSTRY else None
         )
-        content = ""
+        content_zh = content_en = ""
     if not named:
         leader = ctx.leaders[number % len(ctx.leaders)] if ctx.leaders else None
         departments = tuple(rng.sample(ctx.departments, k=min(len(ctx.departments), rng.randint(1, 3))))
@@ -309,7 +311,8 @@ def _create(
         lat=lat,
         lng=lng,
         land_area_mu=land,
-        construction_content=content,
+        construction_content_zh=content_zh,
+        construction_content_en=content_en,
         expected_annual_output=Decimal(output) * WAN if output else None,
         start_date=start,
         planned_completion_date=start + timedelta(days=rng.choice([540, 720, 900])) if start else None,

@@ -82,7 +82,8 @@ class ProjectForm(forms.ModelForm):
             "address",
             "lat",
             "lng",
-            "construction_content",
+            "construction_content_zh",
+            "construction_content_en",
             "expected_annual_output",
             "start_date",
             "planned_completion_date",
@@ -92,7 +93,8 @@ class ProjectForm(forms.ModelForm):
         widgets = {
             "start_date": DATE_INPUT,
             "planned_completion_date": DATE_INPUT,
-            "construction_content": forms.Textarea(attrs={"rows": 3}),
+            "construction_content_zh": forms.Textarea(attrs={"rows": 3}),
+            "construction_content_en": forms.Textarea(attrs={"rows": 3}),
             "responsible_departments": forms.SelectMultiple(attrs={"size": 8}),
         }
 

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from keyprojects.accounts.models import Department, Enterprise, Region
+from keyprojects.core.bilingual import translated
 from keyprojects.core.models import BilingualName
 
 
@@ -115,7 +116,8 @@ class Project(BilingualName):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    construction_content = models.TextField(_("construction content"), blank=True)
+    construction_content_zh = models.TextField(_("construction content (Chinese)"), blank=True)
+    construction_content_en = models.TextField(_("construction content (English)"), blank=True)
     expected_annual_output = models.DecimalField(
         _("expected annual output value (yuan)"),
         max_digits=16,
@@ -165,6 +167,8 @@ class Project(BilingualName):
             ),
         ]
         indexes = [models.Index(fields=["county", "level", "stage"])]
+
+    construction_content = translated("construction_content")
 
     @property
     def is_paused(self) -> bool:

@@ -54,7 +54,8 @@ class ProjectData:
     lat: Decimal | None = None
     lng: Decimal | None = None
     land_area_mu: Decimal | None = None
-    construction_content: str = ""
+    construction_content_zh: str = ""
+    construction_content_en: str = ""
     expected_annual_output: Decimal | None = None
     start_date: date | None = None
     planned_completion_date: date | None = None
@@ -306,7 +307,7 @@ def milestone_rebaseline(
     """Only a county office re-baselines; the original baseline stays as it was."""
     _require_manage(actor, milestone.project.county)
     if actor is not None and not scope_for(actor).has_role(Membership.Role.COUNTY_OFFICE):
-        raise NotAllowed(_("Only the county project office may re-baseline."))
+        raise NotAllowed(_("Only the county project office can reset a baseline."))
     if not reason.strip():
         raise DomainError(_("A re-baseline needs a reason."), field="reason")
     previous = milestone.baseline_date
@@ -384,7 +385,7 @@ def template_step_update(
     """Edit a step of a county's own template (the default template is changed by administrators only)."""
     if step.county is None:
         if actor is not None and not scope_for(actor).is_admin:
-            raise NotAllowed(_("Only an administrator may change the default template."))
+            raise NotAllowed(_("Only an administrator can change the default template."))
     else:
         _require_manage(actor, step.county)
     step.name_zh, step.name_en = name_zh, name_en

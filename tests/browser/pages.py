@@ -26,7 +26,7 @@ from openpyxl import Workbook
 
 from keyprojects.accounts import selectors as accounts
 from keyprojects.accounts.models import ApiToken, Department, Enterprise, Membership, Region, User
-from keyprojects.core import clock
+from keyprojects.core import clock, guide
 from keyprojects.imports import jobs
 from keyprojects.investment import selectors as investment
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportAttachment
@@ -304,6 +304,10 @@ class Objects:
                 values[param] = "xlsx"
             elif param == "year":
                 values[param] = clock.today().year
+            elif param == "role":  # a user guide: the user's own, else the project office's
+                values[param] = next(iter(guide.roles_for_user(self.user)), "office")
+            elif param == "name":  # a guide's screenshot
+                values[param] = "home-zh.png"
             elif param in ("uidb64", "token") and {"uidb64", "token"} <= params:
                 # A password-reset link as the e-mail carries it, for the user's own account.
                 values["uidb64"] = urlsafe_base64_encode(force_bytes(self.user.pk))

@@ -209,17 +209,15 @@ def latin_data_values() -> list[str]:
     English name where the Chinese one is empty): data, not interface, so left out of the English check."""
     latin = re.compile(r"[A-Za-z]")
     values: set[str] = set()
-    for model in (Region, Department, Enterprise, Project, Milestone, MilestoneTemplateStep):
-        for zh, en in model.objects.values_list("name_zh", "name_en").distinct():
+    named = [(m, "name") for m in (Region, Department, Enterprise, Project, Milestone, MilestoneTemplateStep)]
+    for model, text in [*named, (Problem, "title")]:
+        for zh, en in model.objects.values_list(f"{text}_zh", f"{text}_en").distinct():
             if zh and latin.search(zh):
                 values.add(zh)
             elif not zh and en:
                 values.add(en)
     for fields in User.objects.values_list("username", "first_name", "last_name"):
         values.update(v for v in fields if v and latin.search(v))
-    for title in Problem.objects.values_list("title", flat=True):
-        if latin.search(title):
-            values.add(title)
     return sorted(values, key=len, reverse=True)
 
 

@@ -109,7 +109,7 @@ def test_it_takes_a_monthly_report_from_the_enterprise_to_the_dashboard(
     log_in(enterprise)
     page.goto(report_url)
     expect(page.locator("html")).to_have_attribute("lang", zh)
-    page.get_by_label(translated("Investment completed in the month (10k yuan)", zh)).fill(str(AMOUNT_WAN))
+    page.get_by_label(translated("Investment completed in the month (CNY 10,000)", zh)).fill(str(AMOUNT_WAN))
     page.get_by_label(translated("Physical progress (%)", zh)).fill("46.5")
     page.get_by_label(translated("What was done this month", zh)).fill("主体结构施工，完成三层楼板浇筑")
     screenshot("investment-report")

@@ -1,12 +1,14 @@
 """On a 390 px phone, the enterprise fills in a month's report, attaches its invoice and submits it; the
-responsible department reads the figures, the funding split and the invoice, on the same phone. Nothing on
-either page makes the screen scroll sideways."""
+responsible department reads the figures, the funding split and the invoice and verifies the report, and the
+county project office approves it, all on the same phone. Nothing on any of the pages makes the screen scroll
+sideways."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from keyprojects.accounts.models import User
 from keyprojects.core import clock
 from keyprojects.investment.models import MonthlyReport, ReportStatus
 from keyprojects.projects.demo import programme_year
@@ -40,8 +42,14 @@ def assert_fits(page: Page) -> None:
     assert width <= PHONE["width"], f"the page is {width} px wide on a {PHONE['width']} px screen"
 
 
+def shows_status(page: Page, status: str, username: str, translated) -> None:
+    """The report page shows the status whose English name is `status`, in the language of the user reading it."""
+    language = User.objects.get(username=username).language
+    expect(page.get_by_test_id("report-status")).to_have_text(translated(status, language))
+
+
 def test_it_lets_an_enterprise_report_and_attach_an_invoice_on_a_phone(
-    page: Page, demo, log_in, screenshot, settings, tmp_path
+    page: Page, demo, log_in, screenshot, settings, tmp_path, translated
 ):
     settings.MEDIA_ROOT = tmp_path / "uploads"
     project, month = liangshan_month()
@@ -80,6 +88,29 @@ def test_it_lets_an_enterprise_report_and_attach_an_invoice_on_a_phone(
         page.get_by_test_id("report-attachments").get_by_role("link", name="10月发票.pdf").click()
     assert download.value.suggested_filename == "10月发票.pdf"
     assert download.value.path().read_bytes() == PDF
+
+    # The department verifies it on the phone: the button is in the page's verification section.
+    page.locator("form[action$='/verify/'] button[type=submit]").click()
+    shows_status(page, "verified", "dept.julu.power", translated)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.VERIFIED
+    assert page.locator("form[action$='/approve/']").count() == 0  # approving is the county office's
+    assert_fits(page)
+
+    # The county project office approves it on the phone: the month is locked and may only be reopened.
+    page.context.clear_cookies()
+    log_in("office.julu")
+    page.goto(url)
+    approve = page.locator("form[action$='/approve/'] button[type=submit]")
+    expect(approve).to_be_visible()
+    assert_fits(page)
+    screenshot("investment-report-approve-phone", docs=False)
+    approve.click()
+    shows_status(page, "approved", "office.julu", translated)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.APPROVED
+    expect(page.locator("form[action$='/reopen/']")).to_be_visible()
+    assert_fits(page)
 
 
 def test_it_keeps_the_plan_editor_and_a_problem_s_action_forms_within_a_phone(

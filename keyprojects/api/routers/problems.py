@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from keyprojects.api.filters import query_schema
@@ -41,7 +41,9 @@ class ProblemOut(Schema):
     id: int
     project: str
     county: str
-    title: str
+    title: str = Field(description="In the request's language (Accept-Language), or the other one.")
+    title_zh: str
+    title_en: str
     category: str
     side: str
     severity: str

@@ -70,7 +70,8 @@ class MilestoneOut(Schema):
 
 
 class ProjectDetailOut(ProjectOut):
-    construction_content: str
+    construction_content_zh: str
+    construction_content_en: str
     expected_annual_output: Decimal | None
     responsible_departments: list[str]
     milestones: list[MilestoneOut]

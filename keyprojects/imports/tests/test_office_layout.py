@@ -1003,6 +1003,10 @@ def test_it_tells_group_rows_apart_by_the_name_column_the_office_chose(office, j
         ("投资情况（亿元） / 总投资（万元）", 10_000),
         ("投资情况 / 2026年计划投资", None),
         ("Total investment (10k yuan)", 10_000),
+        ("Total investment (CNY 10,000)", 10_000),
+        ("Total investment (CNY 100 million)", 100_000_000),
+        ("Total investment (CNY)", 1),
+        ("Total investment (CNY million)", 1_000_000),  # as the English exports write it
     ],
 )
 def test_it_reads_a_money_column_s_unit_from_its_header(header, factor):

@@ -82,7 +82,7 @@ def new_row(code: str, **values) -> dict:
         "address": "巨鹿经济开发区纬一路",
         "lat": 37.2,
         "lng": 115.05,
-        "construction_content": "厂房及配套设施",
+        "construction_content_zh": "厂房及配套设施",
         "expected_annual_output": 8000,
         "start_date": date(2026, 3, 1),
         "planned_completion_date": date(2027, 6, 30),
@@ -120,7 +120,8 @@ def registry_rows(county: Region) -> list[dict]:
                     "address": p.address,
                     "lat": float(p.lat) if p.lat is not None else None,
                     "lng": float(p.lng) if p.lng is not None else None,
-                    "construction_content": p.construction_content,
+                    "construction_content_zh": p.construction_content_zh,
+                    "construction_content_en": p.construction_content_en,
                     "expected_annual_output": (
                         float(p.expected_annual_output / WAN)
                         if p.expected_annual_output is not None
@@ -565,7 +566,9 @@ def test_it_refuses_a_file_over_the_size_limit(client, login, settings):
     user.language = "en"
     user.save(update_fields=["language"])
     settings.KEYPROJECTS_IMPORT_MAX_BYTES = 4096
-    content = template_file([new_row(f"JL-IMP-5{i:02d}", construction_content="长" * 200) for i in range(40)])
+    content = template_file(
+        [new_row(f"JL-IMP-5{i:02d}", construction_content_zh="长" * 200) for i in range(40)]
+    )
     assert len(content) > 4096
 
     response = post_file(client, content)
@@ -731,7 +734,7 @@ def test_it_guesses_the_mapping_of_an_office_workbook_from_its_chinese_headers(c
 def test_it_remembers_the_corrected_mapping_for_the_county_s_next_upload(client, login, julu):
     login("office.julu")
     choices = {
-        "col_8": "construction_content",  # 备注 was not guessed: the office maps it by hand
+        "col_8": "construction_content_zh",  # 备注 was not guessed: the office maps it by hand
         "col_6": "",  # and leaves the category out
     }
 
@@ -742,7 +745,7 @@ def test_it_remembers_the_corrected_mapping_for_the_county_s_next_upload(client,
     project = Project.objects.get(county=julu, code="JL-OWN-010")
     assert (project.category, project.construction_content) == ("", "新签约")
     remembered = dict(ColumnMapping.objects.filter(county=julu).values_list("source_header", "field"))
-    assert remembered["备注"] == "construction_content"
+    assert remembered["备注"] == "construction_content_zh"
     assert remembered["行业类别"] == ""
     assert remembered["序号"] == ""
 
@@ -750,11 +753,11 @@ def test_it_remembers_the_corrected_mapping_for_the_county_s_next_upload(client,
 
     second = latest_job()
     assert second.pk != job.pk
-    assert second.mapping["8"] == "construction_content"
+    assert second.mapping["8"] == "construction_content_zh"
     assert "6" not in second.mapping
     assert second.columns[8]["guess"] == "remembered"
     page = client.get(reverse("imports:mapping", args=[second.pk]))
-    assert page.context["form"]["col_8"].initial == "construction_content"
+    assert page.context["form"]["col_8"].initial == "construction_content_zh"
     assert "remembered" in page.content.decode() or "记住" in page.content.decode()
 
 
@@ -768,7 +771,7 @@ def test_it_remembers_a_column_with_a_blank_header_by_its_position(client, login
     values.insert(position, "新签约")
     content = xlsx([headers, values])
 
-    job = import_file(client, content, **{f"col_{position}": "construction_content"})
+    job = import_file(client, content, **{f"col_{position}": "construction_content_zh"})
     post_file(client, content)
 
     assert job.status == ImportJob.Status.DONE, job.error_report
@@ -776,14 +779,14 @@ def test_it_remembers_a_column_with_a_blank_header_by_its_position(client, login
         Project.objects.get(county=julu, name_zh=values[2 if position == 1 else 1]).construction_content
         == "新签约"
     )
-    assert latest_job().mapping[str(position)] == "construction_content"
+    assert latest_job().mapping[str(position)] == "construction_content_zh"
     assert ColumnMapping.objects.filter(
-        county=julu, source_header=f"#{'ABCDEF'[position]}", field="construction_content"
+        county=julu, source_header=f"#{'ABCDEF'[position]}", field="construction_content_zh"
     ).exists()
 
 
 def test_it_keeps_a_county_s_remembered_mapping_to_that_county(office, persona, julu):
-    ColumnMapping.objects.create(county=julu, source_header="备注", field="construction_content")
+    ColumnMapping.objects.create(county=julu, source_header="备注", field="construction_content_zh")
     ningjin = Region.objects.select_related("parent").get(slug="ningjin")
 
     job = jobs.import_create(actor=persona("office.ningjin"), county=ningjin, upload=upload(own_workbook()))
@@ -1252,3 +1255,27 @@ def test_it_does_not_go_back_to_the_columns_of_a_written_import(client, login, o
 
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
+
+
+def test_it_imports_the_construction_content_in_each_language_and_keeps_the_english_a_row_leaves_empty(
+    client, login
+):
+    login("office.julu")
+    row = new_row("JL-IMP-901", construction_content_zh="厂房及配套设施", construction_content_en="Workshops")
+
+    import_file(client, template_file([row]))
+    project = Project.objects.get(county__slug="julu", code="JL-IMP-901")
+    assert (project.construction_content_zh, project.construction_content_en) == (
+        "厂房及配套设施",
+        "Workshops",
+    )
+
+    corrected = new_row(
+        "JL-IMP-901", construction_content_zh="厂房、仓库及配套设施", construction_content_en=None
+    )
+    import_file(client, template_file([corrected]))
+    project.refresh_from_db()
+    assert (project.construction_content_zh, project.construction_content_en) == (
+        "厂房、仓库及配套设施",
+        "Workshops",
+    )

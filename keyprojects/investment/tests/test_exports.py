@@ -56,7 +56,7 @@ def test_it_titles_the_monthly_series_with_the_county_the_year_and_what_it_count
 
     sheet = sheet_of(client.get(reverse("investment:series_download", args=["julu", "xlsx"]), PERIOD))
 
-    assert sheet["A1"].value == f"Investment by month of Julu County, {YEAR}"
+    assert sheet["A1"].value == f"Monthly investment in Julu County, {YEAR}"
     assert [sheet[f"A{r}"].value for r in (2, 3)] == [
         "Provincial and municipal key projects",
         "Approved reports only",
@@ -118,7 +118,10 @@ def test_it_titles_the_ranking_with_the_city_and_the_months_and_totals_its_units
     )
     unverified = selectors.unit_ranking(city=city, year=YEAR, through_month=MONTH, include_unverified=True)
 
-    assert sheet["A1"].value == f"Ranking of the units of {city.name_en}, January–{MONTH_NAME} {YEAR}"
+    assert (
+        sheet["A1"].value
+        == f"Ranking of the county-level units of {city.name_en}, January–{MONTH_NAME} {YEAR}"
+    )
     assert sheet["A3"].value == "Including unverified reports"
     header_row, last_row = table_rows(sheet)
     rows = list(sheet.iter_rows(min_row=header_row + 1, max_row=last_row, values_only=True))

@@ -298,7 +298,9 @@ def test_it_returns_a_report_only_with_a_reason_and_says_so(client, login, own_p
     report.refresh_from_db()
     assert report.status == ReportStatus.SUBMITTED
     with translation.override("zh-hans"):
-        assert [str(m) for m in response.context["messages"]] == [gettext("Say why the report is returned.")]
+        assert [str(m) for m in response.context["messages"]] == [
+            gettext("Give a reason for returning the report.")
+        ]
 
     client.post(url, {"reason": "金额与发票不符"})
     report.refresh_from_db()

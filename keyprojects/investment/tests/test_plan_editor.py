@@ -242,8 +242,8 @@ def test_the_service_refuses_to_change_an_approved_month_s_plan(plan):
         services.plan_save(actor=None, project=plan.project, year=YEAR, months=[D(0)] * 12, reason="项目缓建")
 
     assert refused.value.message == (
-        "The plan of month 5 cannot be changed: its report is approved. "
-        "Reopen the month's report first to correct it."
+        "The plan for May cannot be changed: that month's report has been approved. "
+        "Reopen the report first to correct it."
     )
     assert refused.value.field == "months"
     assert stored(plan)[1] == MONTHS
@@ -283,7 +283,7 @@ def test_it_names_the_unit_of_every_amount():
         ]
 
     assert len(labels) == 12 + 1 + 5
-    assert all(label.endswith("(10k yuan)") for label in labels), labels
+    assert all(label.endswith(" (CNY 10,000)") for label in labels), labels
 
 
 def test_it_saves_a_plan_with_fen_unchanged_as_it_was_shown(client, login, project):

@@ -421,7 +421,7 @@ def test_it_names_the_unit_of_every_amount_the_enterprise_types(client, login, p
         labels = {
             n: str(form.fields[n].label) for n in ["completed_investment", *MonthlyReport.FUNDING_FIELDS]
         }
-    assert all(label.endswith(" (10k yuan)") for label in labels.values()), labels
+    assert all(label.endswith(" (CNY 10,000)") for label in labels.values()), labels
 
 
 def test_it_stacks_the_report_form_for_a_phone(client, login, project):

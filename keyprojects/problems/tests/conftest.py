@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from keyprojects.accounts.models import Department, User
 from keyprojects.core import clock
+from keyprojects.core.bilingual import Bilingual
 from keyprojects.problems import services
 from keyprojects.problems.models import Category, Problem, Side, Status
 from keyprojects.projects.models import Project
@@ -51,8 +52,8 @@ def project(db) -> Project:
 def report(actor: User, project: Project, **fields) -> Problem:
     """A problem raised through the service, with plausible defaults."""
     values = {
-        "title": "施工临时用电容量不足 / Temporary power is insufficient",
-        "description": "施工用电负荷不够，影响设备调试。 / Not enough load for commissioning.",
+        "title": Bilingual("施工临时用电容量不足", "Temporary power is insufficient"),
+        "description": Bilingual("施工用电负荷不够，影响设备调试。", "Not enough load for commissioning."),
         "category": Category.ELECTRICITY,
         "side": Side.OUTSIDE,
     } | fields

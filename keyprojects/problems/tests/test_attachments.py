@@ -253,17 +253,17 @@ def test_it_keeps_a_reported_problem_when_its_attachment_is_refused(login, clien
     response = client.post(
         reverse("problems:report", args=["julu", project.code]),
         {
-            "title": "用电不足",
+            "title_zh": "用电不足",
             "category": "electricity",
             "side": "outside",
             "severity": "medium",
-            "description": "临时用电不足",
+            "description_zh": "临时用电不足",
             "file": SimpleUploadedFile("负荷表.pdf", EXE),
         },
         follow=True,
     )
 
-    problem = Problem.objects.get(project=project, title="用电不足")
+    problem = Problem.objects.get(project=project, title_zh="用电不足")
     assert response.redirect_chain[-1][0] == reverse("problems:detail", args=[problem.pk])
     assert messages_of(response) == [
         translated("The file %(name)s is not really a %(kind)s file.", name="负荷表.pdf", kind="PDF")

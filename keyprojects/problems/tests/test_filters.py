@@ -3,6 +3,7 @@ place, its exports, and the way to its statistics."""
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import re
@@ -126,7 +127,13 @@ def leader_pk() -> int:
         ({"escalated": "on"}, Q(status__in=OPEN_STATUSES, escalation__gt=0)),
         ({"overdue": "on"}, Q(status__in=OPEN_STATUSES, deadline__lt=clock.today())),
         ({"status": Status.CLOSED, "category": Category.FINANCING}, Q(status="closed", category="financing")),
-        ({"search": "天然气"}, Q(title__icontains="天然气") | Q(description__icontains="天然气")),
+        (
+            {"search": "天然气"},
+            Q(title_zh__icontains="天然气")
+            | Q(title_en__icontains="天然气")
+            | Q(description_zh__icontains="天然气")
+            | Q(description_en__icontains="天然气"),
+        ),
     ],
 )
 def test_it_filters_the_list(client, login, query, condition):
@@ -355,11 +362,11 @@ def test_it_exports_the_filtered_list_as_a_workbook_an_office_can_hand_over(clie
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["A1"].value == "Problem list" and sheet["A1"].font.b
     subtitle = [sheet.cell(row=r, column=1).value for r in range(2, 5)]
-    assert f"Period: problems raised in month {month} of {year}" in subtitle
+    assert f"Period: problems raised in {calendar.month_name[month]} {year}" in subtitle
     assert "Filters: none" in subtitle  # the period is said on its own line
     header_row, (header, *rows) = table_of(sheet)
     assert sheet.freeze_panes == f"A{header_row + 1}"
-    assert header[:3] == ["No.", "Problem", "Project code"]
+    assert header[:4] == ["No.", "Problem (Chinese)", "Problem (English)", "Project code"]
     listed = julu_problems().filter(pk__in=raised_in(year, month)).order_by("-raised_at", "-pk")
     assert [row[0] for row in rows] == list(listed.values_list("pk", flat=True))  # as the list: newest first
     assert all(isinstance(row[0], int) for row in rows)
@@ -369,7 +376,7 @@ def test_it_writes_numbers_and_dates_as_such(client, login, at):
     in_english(login("office.julu"))
     problem = at(Status.IN_PROGRESS, category=Category.FINANCING, amount=Decimal("1234567.89"))
 
-    response = client.get(EXPORT_XLSX, {"search": problem.title, "category": "financing"})
+    response = client.get(EXPORT_XLSX, {"search": problem.title_zh, "category": "financing"})
 
     sheet = load_workbook(io.BytesIO(response.content)).active
     header_row, (header, *_rows) = table_of(sheet)
@@ -387,7 +394,7 @@ def test_it_writes_numbers_and_dates_as_such(client, login, at):
     assert raised.number_format == "yyyy-mm-dd hh:mm"
     assert cell["Lead department"].value == Department.objects.get(slug="julu-power").name_en
     subtitle = [sheet.cell(row=r, column=1).value for r in range(2, header_row)]
-    assert "Filters: Search: " + problem.title + " · Category: financing" in subtitle
+    assert "Filters: Search: " + problem.title_zh + " · Category: financing" in subtitle
     assert "Period: problems raised in any year" in subtitle
 
 
@@ -401,8 +408,9 @@ def test_it_exports_csv_in_utf8_with_a_bom_the_same_rows_as_the_list(client, log
     assert response.content.startswith(b"\xef\xbb\xbf")
     _header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline=""))
     assert [int(row[0]) for row in rows] == list(expected.values_list("pk", flat=True))
-    titles = {int(row[0]): row[1] for row in rows}
-    assert all(titles[p.pk] == p.title for p in expected)  # the Chinese arrives as written
+    titles = {int(row[0]): (row[1], row[2]) for row in rows}
+    assert all(titles[p.pk] == (p.title_zh, p.title_en) for p in expected)  # both languages, as written
+    assert all(zh and en for zh, en in titles.values())  # the demo writes both
     assert any("\u4e00" <= ch <= "\u9fff" for ch in rows[0][1])
 
 

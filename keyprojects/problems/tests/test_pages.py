@@ -222,7 +222,7 @@ def test_it_turns_a_refused_step_into_a_message_not_an_error_page(client, login,
     assert response.status_code == 200
     with translation.override("zh-hans"):
         assert messages_of(response) == [
-            translation.gettext("Only whoever raised the problem confirms that it is solved.")
+            translation.gettext("Only the person who raised the problem can confirm that it is solved.")
         ]
     problem.refresh_from_db()
     assert problem.status == Status.RESOLVED
@@ -258,16 +258,17 @@ def test_it_raises_a_problem_from_the_report_form(client, login, project):
     response = client.post(
         reverse("problems:report", args=["julu", project.code]),
         {
-            "title": "流动资金贷款 / Working capital",
+            "title_zh": "流动资金贷款",
+            "title_en": "Working capital",
             "category": Category.FINANCING,
             "side": "inside",
             "severity": "high",
-            "description": "需要流动资金贷款",
+            "description_zh": "需要流动资金贷款",
             "amount": "500",
         },
     )
 
-    problem = Problem.objects.get(project=project, title="流动资金贷款 / Working capital")
+    problem = Problem.objects.get(project=project, title_zh="流动资金贷款", title_en="Working capital")
     assert response["Location"] == reverse("problems:detail", args=[problem.pk])
     assert (problem.raised_as, problem.amount) == ("enterprise", 5_000_000)
 
@@ -278,11 +279,11 @@ def test_it_asks_for_the_amount_on_the_form(client, login, project):
     response = client.post(
         reverse("problems:report", args=["julu", project.code]),
         {
-            "title": "贷款",
+            "title_zh": "贷款",
             "category": Category.FINANCING,
             "side": "inside",
             "severity": "high",
-            "description": "x",
+            "description_zh": "x",
         },
     )
 
@@ -291,7 +292,7 @@ def test_it_asks_for_the_amount_on_the_form(client, login, project):
         message = translation.gettext("A financing problem needs the amount involved.")
     assert [message] in response.context["form"].errors.values()
     assert message in response.content.decode()
-    assert not Problem.objects.filter(project=project, title="贷款").exists()
+    assert not Problem.objects.filter(project=project, title_zh="贷款").exists()
 
 
 # ---- my work, leader and department pages ---------------------------------------------------------

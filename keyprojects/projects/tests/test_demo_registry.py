@@ -81,8 +81,10 @@ def test_it_carries_the_facts_the_report_gives_for_each_named_project(slug, fact
     assert (project.enterprise.name_zh, project.enterprise.name_en) == facts["enterprise"]
     assert project.zone.slug == facts["zone"]
     assert project.zone.name_en == "Julu Economic Development Zone"
-    for words in facts["content"]:
-        assert words in project.construction_content
+    assert facts["content"][0] in project.construction_content_zh  # each language in its own field
+    assert "/" not in project.construction_content_zh
+    for words in facts["content"][1:]:
+        assert words in project.construction_content_en
     assert project.level in KEY_LEVELS
 
 

@@ -199,8 +199,8 @@ def test_it_rates_the_investment_gap_from_january_to_the_last_finished_month(jul
 def _problem(project: Project, *, deadline_in_days: int, status: str, escalation: int = 0) -> Problem:
     return Problem.objects.create(
         project=project,
-        title="供电线路未接入",
-        description="power line not connected",
+        title_zh="供电线路未接入",
+        description_en="power line not connected",
         category="electricity",
         side="outside",
         status=status,
