@@ -12,8 +12,8 @@ in production (with DEBUG, Django keeps the SQL of every query: --debug).
 
 The workbook (bench/office_workbook.py) is laid out as offices publish it: title, unit line, two-row header with
 merged group cells, a group row every ~50 projects, 合计 and a note; no codes. The import goes through the services
-the upload page calls (imports.jobs: import_create → import_configure → import_confirm), inline, with phase timers
-around the reader, the layout, the row checks and the bulk writes. Printed per database and size:
+the upload page calls (imports.jobs: import_create → import_configure; imports.runs: import_confirm), inline,
+with phase timers around the reader, the layout, the row checks and the bulk writes. Printed per database and size:
 
 - read+layout: reading the workbook and sorting its rows (one pass; the upload and each later step read it again);
 - check: matching and checking every row (Lookups, plan_registry, preview), in rows/s (target ≥ 2,000 rows/s);
@@ -421,21 +421,21 @@ class Phases:
 
 def _instrument() -> Phases:
     from keyprojects.accounts import services as accounts_services
-    from keyprojects.imports import jobs, layout, reading, registry
+    from keyprojects.imports import checking, importers, matching, proposal, reading, registry, registry_plan
     from keyprojects.investment import services as investment_services
     from keyprojects.projects import services as project_services
     from keyprojects.projects.models import ImportJob
 
     phases = Phases()
-    importer = jobs.IMPORTERS[ImportJob.Kind.REGISTRY]
+    importer = importers.IMPORTERS[ImportJob.Kind.REGISTRY]
     phases.wrap(reading, "read_workbook", "read")
-    phases.wrap(jobs, "read_layout", "layout")
-    phases.wrap(layout, "read_layout", "layout")  # project_like_rows: proposing a sheet
+    phases.wrap(checking, "read_layout", "layout")
+    phases.wrap(proposal, "read_layout", "layout")  # describe, and project_like_rows: proposing a sheet
     phases.wrap(importer, "check", "check")
-    phases.wrap(registry.Lookups, "load", "check.lookups")
+    phases.wrap(matching.Lookups, "load", "check.lookups")
     phases.wrap(registry, "plan_registry", "check.rows")
-    phases.wrap(registry.RegistryPlan, "fingerprint", "check.fingerprint")
-    phases.wrap(jobs, "check_totals", "totals")
+    phases.wrap(registry_plan.RegistryPlan, "fingerprint", "check.fingerprint")
+    phases.wrap(checking, "check_totals", "totals")
     phases.wrap(importer, "write", "write")
     phases.wrap(accounts_services, "organisations_bulk_create", "write.organisations")
     phases.wrap(project_services, "projects_bulk_write", "write.projects")
@@ -457,7 +457,7 @@ def child_run(path: str, n: int, kind: str) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from keyprojects.accounts.models import Region, User
-    from keyprojects.imports import jobs
+    from keyprojects.imports import jobs, runs
     from keyprojects.projects.models import ImportJob, Project
 
     content = Path(path).read_bytes()
@@ -523,7 +523,7 @@ def child_run(path: str, n: int, kind: str) -> dict:
     probe = _Probe() if kind == "probe" else None
     if probe:
         probe.start()
-    job = step("confirm", lambda: jobs.import_confirm(actor=office, job=job))
+    job = step("confirm", lambda: runs.import_confirm(actor=office, job=job))
     confirm_end = time.time()
     if traced:
         traced.stop()

@@ -10,5 +10,5 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Imports")
 
     def ready(self) -> None:
-        # Each importer registers itself with imports.jobs by kind.
+        # Each importer registers itself with imports.importers by kind.
         from keyprojects.imports import monthly, registry  # noqa: F401

@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
-from keyprojects.imports.reading import Formula
+from keyprojects.imports.sheets import Formula
 
 CENT = Decimal("0.01")
 

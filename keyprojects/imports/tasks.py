@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from keyprojects.imports import jobs
+from keyprojects.imports import runs
 
 
 def _outcome(job) -> dict:
@@ -20,16 +20,16 @@ def _outcome(job) -> dict:
 @task()
 def import_check_run(job_id: int) -> dict:
     """Check every row of an uploaded file and store the preview; nothing is written."""
-    return _outcome(jobs.import_check(job_id=job_id))
+    return _outcome(runs.import_check(job_id=job_id))
 
 
 @task()
 def import_write_run(job_id: int) -> dict:
     """Write a confirmed import in one transaction; the job row carries progress and the outcome."""
-    return _outcome(jobs.import_write(job_id=job_id))
+    return _outcome(runs.import_write(job_id=job_id))
 
 
 @task()
 def fail_stale_imports() -> dict:
     """Periodic: imports whose worker died are marked failed, so that their office can run them again."""
-    return {"failed": jobs.import_fail_stale()}
+    return {"failed": runs.import_fail_stale()}

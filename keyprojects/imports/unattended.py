@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from keyprojects.accounts.models import Membership, Region, User
 from keyprojects.core.errors import DomainError
-from keyprojects.imports import jobs
+from keyprojects.imports import checking, importers, jobs, runs
 from keyprojects.imports.cells import UNIT_NAMES
 from keyprojects.imports.columns import Kind
 from keyprojects.projects.models import ImportJob
@@ -38,7 +38,7 @@ def unit_for_unstated(job: ImportJob, unit: str | None) -> dict[int, str]:
         return {}
     if unit not in UNIT_NAMES:
         raise ValueError(unit)
-    money = {c.key for c in jobs.importer_for(job.kind).columns if c.kind == Kind.MONEY}
+    money = {c.key for c in importers.importer_for(job.kind).columns if c.kind == Kind.MONEY}
     return {
         int(index): unit
         for index, key in job.mapping.items()
@@ -58,7 +58,7 @@ def run_to_end(job: ImportJob, run: Any, *, wait_seconds: float, run_here: bool 
     while job.is_running and time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
         job.refresh_from_db()
-        jobs.import_fail_stale(job=job)
+        runs.import_fail_stale(job=job)
     return job
 
 
@@ -96,7 +96,7 @@ def import_at_once(
     except DomainError as exc:
         jobs.import_refuse(job=job, message=exc.message)
         raise
-    job = run_to_end(job, jobs.import_check, wait_seconds=wait_seconds, run_here=run_here)
+    job = run_to_end(job, runs.import_check, wait_seconds=wait_seconds, run_here=run_here)
     if dry_run or job.status != ImportJob.Status.PREVIEW:
         return job
     return confirm_at_once(
@@ -114,8 +114,8 @@ def confirm_at_once(
 ) -> ImportJob:
     """Confirm a checked import and write it, waiting for the write (not `run_here`: a large one is left to the
     worker)."""
-    job = jobs.import_confirm(actor=actor, job=job, confirmed_rows=confirmed_rows)
-    return run_to_end(job, jobs.import_write, wait_seconds=wait_seconds, run_here=run_here)
+    job = runs.import_confirm(actor=actor, job=job, confirmed_rows=confirmed_rows)
+    return run_to_end(job, runs.import_write, wait_seconds=wait_seconds, run_here=run_here)
 
 
 def outcome(job: ImportJob) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def outcome(job: ImportJob) -> dict[str, Any]:
             k: v for k, v in job.options.items() if k in ("year", "month", "report_status", "plan_year")
         },
         "counts": counts,
-        "skipped": jobs.skipped_rows(job),
+        "skipped": checking.skipped_rows(job),
         "not_stored": preview.get("not_stored", []),
         "totals": preview.get("totals", []),
         "checks": preview.get("checks", []),

@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 
 from keyprojects.accounts import selectors as accounts_selectors
 from keyprojects.accounts.models import Region
+from keyprojects.accounts.permissions import scope_for
 from keyprojects.core.errors import DomainError
 from keyprojects.core.forms import call_service
-from keyprojects.core.permissions import scope_for
 from keyprojects.core.spreadsheets import XLSX_TYPE, table_response
-from keyprojects.imports import jobs, template
+from keyprojects.imports import checking, importers, jobs, runs, template
 from keyprojects.imports.cells import unit_label
 from keyprojects.imports.columns import COLUMNS
 from keyprojects.imports.forms import MappingForm, MonthlyUploadForm, SheetForm, UploadForm
@@ -42,7 +42,7 @@ def _managed_county(request: HttpRequest, slug: str) -> Region:
 
 def _upload(request: HttpRequest, county: str, kind: str, form_class: type[UploadForm]) -> HttpResponse:
     region = _managed_county(request, county)
-    jobs.import_fail_stale(county=region)  # a job whose worker died reads failed, not "writing…"
+    runs.import_fail_stale(county=region)  # a job whose worker died reads failed, not "writing…"
     form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         options = {k: v for k, v in form.cleaned_data.items() if k != "file"}
@@ -97,7 +97,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get(user=request.user, pk=pk)
     if job.status != ImportJob.Status.PENDING:
         return redirect("imports:job", pk=job.pk)
-    importer = jobs.importer_for(job.kind)
+    importer = importers.importer_for(job.kind)
     sheet_form = SheetForm(job=job)
     if request.method == "POST" and "sheet" in request.POST:
         sheet_form = SheetForm(request.POST, job=job)
@@ -143,14 +143,14 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     """The job's page: the preview to confirm, or the outcome; htmx polls the progress partial while it runs."""
     job = selectors.import_job_get(user=request.user, pk=pk)
     if job.is_running:
-        jobs.import_fail_stale(job=job)
+        runs.import_fail_stale(job=job)
     polled = bool(request.headers.get("HX-Request"))
     if job.status == ImportJob.Status.PENDING and not polled:
         return redirect("imports:mapping", pk=job.pk)
     context = {
         "job": job,
         "preview": job.preview,
-        "skipped": jobs.skipped_rows(job),
+        "skipped": checking.skipped_rows(job),
         "errors": job.error_report[:SHOWN_ERRORS],
         "shown_errors": SHOWN_ERRORS,
         **_preview_context(job),
@@ -224,7 +224,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get(user=request.user, pk=pk)
     confirmed = {int(r) for r in request.POST.getlist("confirm_row") if r.isdigit()}
     try:
-        jobs.import_confirm(actor=request.user, job=job, confirmed_rows=confirmed)
+        runs.import_confirm(actor=request.user, job=job, confirmed_rows=confirmed)
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("imports:job", pk=job.pk)
@@ -264,5 +264,5 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
         filename=f"import-{job.pk}-problems",
         title=_("Import problems"),
         headers=[_("Row"), _("Column"), _("Value"), _("Reason")],
-        rows=jobs.report_rows(job),
+        rows=checking.report_rows(job),
     )

@@ -8,7 +8,7 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from keyprojects.accounts import selectors as accounts_selectors
 from keyprojects.api.params import Id, Month, Year
-from keyprojects.imports import jobs, unattended
+from keyprojects.imports import runs, unattended
 from keyprojects.investment.models import ReportStatus
 from keyprojects.projects import selectors
 from keyprojects.projects.models import ImportJob
@@ -183,7 +183,7 @@ def monthly_import(
 def import_detail(request: HttpRequest, job_id: Id):
     job = selectors.import_job_get(user=request.auth, pk=job_id)
     if job.is_running:
-        jobs.import_fail_stale(job=job)
+        runs.import_fail_stale(job=job)
     return unattended.outcome(job)
 
 

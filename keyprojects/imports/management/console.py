@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from keyprojects.accounts.models import Region, User
+from keyprojects.accounts.permissions import scope_for
 from keyprojects.core.errors import DomainError
-from keyprojects.core.permissions import scope_for
 from keyprojects.imports import unattended
 from keyprojects.imports.cells import UNIT_NAMES
 from keyprojects.projects.models import ImportJob

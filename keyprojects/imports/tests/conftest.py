@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from keyprojects.accounts.models import Region
+from keyprojects.accounts.models import Region, User
 from keyprojects.imports.tests.monthly_sheets import MOMENT, julu_projects
 from keyprojects.projects.models import Project
 
@@ -31,3 +31,8 @@ def media_root(settings, tmp_path):
 def march_2031():
     with time_machine.travel(MOMENT, tick=False):
         yield
+
+
+@pytest.fixture
+def office(persona) -> User:
+    return persona("office.julu")

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from keyprojects.accounts.models import Region
+from keyprojects.imports import jobs
 from keyprojects.imports.tests.workbooks import with_cached_values, xlsx_bytes
 from keyprojects.investment.models import MonthlyReport
-from keyprojects.projects.models import Project
+from keyprojects.projects.models import ImportJob, Project
 
 MOMENT = datetime(2031, 3, 10, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 YEAR, MONTH = 2031, 2
@@ -99,3 +100,35 @@ def julu_projects(county: Region, count: int) -> list[Project]:
 
 def report_of(project: Project) -> MonthlyReport | None:
     return MonthlyReport.objects.filter(project=project, year=YEAR, month=MONTH).first()
+
+
+def uploaded(office, julu, content: bytes, *, status: str = "submitted", month: int = MONTH) -> ImportJob:
+    return jobs.import_create(
+        actor=office,
+        county=julu,
+        upload=upload(content),
+        kind="monthly",
+        year=YEAR,
+        month=month,
+        report_status=status,
+    )
+
+
+def checked(office, julu, content: bytes, *, units: dict | None = None, **options) -> ImportJob:
+    """Uploaded, mapped as guessed, and checked: the preview (or the errors)."""
+    job = uploaded(office, julu, content, **options)
+    mapping = {int(i): key for i, key in job.mapping.items()}
+    return jobs.import_configure(actor=office, job=job, mapping=mapping, units=units or {})
+
+
+def a_month_of(projects: list[Project]) -> bytes:
+    a, b, c = projects
+    return summary_sheet(
+        {
+            "一、省重点项目（2项）": [
+                figures(a, "1,250.5", progress="85%", text="主体完工，正在进行设备安装"),
+                figures(b, 300, progress=40, text="厂房基础施工"),
+            ],
+            "二、市重点项目（1项）": [figures(c, 0, progress=10)],
+        }
+    )

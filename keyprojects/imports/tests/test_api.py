@@ -9,14 +9,7 @@ import pytest
 from django.test import Client
 
 from keyprojects.accounts import services as accounts_services
-from keyprojects.imports.tests.monthly_sheets import (
-    MONTH,
-    YEAR,
-    figures,
-    report_of,
-    summary_sheet,
-    upload,
-)
+from keyprojects.imports.tests.monthly_sheets import MONTH, YEAR, figures, report_of, summary_sheet, upload
 from keyprojects.imports.tests.workbooks import xlsx_bytes
 from keyprojects.investment.models import MonthlyReport, ReportStatus
 from keyprojects.projects.models import ImportJob, Project

@@ -13,14 +13,7 @@ from django.core.management.base import CommandError
 
 from keyprojects.accounts.models import User
 from keyprojects.core.models import AuditEntry
-from keyprojects.imports.tests.monthly_sheets import (
-    MONTH,
-    WAN,
-    YEAR,
-    figures,
-    report_of,
-    summary_sheet,
-)
+from keyprojects.imports.tests.monthly_sheets import MONTH, WAN, YEAR, figures, report_of, summary_sheet
 from keyprojects.imports.tests.workbooks import xlsx_bytes
 from keyprojects.investment.models import MonthlyReport, ReportStatus
 from keyprojects.projects.models import ImportJob, Project

@@ -9,20 +9,21 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from keyprojects.accounts.models import User
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
 from keyprojects.core.models import AuditEntry
-from keyprojects.imports import jobs
+from keyprojects.imports import jobs, runs
 from keyprojects.imports.columns import remembered_mapping
 from keyprojects.imports.tests.monthly_sheets import (
     MONTH,
     WAN,
     YEAR,
+    a_month_of,
+    checked,
     figures,
     report_of,
     summary_sheet,
-    upload,
+    uploaded,
 )
 from keyprojects.imports.tests.workbooks import xlsx_bytes
 from keyprojects.investment.models import MonthlyReport, ReportStatus
@@ -30,43 +31,6 @@ from keyprojects.projects.models import ImportJob, Project
 
 # The monthly figures are for February 2031, imported in March.
 pytestmark = pytest.mark.usefixtures("march_2031")
-
-
-@pytest.fixture
-def office(persona) -> User:
-    return persona("office.julu")
-
-
-def uploaded(office, julu, content: bytes, *, status: str = "submitted", month: int = MONTH) -> ImportJob:
-    return jobs.import_create(
-        actor=office,
-        county=julu,
-        upload=upload(content),
-        kind="monthly",
-        year=YEAR,
-        month=month,
-        report_status=status,
-    )
-
-
-def checked(office, julu, content: bytes, *, units: dict | None = None, **options) -> ImportJob:
-    """Uploaded, mapped as guessed, and checked: the preview (or the errors)."""
-    job = uploaded(office, julu, content, **options)
-    mapping = {int(i): key for i, key in job.mapping.items()}
-    return jobs.import_configure(actor=office, job=job, mapping=mapping, units=units or {})
-
-
-def a_month_of(projects: list[Project]) -> bytes:
-    a, b, c = projects
-    return summary_sheet(
-        {
-            "一、省重点项目（2项）": [
-                figures(a, "1,250.5", progress="85%", text="主体完工，正在进行设备安装"),
-                figures(b, 300, progress=40, text="厂房基础施工"),
-            ],
-            "二、市重点项目（1项）": [figures(c, 0, progress=10)],
-        }
-    )
 
 
 def test_it_reads_the_office_s_sheet_as_published_and_writes_nothing_before_confirmation(
@@ -112,7 +76,7 @@ def test_it_reads_the_office_s_sheet_as_published_and_writes_nothing_before_conf
 
 
 def test_it_writes_the_month_as_submitted_reports_of_the_office(office, julu, projects):
-    job = jobs.import_confirm(actor=office, job=checked(office, julu, a_month_of(projects)))
+    job = runs.import_confirm(actor=office, job=checked(office, julu, a_month_of(projects)))
 
     assert job.status == ImportJob.Status.DONE, job.message
     assert (job.created_count, job.updated_count, job.unchanged_count) == (3, 0, 0)
@@ -130,7 +94,7 @@ def test_it_writes_the_month_as_submitted_reports_of_the_office(office, julu, pr
 
 
 def test_it_stores_the_figures_as_verified_by_the_office_when_it_chooses_so(office, julu, projects):
-    job = jobs.import_confirm(
+    job = runs.import_confirm(
         actor=office, job=checked(office, julu, a_month_of(projects), status="verified")
     )
 
@@ -142,12 +106,12 @@ def test_it_stores_the_figures_as_verified_by_the_office_when_it_chooses_so(offi
 
 
 def test_it_changes_nothing_when_the_same_sheet_comes_twice(office, julu, projects):
-    jobs.import_confirm(actor=office, job=checked(office, julu, a_month_of(projects)))
+    runs.import_confirm(actor=office, job=checked(office, julu, a_month_of(projects)))
 
     again = checked(office, julu, a_month_of(projects))
 
     assert again.preview["counts"] == {"create": 0, "update": 0, "unchanged": 3, "errors": 0, "suspicious": 0}
-    assert jobs.import_confirm(actor=office, job=again).unchanged_count == 3
+    assert runs.import_confirm(actor=office, job=again).unchanged_count == 3
     assert report_of(projects[0]).history.count() == 1
 
 
@@ -178,7 +142,7 @@ def test_it_fills_in_a_draft_and_verifies_a_submitted_report_of_the_same_figures
     changes = {u["code"]: [change[0] for change in u["changes"]] for u in job.preview["update"]}
     assert len(changes[a.code]) == 4  # completed, progress, description and status
     assert len(changes[b.code]) == 1  # the status only
-    jobs.import_confirm(actor=office, job=job)
+    runs.import_confirm(actor=office, job=job)
     assert report_of(a).completed_investment == Decimal("12505000.00")
     assert report_of(a).status == report_of(b).status == ReportStatus.VERIFIED
     assert report_of(b).history.count() == 2
@@ -216,74 +180,6 @@ def test_it_refuses_a_month_that_has_not_begun(office, julu, projects):
     assert not MonthlyReport.objects.filter(year=YEAR, month=4).exists()
 
 
-def test_it_matches_by_code_where_the_sheet_has_one(office, julu, projects):
-    a, b, _c = projects
-
-    def sheet(*rows: list) -> bytes:
-        return xlsx_bytes([["单位：万元"], ["项目编号", "项目名称", "当月完成投资", "形象进度"], *rows])
-
-    job = checked(office, julu, sheet([a.code, "（简称）环保装备", 100, 30], [None, b.name_zh, 200, 40]))
-
-    assert [(r["row"], r["code"]) for r in job.preview["create"]] == [(3, a.code), (4, b.code)]
-    job = checked(office, julu, sheet([b.code.lower(), b.name_zh, 200, 40]))
-    assert [(e["row"], e["column"]) for e in job.error_report] == [(3, "项目编号")]  # codes are exact
-
-
-def test_it_names_each_row_whose_project_it_cannot_find(office, julu, projects):
-    a, _b, c = projects
-    twins = Project.objects.filter(county=julu).values_list("name_zh", flat=True)
-    twin = next(name for name in twins if list(twins).count(name) > 1)
-    content = xlsx_bytes(
-        [
-            ["项目编号", "项目名称", "本月完成投资（万元）"],
-            ["JL-2099-999", a.name_zh, 10],
-            [None, "巨鹿县不存在的项目", 10],
-            [None, twin, 10],
-            [None, c.name_zh, 10],
-        ]
-    )
-
-    job = checked(office, julu, content)
-
-    assert job.status == ImportJob.Status.FAILED
-    assert [(e["row"], e["column"]) for e in job.error_report] == [
-        (2, "项目编号"),
-        (3, "项目名称"),
-        (4, "项目名称"),
-    ]
-    assert not MonthlyReport.objects.filter(project__county=julu, year=YEAR).exists()
-
-
-def test_it_tells_same_named_projects_apart_by_their_enterprise(office, julu, projects):
-    a = projects[0]
-    other = (
-        Project.objects.filter(county=julu)
-        .exclude(enterprise=a.enterprise)
-        .select_related("enterprise")
-        .first()
-    )
-    content = xlsx_bytes(
-        [
-            ["项目名称", "项目单位", "本月完成投资（万元）"],
-            [a.name_zh, a.enterprise.name_zh, 10],
-            [a.name_zh, other.enterprise.name_zh, 10],
-        ]
-    )
-
-    job = checked(office, julu, content)
-
-    assert [(e["row"], e["column"]) for e in job.error_report] == [(3, "项目名称")]
-
-
-def test_it_refuses_a_project_named_twice_in_one_sheet(office, julu, projects):
-    a = projects[0]
-    content = summary_sheet({"一、省重点项目": [figures(a, 10), figures(a, 20)]})
-
-    job = checked(office, julu, content)
-
-    assert [(e["row"], e["column"]) for e in job.error_report] == [(6, "项目名称")]
-
-
 def test_it_asks_for_the_unit_when_the_sheet_states_none(office, julu, projects):
     content = summary_sheet({"一、省重点项目": [figures(p, 100) for p in projects]}, unit_line=None)
     job = uploaded(office, julu, content)
@@ -300,47 +196,10 @@ def test_it_asks_for_the_unit_when_the_sheet_states_none(office, julu, projects)
 def test_it_reads_the_unit_the_header_states(office, julu, projects):
     content = xlsx_bytes([["项目名称", "本月完成投资（亿元）"], [projects[0].name_zh, "0.25"]])
 
-    job = jobs.import_confirm(actor=office, job=checked(office, julu, content))
+    job = runs.import_confirm(actor=office, job=checked(office, julu, content))
 
     assert report_of(projects[0]).completed_investment == Decimal("25000000.00")
     assert job.preview["totals"][0]["yuan"] == "25,000,000.00"
-
-
-def test_it_lists_a_cumulative_figure_the_stored_months_do_not_add_up_to(office, julu, projects):
-    a, b, c = projects
-    MonthlyReport.objects.create(
-        project=a, year=YEAR, month=1, completed_investment=100 * WAN, physical_progress=20, status="approved"
-    )
-    content = summary_sheet(
-        {
-            "一、省重点项目": [
-                figures(a, 50, cumulative=150),  # January's 100 and February's 50
-                figures(b, 50, cumulative=5000),  # 万 and 元 mixed up somewhere
-                figures(c, 50),
-            ]
-        }
-    )
-
-    job = checked(office, julu, content)
-
-    assert job.status == ImportJob.Status.PREVIEW
-    assert [(r["row"], r["code"], r["stated"], r["summed"]) for r in job.preview["cumulative"]] == [
-        (6, b.code, "50,000,000.00", "500,000.00")
-    ]
-
-
-def test_it_keeps_the_last_reported_progress_when_the_sheet_has_none(office, julu, projects):
-    a, b, _c = projects
-    MonthlyReport.objects.create(
-        project=a, year=YEAR, month=1, completed_investment=WAN, physical_progress=35, status="approved"
-    )
-    content = xlsx_bytes([["单位：万元"], ["项目名称", "本月完成投资"], [a.name_zh, 10], [b.name_zh, 10]])
-
-    jobs.import_confirm(actor=office, job=checked(office, julu, content))
-
-    assert report_of(a).physical_progress == Decimal("35.00")
-    last = MonthlyReport.objects.filter(project=b, year__lt=YEAR).order_by("year", "month").last()
-    assert report_of(b).physical_progress == (last.physical_progress if last else 0)
 
 
 def test_it_reports_a_total_row_that_does_not_match_its_rows(office, julu, projects):
@@ -365,7 +224,7 @@ def test_it_writes_many_reports_in_as_many_queries_as_a_few(office, julu):
     def queries_of_the_write(count: int) -> int:
         job = checked(office, julu, sheet(count))
         with CaptureQueriesContext(connection) as queries:
-            job = jobs.import_confirm(actor=office, job=job)
+            job = runs.import_confirm(actor=office, job=job)
         assert job.created_count == count, job.message
         MonthlyReport.objects.filter(project__county=julu, year=YEAR).delete()
         return len(queries)
@@ -380,7 +239,7 @@ def test_it_writes_nothing_when_a_report_changed_since_the_preview(office, julu,
         project=projects[1], year=YEAR, month=MONTH, completed_investment=WAN, physical_progress=1
     )
 
-    job = jobs.import_confirm(actor=office, job=job)
+    job = runs.import_confirm(actor=office, job=job)
 
     assert job.status == ImportJob.Status.PREVIEW
     assert job.preview["counts"]["update"] == 1

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from keyprojects.imports import reading
-from keyprojects.imports.reading import ImportRefused
+from keyprojects.imports import archive, formats, reading, sheets
+from keyprojects.imports.sheets import ImportRefused
 from keyprojects.imports.tests.workbooks import REGISTRY_HEADER, as_saved_by_excel, large_registry, xlsx_bytes
 
 SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
@@ -93,10 +93,10 @@ def declaring(content: bytes, name: str, size: int) -> bytes:
     return bytes(data)
 
 
-def read(content: bytes, max_rows: int = 20_010) -> list[reading.RawSheet]:
+def read(content: bytes, max_rows: int = 20_010) -> list[sheets.RawSheet]:
     """The upload checked and read, as the import does."""
     upload = SimpleUploadedFile("巨鹿县重点项目台账.xlsx", content)
-    file_format = reading.check_upload(upload)
+    file_format = formats.check_upload(upload)
     return reading.read_workbook(upload, file_format=file_format, max_rows=max_rows)
 
 
@@ -255,7 +255,7 @@ def test_it_passes_the_largest_registry_accepted_through_the_checks_quickly(
     assert len(content) < settings.KEYPROJECTS_IMPORT_MAX_BYTES
 
     started = time.perf_counter()
-    reading.check_archive(io.BytesIO(content))
+    archive.check_archive(io.BytesIO(content))
 
     assert time.perf_counter() - started < 5  # about a second on a quiet machine
 
