@@ -79,6 +79,7 @@ PRODUCTION_CHECK_ENV = DJANGO_ENV=production DJANGO_SECRET_KEY=check-deploy-only
 test: setup $(VENV)/.test .debs-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run -v1
 	$(PRODUCTION_CHECK_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
 	rm -rf var/collectstatic-check
@@ -89,6 +90,7 @@ test: setup $(VENV)/.test .debs-test
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.test
 	$(BIN)/ruff check --fix .

@@ -82,7 +82,9 @@ INSTALLED_APPS = [
     "keyprojects.investment",
     "keyprojects.problems",
     "keyprojects.imports",
+    "keyprojects.dashboards",
     "keyprojects.api",
+    "keyprojects.demo",
 ]
 
 MIDDLEWARE = [
@@ -116,7 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "keyprojects.accounts.context_processors.shell",
                 "keyprojects.problems.context_processors.unread_notices",
-                "keyprojects.core.guide.help_link",
+                "keyprojects.accounts.guide.help_link",
             ],
         },
     },
@@ -144,7 +146,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "dashboards:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -9,6 +9,7 @@ register_converter(YearConverter, "year")
 
 urlpatterns = [
     path("", include("keyprojects.core.urls")),
+    path("", include("keyprojects.dashboards.urls")),
     path("", include("keyprojects.accounts.urls")),
     path("", include("keyprojects.imports.urls")),
     path("", include("keyprojects.projects.urls")),

@@ -214,13 +214,22 @@ def test_it_refuses_a_bad_year_of_the_problems_summary_with_400_naming_the_year(
 
 
 def test_it_names_the_bound_a_year_is_beyond(client, office_in_english):
-    response = client.get("/api/v1/problems", {"year": "99999"})
+    response = client.get("/api/v1/problems/summary", {"region": "julu", "year": "99999"})
 
     assert response.status_code == 400
     assert response.json() == {
         "detail": "year: Ensure this value is less than or equal to 2100.",
         "field": "year",
     }
+
+
+def test_it_names_the_years_the_problem_list_offers(client, office_in_english):
+    """The list's filters are the page's: a year is one of those the user has problems in, as on the page."""
+    response = client.get("/api/v1/problems", {"year": "99999"})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "year"
+    assert response.json()["detail"].startswith("year: Choose a year from ")
 
 
 def test_it_refuses_a_bad_parameter_in_the_user_s_language(client, login):

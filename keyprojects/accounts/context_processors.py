@@ -9,14 +9,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.accounts.models import Membership, Region
+from keyprojects.accounts.permissions import Scope, scope_for
 from keyprojects.core import clock
-from keyprojects.core.permissions import Scope, scope_for
 
 Role = Membership.Role
 
 # Every page of the navigation, in the order it is shown; `statistics` needs the region it is about.
 NAV_ITEMS: tuple[tuple[str, str, Promise], ...] = (
-    ("home", "core:home", _("Home")),
+    ("home", "dashboards:home", _("Home")),
     ("my_work", "problems:my_work", _("My work")),
     ("projects", "projects:list", _("Key projects")),
     ("map", "projects:map", _("Map")),

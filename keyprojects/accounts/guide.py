@@ -22,29 +22,24 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import strip_tags
-from django.utils.translation import gettext_lazy as _
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
-from keyprojects.core.permissions import scope_for
+from keyprojects.accounts.models import Membership
+from keyprojects.accounts.permissions import scope_for
 
-# The guides, in the order the index lists them; the labels are the roles' own names (accounts' catalogue).
-ROLES: dict[str, Promise] = {
-    "office": _("county project office"),
-    "leader": _("leader in charge"),
-    "department": _("responsible department"),
-    "enterprise": _("enterprise"),
-    "city": _("city office"),
-}
-# A membership's role (accounts.Membership.Role's values; core imports no domain app) → its guide.
+Role = Membership.Role
+# A membership's role → its guide (docs/guide/<language>/<guide>.md), in the order the index lists them.
 GUIDE_FOR_ROLE = {
-    "county_office": "office",
-    "leader": "leader",
-    "department": "department",
-    "enterprise": "enterprise",
-    "city_office": "city",
+    Role.COUNTY_OFFICE: "office",
+    Role.LEADER: "leader",
+    Role.DEPARTMENT: "department",
+    Role.ENTERPRISE: "enterprise",
+    Role.CITY_OFFICE: "city",
 }
+# The guides' titles are the roles' own names.
+ROLES: dict[str, Promise] = {guide: role.label for role, guide in GUIDE_FOR_ROLE.items()}
 LANGUAGES = ("zh", "en")
 INDEX = "index"
 SCREENSHOT_NAME = re.compile(r"^[a-z0-9-]+\.png$")
@@ -136,15 +131,15 @@ def _product_url(target: str) -> str | None:
     if target.startswith(SCREENSHOT_PREFIX):
         name = target[len(SCREENSHOT_PREFIX) :]
         if SCREENSHOT_NAME.match(name):
-            return reverse("core:guide_screenshot", kwargs={"name": name})
+            return reverse("accounts:guide_screenshot", kwargs={"name": name})
         return None
     if "/" in target or ":" in target or not target.endswith(".md"):
         return None  # another site, an anchor, or a file elsewhere in the repository
     stem = PurePosixPath(target).stem
     if stem == INDEX:
-        return reverse("core:guide_index")
+        return reverse("accounts:guide_index")
     if stem in ROLES:
-        return reverse("core:guide", kwargs={"role": stem})
+        return reverse("accounts:guide", kwargs={"role": stem})
     return None
 
 
@@ -182,8 +177,8 @@ def help_url(user) -> str:
     else to the index that lists theirs first."""
     roles = roles_for_user(user)
     if len(roles) == 1 and roles[0] in guide_roles():
-        return reverse("core:guide", kwargs={"role": roles[0]})
-    return reverse("core:guide_index")
+        return reverse("accounts:guide", kwargs={"role": roles[0]})
+    return reverse("accounts:guide_index")
 
 
 def help_link(request: HttpRequest) -> dict:

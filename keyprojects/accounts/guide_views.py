@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 
-from keyprojects.core import guide
+from keyprojects.accounts import guide
 
 
 @login_required
@@ -21,7 +21,7 @@ def guide_index(request: HttpRequest) -> HttpResponse:
         "mine": [(role, guide.ROLES[role]) for role in mine],
         "others": [(role, guide.ROLES[role]) for role in available if role not in mine],
     }
-    return render(request, "core/guide_index.html", context)
+    return render(request, "accounts/guide_index.html", context)
 
 
 @login_required
@@ -31,7 +31,7 @@ def guide_page(request: HttpRequest, role: str) -> HttpResponse:
     shown = guide.guide_render(role, guide.guide_language(get_language()))
     if shown is None:
         raise Http404
-    return render(request, "core/guide.html", {"guide": shown, "role": role, "label": guide.ROLES[role]})
+    return render(request, "accounts/guide.html", {"guide": shown, "role": role, "label": guide.ROLES[role]})
 
 
 @login_required

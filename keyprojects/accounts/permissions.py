@@ -17,12 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-if TYPE_CHECKING:
-    from keyprojects.accounts.models import Region, User
+from keyprojects.accounts.models import Membership, Region, User
 
 
 def paths_q(paths: tuple[str, ...], lookup: str) -> Q:
@@ -82,8 +80,6 @@ def scope_for(user: User) -> Scope:
     cached = getattr(user, "_keyprojects_scope", None)
     if cached is not None:
         return cached
-    from keyprojects.accounts.models import Membership
-
     roles: set[str] = set()
     paths: dict[str, list[str]] = {"city": [], "county": [], "leader": [], "department": [], "enterprise": []}
     department_ids: set[int] = set()
@@ -123,8 +119,6 @@ def scope_for(user: User) -> Scope:
 
 def _county_path(region: Region) -> str:
     """A development zone belongs to its county: its departments and enterprises see the county's directory."""
-    from keyprojects.accounts.models import Region
-
     if region.kind == Region.Kind.ZONE and region.parent is not None:
         return region.parent.path
     return region.path

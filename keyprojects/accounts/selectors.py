@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from keyprojects.accounts.models import ApiToken, Department, Enterprise, Membership, Region, User
-from keyprojects.core.permissions import paths_q, scope_for
+from keyprojects.accounts.permissions import paths_q, scope_for
 
 
 def region_list(*, user: User, kind: str | None = None) -> QuerySet[Region]:

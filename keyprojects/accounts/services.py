@@ -16,10 +16,10 @@ from simple_history.utils import bulk_create_with_history
 
 from keyprojects.accounts.models import ApiToken, Department, Enterprise, Membership, Region, User
 from keyprojects.accounts.naming import pinyin_name, unique_slug
+from keyprojects.accounts.permissions import forget_scope, scope_for
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.errors import DomainError, NotAllowed
-from keyprojects.core.permissions import forget_scope, scope_for
 
 TOKEN_PREFIX = "kp_"  # noqa: S105 - a marker that makes leaked tokens easy to grep for, not a secret
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from keyprojects.accounts import views
+from keyprojects.accounts import guide_views, views
 
 app_name = "accounts"
 
@@ -22,6 +22,10 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/language/", views.language_switch, name="language"),
+    # The user guides, one per role (docs/guide/), behind the "?" of the top bar.
+    path("help/", guide_views.guide_index, name="guide_index"),
+    path("help/screenshots/<str:name>", guide_views.guide_screenshot, name="guide_screenshot"),
+    path("help/<slug:role>/", guide_views.guide_page, name="guide"),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/tokens/", views.token_list, name="tokens"),
     path("accounts/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),

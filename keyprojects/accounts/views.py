@@ -32,8 +32,8 @@ from keyprojects.accounts.forms import (
     PasswordResetForm,
 )
 from keyprojects.accounts.models import ApiToken
+from keyprojects.accounts.permissions import scope_for
 from keyprojects.core.forms import call_service
-from keyprojects.core.permissions import scope_for
 
 PAGE_SIZE = 50
 
@@ -59,7 +59,7 @@ class LoginView(auth_views.LoginView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
-    success_url = reverse_lazy("core:home")
+    success_url = reverse_lazy("dashboards:home")
 
     def form_valid(self, form):
         messages.success(self.request, _("Your password has been changed."))

@@ -1,5 +1,5 @@
-"""Query-string schemas made from the selectors' filter dataclasses, so the API and the pages filter
-by the same fields with the same defaults, declared once."""
+"""Query-string schemas made from the pages' filter declarations (a FilterSet, or a selector's filter
+dataclass), so the API and the pages filter by the same fields with the same checks, declared once."""
 
 from __future__ import annotations
 
@@ -7,8 +7,15 @@ import dataclasses
 import typing
 from typing import Any
 
-from ninja import Schema
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
 from pydantic import create_model
+
+from keyprojects.core.errors import DomainError
 
 
 def query_schema(
@@ -23,3 +30,43 @@ def query_schema(
         if f.name not in exclude
     }
     return create_model(f"{filters.__name__}Query", __base__=Schema, **fields)
+
+
+def _api_type(declared: django_filters.Filter) -> type:
+    """The query parameter's type for one of a FilterSet's filters."""
+    if isinstance(declared, django_filters.BooleanFilter):
+        return bool
+    if isinstance(declared, django_filters.TypedChoiceFilter) and declared.extra.get("coerce") is int:
+        return int
+    if isinstance(declared, django_filters.ModelChoiceFilter) and not declared.extra.get("to_field_name"):
+        return int  # an object by its id
+    return str
+
+
+def filterset_schema(filterset: type[django_filters.FilterSet], *, name: str) -> type[Schema]:
+    """A ninja query schema with the filters of a page's FilterSet: the API filters by the very declaration
+    the page and its exports use. Every parameter is optional; the FilterSet checks the values."""
+    fields = {
+        key: (_api_type(declared) | None, Field(None, description=str(declared.label)))
+        for key, declared in filterset.base_filters.items()
+    }
+    return create_model(name, __base__=Schema, **fields)
+
+
+def filtered(filterset: type[django_filters.FilterSet], query: Schema, **kwargs) -> QuerySet:
+    """The queryset the FilterSet answers for the API's query, or DomainError (400) naming the first
+    refused parameter, in the user's language. A filter the user is not offered because it has one choice
+    (a county's people and their county) takes that choice and refuses any other."""
+    data = QueryDict(mutable=True)
+    for key, value in query.dict(exclude_none=True).items():
+        data[key] = ("on" if value else "") if isinstance(value, bool) else str(value)
+    bound = filterset(data, **kwargs)
+    for key, value in data.items():
+        only = getattr(bound, "only_choices", {}).get(key)
+        if key not in bound.filters and value and value != only:
+            error = forms.ChoiceField.default_error_messages["invalid_choice"] % {"value": value}
+            raise DomainError(_("%(field)s: %(error)s") % {"field": key, "error": error}, field=key)
+    if not bound.is_valid():
+        key, errors = next(iter(bound.errors.items()))
+        raise DomainError(_("%(field)s: %(error)s") % {"field": key, "error": " ".join(errors)}, field=key)
+    return bound.qs

@@ -27,7 +27,10 @@ class MethodNotAllowedPageMiddleware:
             return response
         back = back_url(request)
         page = render(
-            request, "405.html", {"back_url": back or reverse("core:home"), "back_home": not back}, status=405
+            request,
+            "405.html",
+            {"back_url": back or reverse("dashboards:home"), "back_home": not back},
+            status=405,
         )
         page["Allow"] = response["Allow"]
         return page

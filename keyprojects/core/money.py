@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
-from django.utils.translation import get_language
+from keyprojects.core.bilingual import language_is_chinese
 
 UNITS = {"wan": Decimal(10_000), "yi": Decimal(100_000_000)}
 WAN = UNITS["wan"]  # 万元: the unit offices type amounts in
@@ -33,14 +32,10 @@ def _rounded(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _chinese() -> bool:
-    return (get_language() or settings.LANGUAGE_CODE).lower().startswith("zh")
-
-
 def display_unit(unit: str) -> tuple[Decimal, str]:
     """Yuan per shown unit and the unit's label, in the active language: the one source of both,
     so that a number and the header above it can never disagree."""
-    if _chinese():
+    if language_is_chinese():
         return UNITS[unit], CHINESE_LABELS[unit]
     return MILLION, "CNY million"
 
@@ -63,7 +58,7 @@ def format_money(value: Decimal | int | None, unit: str = "wan") -> str:
     amount = shown_amount(value, unit)
     if amount is None:
         return "—"
-    if _chinese():
+    if language_is_chinese():
         return f"{amount:,.2f} {unit_label(unit)}"
     return f"CNY {amount:,.2f} million"
 

@@ -15,10 +15,10 @@ from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from keyprojects.accounts.models import Region, User
+from keyprojects.accounts.models import Department, Region, User
+from keyprojects.accounts.permissions import paths_q, scope_for
 from keyprojects.core import clock
-from keyprojects.core.permissions import paths_q, scope_for
-from keyprojects.investment.models import MonthlyReport, PlanMonth, ReportStatus
+from keyprojects.investment.models import MonthlyReport, PlanMonth, ReportAttachment, ReportStatus
 from keyprojects.projects.models import Level, Project, Stage
 from keyprojects.projects.selectors import KEY_LEVELS, project_scope_q
 
@@ -98,10 +98,6 @@ def dashboard_projects(*, user: User, region: Region) -> Q:
     return region_key_projects(region) & project_scope_q(user)
 
 
-def _months(year: int, through_month: int, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}year": year, f"{prefix}month__lte": through_month})
-
-
 def _sums(qs, group: str, amount: str) -> dict:
     rows = qs.values(group).annotate(total=Sum(amount)).order_by()
     return {row[group]: (row["total"] or ZERO).quantize(ZERO) for row in rows}
@@ -168,10 +164,18 @@ def region_figures(
 
 @dataclass(frozen=True)
 class RankRow:
-    region: Region
+    unit: Region | Department | User  # a county-level unit, or a zone, department or leader of a county
     figures: Figures
     rank: int
     previous_rank: int | None
+
+    @property
+    def region(self) -> Region:
+        return self.unit
+
+    @property
+    def name(self) -> str:
+        return getattr(self.unit, "name", None) or str(self.unit)
 
     @property
     def change(self) -> int | None:
@@ -179,16 +183,81 @@ class RankRow:
         return None if self.previous_rank is None else self.previous_rank - self.rank
 
 
+def _tie_order(unit) -> str:
+    """The last tie-breaker: the same in every language (a region's path, a department's slug, a username)."""
+    for attribute in ("path", "slug", "username"):
+        if value := getattr(unit, attribute, None):
+            return value
+    return str(unit.pk)
+
+
 def _ranked(units: list, figures: dict) -> list[tuple]:
-    """Highest completion rate first; ties broken by the larger completed amount, then by path (slug) order,
-    which is the same in every language."""
+    """The one ranking rule of every ranking: highest completion rate first; ties broken by the larger
+    completed amount, then by _tie_order. Units without a plan come last."""
 
     def key(unit):
         f = figures.get(unit.pk, Figures())
         rate = f.completion_rate
-        return (rate is None, -(rate or 0), -f.completed, getattr(unit, "path", str(unit.pk)))
+        return (rate is None, -(rate or 0), -f.completed, _tie_order(unit))
 
     return [(position, unit) for position, unit in enumerate(sorted(units, key=key), start=1)]
+
+
+def stage_level_counts(projects: QuerySet[Project]) -> list[dict]:
+    """How many projects stand at each stage, by level: one row per stage, in the chain's order."""
+    counts = {
+        (row["stage"], row["level"]): row["n"]
+        for row in projects.order_by().values("stage", "level").annotate(n=Count("pk"))
+    }
+    return [
+        {"stage": label, **{level: counts.get((stage, level), 0) for level in Level.values}}
+        for stage, label in Stage.choices
+    ]
+
+
+def attachment_counts(*, project: Project, year: int) -> dict[int, int]:
+    """How many files back each month's report of the year: month → count, in one query."""
+    return dict(
+        ReportAttachment.objects.filter(report__project=project, report__year=year)
+        .values_list("report__month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+# What a county's key projects can be grouped by for its own rankings, and what each group is.
+BREAKDOWN_GROUPS = {"zone": Region, "responsible_departments": Department, "leader_in_charge": User}
+
+
+def breakdown_ranking(
+    *, unit: Region, group: str, year: int, through_month: int, include_unverified: bool = False
+) -> list[RankRow]:
+    """A county's development zones, responsible departments or leaders in charge, ranked by the rule that
+    ranks the units of a city (a project with two departments counts for both)."""
+    if not unit.is_county_level:
+        return []
+    figures = figures_by(
+        group=group,
+        projects=region_key_projects(unit),
+        year=year,
+        through_month=through_month,
+        include_unverified=include_unverified,
+    )
+    members = list(BREAKDOWN_GROUPS[group].objects.filter(pk__in=[k for k in figures if k is not None]))
+    return [RankRow(member, figures[member.pk], rank, None) for rank, member in _ranked(members, figures)]
+
+
+def projects_will_miss(*, projects: Q, year: int, through_month: int) -> list[tuple[Project, Projection]]:
+    """Projects whose year will end below plan if the remaining months go as the last three did, the
+    furthest below first."""
+    projections = projections_by(group="pk", projects=projects, year=year, through_month=through_month)
+    missing = {pk: p for pk, p in projections.items() if p.will_miss}
+    rows = [
+        (project, missing[project.pk])
+        for project in Project.objects.filter(pk__in=missing).select_related("county")
+    ]
+    rows.sort(key=lambda row: (row[1].projected_rate or 0, row[0].code))
+    return rows
 
 
 def unit_ranking(
@@ -211,10 +280,9 @@ def unit_ranking(
     ]
 
 
-def project_figures(
-    qs: QuerySet[Project], *, year: int, through_month: int, include_unverified: bool = False
-) -> QuerySet[Project]:
-    """Annotate each project with planned_cum and completed_cum (January through the month)."""
+def cumulative_figures(*, year: int, through_month: int, statuses) -> dict:
+    """Expressions for a project queryset: planned and completed investment from January through the month,
+    counting the reports in `statuses` (0 when there are none)."""
     planned = (
         PlanMonth.objects.filter(plan__project=OuterRef("pk"), plan__year=year, month__lte=through_month)
         .order_by()
@@ -224,20 +292,27 @@ def project_figures(
     )
     completed = (
         MonthlyReport.objects.filter(
-            project=OuterRef("pk"),
-            year=year,
-            month__lte=through_month,
-            status__in=counted_statuses(include_unverified),
+            project=OuterRef("pk"), year=year, month__lte=through_month, status__in=statuses
         )
         .order_by()
         .values("project")
         .annotate(total=Sum("completed_investment"))
         .values("total")
     )
-    return qs.annotate(
-        planned_cum=Coalesce(Subquery(planned, output_field=MONEY), Value(ZERO), output_field=MONEY),
-        completed_cum=Coalesce(Subquery(completed, output_field=MONEY), Value(ZERO), output_field=MONEY),
+    return {
+        "planned": Coalesce(Subquery(planned, output_field=MONEY), Value(ZERO), output_field=MONEY),
+        "completed": Coalesce(Subquery(completed, output_field=MONEY), Value(ZERO), output_field=MONEY),
+    }
+
+
+def project_figures(
+    qs: QuerySet[Project], *, year: int, through_month: int, include_unverified: bool = False
+) -> QuerySet[Project]:
+    """Annotate each project with planned_cum and completed_cum (January through the month)."""
+    figures = cumulative_figures(
+        year=year, through_month=through_month, statuses=counted_statuses(include_unverified)
     )
+    return qs.annotate(planned_cum=figures["planned"], completed_cum=figures["completed"])
 
 
 def furthest_behind(
@@ -295,12 +370,6 @@ def projections_by(*, group: str, projects: Q, year: int, through_month: int) ->
             planned_rest=year_figures.planned - done.planned,
         )
     return result
-
-
-def stage_counts(qs: QuerySet[Project]) -> dict[str, int]:
-    rows = qs.order_by().values("stage").annotate(n=Sum(Value(1)))
-    counts = {row["stage"]: row["n"] for row in rows}
-    return {stage: counts.get(stage, 0) for stage in Stage.values}
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,5 @@
-"""Writes of investment: plans and their revisions, and the monthly report workflow.
-
-draft → submitted (enterprise) → verified (responsible department or office) → approved (county office);
-submitted or verified → returned with a reason → edited and submitted again; approved months are locked
-until the county office reopens them with a reason.
+"""Writes of investment: plans and their revisions, and the monthly report workflow, whose steps and who may
+take them are declared in investment/workflow.py; here are their effects (fields stamped, history, audit).
 """
 
 from __future__ import annotations
@@ -19,15 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from keyprojects.accounts.models import Membership, User
+from keyprojects.accounts.models import User
 from keyprojects.core import clock, uploads
 from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import already_changed, claim_version, lock_fresh, saved_meanwhile
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.money import format_money
 from keyprojects.core.periods import month_name
-from keyprojects.core.permissions import scope_for
 from keyprojects.core.rows import copy_history, insert_rows
+from keyprojects.core.workflow import SystemActor, Transition, person
 from keyprojects.investment.models import (
     AnnualPlan,
     FundingSplit,
@@ -36,6 +33,12 @@ from keyprojects.investment.models import (
     ReportAttachment,
     ReportStatus,
 )
+from keyprojects.investment.workflow import (
+    EDITABLE,
+    REPORT_WORKFLOW,
+    is_office,
+    may_fill,
+)
 from keyprojects.projects.models import Project
 
 CENT = Decimal("0.01")
@@ -43,34 +46,10 @@ CENT = Decimal("0.01")
 COUNTY_CURVE = [Decimal(w) for w in (3, 4, 8, 9, 10, 10, 10, 10, 9, 10, 9, 8)]
 
 
-def _is_office(actor: User | None, project: Project) -> bool:
-    return actor is None or scope_for(actor).manages_region(project.county)
-
-
-def _is_enterprise(actor: User, project: Project) -> bool:
-    return project.enterprise_id in scope_for(actor).enterprise_ids
-
-
-def _is_department(actor: User, project: Project) -> bool:
-    ids = scope_for(actor).department_ids
-    return bool(ids) and project.responsible_departments.filter(pk__in=ids).exists()
-
-
-def may_fill(actor: User, project: Project) -> bool:
-    return _is_enterprise(actor, project) or _is_office(actor, project)
-
-
-def may_verify(actor: User, project: Project) -> bool:
-    return _is_department(actor, project) or _is_office(actor, project)
-
-
-def may_approve(actor: User, project: Project) -> bool:
-    return scope_for(actor).has_role(Membership.Role.COUNTY_OFFICE) and _is_office(actor, project)
-
-
-def may_read_attachments(actor: User, project: Project) -> bool:
-    """Invoices and contracts are for those who fill in or verify the report, not for every reader."""
-    return may_fill(actor, project) or may_verify(actor, project)
+def _is_office(actor: User | SystemActor | None, project: Project) -> bool:
+    # Plans, drafts and imports still take None for the system: their callers (the importer, the demo
+    # loader, scripts) have not moved to SYSTEM yet. The report workflow's steps refuse None.
+    return actor is None or is_office(actor, project)
 
 
 def spread(total: Decimal, weights: list[Decimal] | None = None) -> list[Decimal]:
@@ -240,9 +219,6 @@ def _check_month(year: int, month: int) -> None:
         raise DomainError(_("A month cannot be reported before it has begun."), field="month")
 
 
-EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
-
-
 @transaction.atomic
 def report_save(
     *,
@@ -300,86 +276,62 @@ def _changed_meanwhile(project: Project, year: int, month: int) -> DomainError:
     return already_changed(report, status=report.get_status_display())
 
 
-def _transition(
-    report: MonthlyReport, *, allowed_from: tuple[str, ...], to: str, actor, action: str, **fields
-):
-    # The caller's instance may be stale: lock the row and decide on what is stored now. Of two requests at
-    # the same moment the second waits here, then finds the first one's status and is refused.
+def _begin(name: str, actor: User | SystemActor, report: MonthlyReport) -> Transition:
+    """Lock the report's row and refuse unless the declared step `name` is open to the actor on what is
+    stored now. The caller's instance may be stale: of two requests at the same moment the second waits here,
+    then finds the first one's status and is refused."""
     seen = report.status
     lock_fresh(report)
-    if report.status not in allowed_from:
-        if report.status != seen:
-            raise already_changed(report, status=report.get_status_display())
-        raise DomainError(
-            _("This cannot be done while the report's status is “%(status)s”.")
-            % {"status": report.get_status_display()}
-        )
-    report.status = to
+    return REPORT_WORKFLOW.check(name, actor, report, seen_status=seen)
+
+
+def _finish(report: MonthlyReport, step: Transition, *, actor: User | SystemActor, **fields) -> MonthlyReport:
+    report.status = step.target
     for name, value in fields.items():
         setattr(report, name, value)
     report._change_reason = fields.get("return_reason") or fields.get("reopen_reason") or ""
     report.save()
-    audit_record(actor=actor, action=action, target=report, data={"to": to})
+    audit_record(actor=actor, action=f"report.{step.name}", target=report, data={"to": step.target})
     return report
 
 
 @transaction.atomic
-def report_submit(*, actor: User | None, report: MonthlyReport) -> MonthlyReport:
-    if actor is not None and not may_fill(actor, report.project):
-        raise NotAllowed(_("Only the enterprise or the county project office can submit this report."))
-    return _transition(
-        report, allowed_from=EDITABLE, to=ReportStatus.SUBMITTED, actor=actor, action="report.submit",
-        submitted_at=clock.now(), submitted_by=actor, return_reason="",
-    )  # fmt: skip
+def report_submit(*, actor: User | SystemActor, report: MonthlyReport) -> MonthlyReport:
+    step = _begin("submit", actor, report)
+    return _finish(
+        report, step, actor=actor, submitted_at=clock.now(), submitted_by=person(actor), return_reason=""
+    )
 
 
 @transaction.atomic
-def report_verify(*, actor: User | None, report: MonthlyReport) -> MonthlyReport:
-    if actor is not None and not (_is_department(actor, report.project) or _is_office(actor, report.project)):
-        raise NotAllowed(
-            _("Only a responsible department or the county project office can verify this report.")
-        )
-    return _transition(
-        report, allowed_from=(ReportStatus.SUBMITTED,), to=ReportStatus.VERIFIED, actor=actor,
-        action="report.verify", verified_at=clock.now(), verified_by=actor,
-    )  # fmt: skip
+def report_verify(*, actor: User | SystemActor, report: MonthlyReport) -> MonthlyReport:
+    step = _begin("verify", actor, report)
+    return _finish(report, step, actor=actor, verified_at=clock.now(), verified_by=person(actor))
 
 
 @transaction.atomic
-def report_return(*, actor: User | None, report: MonthlyReport, reason: str) -> MonthlyReport:
-    if actor is not None and not may_verify(actor, report.project):
-        raise NotAllowed(
-            _("Only a responsible department or the county project office can return this report.")
-        )
+def report_return(*, actor: User | SystemActor, report: MonthlyReport, reason: str) -> MonthlyReport:
+    step = _begin("return", actor, report)
     if not reason.strip():
         raise DomainError(_("Give a reason for returning the report."), field="reason")
-    return _transition(
-        report, allowed_from=(ReportStatus.SUBMITTED, ReportStatus.VERIFIED), to=ReportStatus.RETURNED,
-        actor=actor, action="report.return", return_reason=reason.strip(),
-    )  # fmt: skip
+    return _finish(report, step, actor=actor, return_reason=reason.strip())
 
 
 @transaction.atomic
-def report_approve(*, actor: User | None, report: MonthlyReport) -> MonthlyReport:
-    if actor is not None and not may_approve(actor, report.project):
-        raise NotAllowed(_("Only the county project office can approve monthly reports."))
-    return _transition(
-        report, allowed_from=(ReportStatus.VERIFIED,), to=ReportStatus.APPROVED, actor=actor,
-        action="report.approve", approved_at=clock.now(), approved_by=actor,
-    )  # fmt: skip
+def report_approve(*, actor: User | SystemActor, report: MonthlyReport) -> MonthlyReport:
+    step = _begin("approve", actor, report)
+    return _finish(report, step, actor=actor, approved_at=clock.now(), approved_by=person(actor))
 
 
 @transaction.atomic
-def report_reopen(*, actor: User | None, report: MonthlyReport, reason: str) -> MonthlyReport:
+def report_reopen(*, actor: User | SystemActor, report: MonthlyReport, reason: str) -> MonthlyReport:
     """Unlock an approved month for a correction; the approved figures stay in the history."""
-    if actor is not None and not may_approve(actor, report.project):
-        raise NotAllowed(_("Only the county project office can reopen an approved month."))
+    step = _begin("reopen", actor, report)
     if not reason.strip():
         raise DomainError(_("Reopening an approved month needs a reason."), field="reason")
-    return _transition(
-        report, allowed_from=(ReportStatus.APPROVED,), to=ReportStatus.DRAFT, actor=actor,
-        action="report.reopen", reopen_reason=reason.strip(), approved_at=None, approved_by=None,
-    )  # fmt: skip
+    return _finish(
+        report, step, actor=actor, reopen_reason=reason.strip(), approved_at=None, approved_by=None
+    )
 
 
 # ---- what backs a month's figures: invoices, contracts, photos ---------------------------------------------

@@ -5,19 +5,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from keyprojects.accounts.models import Department, Region, User
+from keyprojects.accounts.models import Region
+from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
 from keyprojects.core.forms import call_service, errors_to_messages, query_errors_to_messages, query_year
 from keyprojects.core.money import shown_amount, unit_label
-from keyprojects.core.permissions import scope_for
 from keyprojects.core.spreadsheets import export_response
 from keyprojects.core.uploads import attachment_response
 from keyprojects.investment import exports, selectors, services
@@ -29,8 +28,9 @@ from keyprojects.investment.forms import (
     in_yuan,
 )
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportAttachment
+from keyprojects.investment.workflow import REPORT_WORKFLOW, may_read_attachments
 from keyprojects.projects import selectors as project_selectors
-from keyprojects.projects.models import Level, Project, Stage
+from keyprojects.projects.models import Project
 
 
 def _period(
@@ -126,21 +126,26 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
             region=unit, year=year, through_month=month, include_unverified=unverified
         ),
         series=selectors.monthly_series(projects=scope_q, year=year, include_unverified=unverified),
-        stages=_stage_rows(projects),
+        stages=selectors.stage_level_counts(projects),
         behind=selectors.furthest_behind(Project.objects.filter(listed_q), year=year, through_month=month),
         missing=[(missing_projects[p], m) for p, m in missing][:50],
         missing_count=len(missing),
         projection=selectors.projections_by(
             group="county", projects=scope_q, year=year, through_month=month
         ).get(unit.pk),
-        will_miss=_will_miss(listed_q, year, month),
+        will_miss=selectors.projects_will_miss(projects=listed_q, year=year, through_month=month),
         breakdowns=[
-            (_("Development zones"), _breakdown(unit, "zone", year, month, unverified)),
             (
-                _("Responsible departments"),
-                _breakdown(unit, "responsible_departments", year, month, unverified),
-            ),
-            (_("Leaders in charge"), _breakdown(unit, "leader_in_charge", year, month, unverified)),
+                title,
+                selectors.breakdown_ranking(
+                    unit=unit, group=group, year=year, through_month=month, include_unverified=unverified
+                ),
+            )
+            for group, title in (
+                ("zone", _("Development zones")),
+                ("responsible_departments", _("Responsible departments")),
+                ("leader_in_charge", _("Leaders in charge")),
+            )
         ],
     )
     context["chart_series"] = {
@@ -160,58 +165,6 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
         "completed": [float(shown_amount(r["completed"], "wan")) for r in context["series"]],
     }
     return render(request, "investment/county_dashboard.html", context)
-
-
-def _will_miss(scope_q: Q, year: int, month: int) -> list[tuple]:
-    """Projects whose year will end below plan if the remaining months go as the last three did."""
-    projections = selectors.projections_by(group="pk", projects=scope_q, year=year, through_month=month)
-    missing = {pk: p for pk, p in projections.items() if p.will_miss}
-    projects = Project.objects.filter(pk__in=missing).select_related("county")
-    rows = [(project, missing[project.pk]) for project in projects]
-    rows.sort(key=lambda row: (row[1].projected_rate or 0, row[0].code))
-    return rows
-
-
-def _stage_rows(projects) -> list[dict]:
-    counts = {
-        (row["stage"], row["level"]): row["n"]
-        for row in projects.order_by().values("stage", "level").annotate(n=Count("pk"))
-    }
-    return [
-        {"stage": label, **{level: counts.get((stage, level), 0) for level in Level.values}}
-        for stage, label in Stage.choices
-    ]
-
-
-def _breakdown(unit: Region, group: str, year: int, month: int, unverified: bool) -> list[dict]:
-    """Zones, departments or leaders of a county ranked like the units of a city."""
-    if not unit.is_county_level:
-        return []
-    figures = selectors.figures_by(
-        group=group,
-        projects=selectors.region_key_projects(unit),
-        year=year,
-        through_month=month,
-        include_unverified=unverified,
-    )
-    keys = [k for k in figures if k is not None]
-    names = _names(group, keys)
-    rows = [{"name": names.get(k, str(k)), "figures": figures[k]} for k in keys]
-    rows.sort(
-        key=lambda r: (
-            r["figures"].completion_rate is None,
-            -(r["figures"].completion_rate or 0),
-            -r["figures"].completed,
-        )
-    )
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
-    return rows
-
-
-def _names(group: str, keys: list) -> dict:
-    model = {"zone": Region, "responsible_departments": Department, "leader_in_charge": User}[group]
-    return {obj.pk: str(obj) for obj in model.objects.filter(pk__in=keys)}
 
 
 @login_required
@@ -295,10 +248,15 @@ def report_detail(request: HttpRequest, county: str, code: str, year: int, month
     history = (
         list(report.history.select_related("history_user").order_by("-history_date")[:20]) if report else []
     )
-    editable = (report is None or report.status in services.EDITABLE) and services.may_fill(
-        request.user, project
-    )
-    can_read_files = services.may_read_attachments(request.user, project)
+    # What the workflow lets this user do now; a month not reported yet is a draft to be filled in.
+    actions = {
+        step.name: step
+        for step in REPORT_WORKFLOW.allowed(
+            request.user, report or MonthlyReport(project=project, year=year, month=month)
+        )
+    }
+    editable = "submit" in actions  # the figures are edited while they can be submitted
+    can_read_files = may_read_attachments(request.user, project)
     return render(
         request,
         "investment/report.html",
@@ -320,8 +278,7 @@ def report_detail(request: HttpRequest, county: str, code: str, year: int, month
             if report and can_read_files
             else [],
             "can_read_files": can_read_files,
-            "can_verify": services.may_verify(request.user, project),
-            "can_approve": services.may_approve(request.user, project),
+            "actions": actions,
             "reason_form": ReasonForm(),
             "history": history,
         },
@@ -395,14 +352,9 @@ def project_investment(request: HttpRequest, county: str, code: str) -> HttpResp
     project = _project(request, county, code)
     year = query_year(request) or clock.default_year()
     months = selectors.project_months(project=project, year=year)
-    can_read_files = services.may_read_attachments(request.user, project)
-    if can_read_files:  # how many files back each month's figures: one query for the year
-        files = dict(
-            ReportAttachment.objects.filter(report__project=project, report__year=year)
-            .values_list("report__month")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
+    can_read_files = may_read_attachments(request.user, project)
+    if can_read_files:
+        files = selectors.attachment_counts(project=project, year=year)
         for row in months:
             row["files"] = files.get(row["month"], 0)
     return render(
@@ -442,7 +394,7 @@ def report_attachment_download(
 ) -> FileResponse:
     """Files live outside the web root; they are served only here, to those who fill in or verify the report."""
     attachment = _report_attachment(request, county, code, year, month, pk)
-    if not services.may_read_attachments(request.user, attachment.report.project):
+    if not may_read_attachments(request.user, attachment.report.project):
         raise PermissionDenied
     return attachment_response(attachment)
 

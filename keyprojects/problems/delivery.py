@@ -23,10 +23,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import User
+from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
 from keyprojects.core.errors import DomainError, NotAllowed
-from keyprojects.core.permissions import scope_for
 from keyprojects.problems.models import DeliveryAttempt, Notification, Problem, Webhook
 
 log = logging.getLogger(__name__)

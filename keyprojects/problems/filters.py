@@ -124,10 +124,13 @@ class ProblemFilterSet(django_filters.FilterSet):
             .filter(kind__in=Region.COUNTY_LEVEL_KINDS)
             .order_by("path")
         )
+        # Filters with a single choice are not offered; the API still takes that one value (and no other).
+        self.only_choices: dict[str, str] = {}
         if len(counties) > 1:
             self.filters["county"].extra["choices"] = [(r.slug, r.name) for r in counties]
         else:
             del self.filters["county"]  # a county's own people see one county: no choice to offer
+            self.only_choices["county"] = counties[0].slug if counties else ""
         self.filters["zone"].queryset = accounts_selectors.region_list(
             user=user, kind=Region.Kind.ZONE
         ).order_by("path")

@@ -59,6 +59,15 @@ OPEN_STATUSES = (Status.ACCEPTED, Status.IN_PROGRESS)  # assigned, with a deadli
 WAITING_STATUSES = (Status.REPORTED, Status.RETURNED, Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED)
 
 
+class RaisedAs(models.TextChoices):
+    """The role in which someone raised a problem: it decides who else may confirm its resolution."""
+
+    OFFICE = "office", _("county project office")
+    ENTERPRISE = "enterprise", _("enterprise")
+    LEADER = "leader", _("leader in charge")
+    DEPARTMENT = "department", _("responsible department")
+
+
 class Escalation(models.IntegerChoices):
     DEPARTMENT = 0, _("department")
     LEADER = 1, _("leader in charge")
@@ -94,7 +103,7 @@ class Problem(models.Model):
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("raised by"), related_name="+", on_delete=models.PROTECT
     )
-    raised_as = models.CharField(_("raised as"), max_length=20)  # the role the raiser acted in
+    raised_as = models.CharField(_("raised as"), max_length=20, choices=RaisedAs.choices)
     raised_at = models.DateTimeField(_("raised"), db_index=True)
     lead_department = models.ForeignKey(
         Department,

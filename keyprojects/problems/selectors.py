@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, F, Min, Q, QuerySet
@@ -11,8 +11,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from keyprojects.accounts.models import Department, Region, User
+from keyprojects.accounts.permissions import paths_q, scope_for
 from keyprojects.core import clock
-from keyprojects.core.permissions import paths_q, scope_for
 from keyprojects.investment.selectors import reads_figures
 from keyprojects.problems.models import (
     OPEN_STATUSES,
@@ -23,6 +23,7 @@ from keyprojects.problems.models import (
     Event,
     Notification,
     Problem,
+    RaisedAs,
     Status,
 )
 from keyprojects.projects.models import Project
@@ -44,56 +45,16 @@ def problem_scope_q(user: User) -> Q:
     return q
 
 
-@dataclass
-class ProblemFilters:
-    county: str = ""
-    category: str = ""
-    side: str = ""
-    status: str = ""
-    department: str = ""
-    leader: int | None = None
-    project: str = ""
-    overdue: bool = False
-    escalated: bool = False
-    year: int | None = None
-    search: str = ""
-    statuses: tuple[str, ...] = field(default_factory=tuple)
-
-
-def problem_list(*, user: User, filters: ProblemFilters | None = None) -> QuerySet[Problem]:
-    f = filters or ProblemFilters()
-    today = clock.today()
+def problem_list(*, user: User) -> QuerySet[Problem]:
+    """The problems a user reads, newest first; the list's filters are problems.filters.ProblemFilterSet,
+    which the page, its exports and the API share."""
     qs = Problem.objects.filter(problem_scope_q(user))
-    if f.county:
-        qs = qs.filter(project__county__slug=f.county)
-    if f.category:
-        qs = qs.filter(category=f.category)
-    if f.side:
-        qs = qs.filter(side=f.side)
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.statuses:
-        qs = qs.filter(status__in=f.statuses)
-    if f.department:
-        qs = qs.filter(department_q(Q(slug=f.department)))
-    if f.leader:
-        qs = qs.filter(leader_in_charge_id=f.leader)
-    if f.project:
-        qs = qs.filter(project__code=f.project)
-    if f.overdue:
-        qs = qs.filter(overdue_q(today))
-    if f.escalated:
-        qs = qs.filter(escalated_q())
-    if f.year:
-        qs = qs.filter(raised_at__year=f.year)
-    if f.search:
-        qs = qs.filter(search_q(f.search))
     return qs.select_related(
         "project__county", "project__enterprise", "lead_department", "leader_in_charge", "raised_by"
     ).order_by("-raised_at", "-pk")
 
 
-# What the list's filters mean, written once for the selector (API, department page) and the page's FilterSet.
+# What the list's filters mean, written once for the FilterSet and the other lists that need them.
 
 
 def overdue_q(today: date) -> Q:
@@ -151,6 +112,11 @@ def days_until(deadline: date, today: date | None = None) -> int:
     return (deadline - (today or clock.today())).days
 
 
+def is_escalated(problem: Problem) -> bool:
+    """The one problem's side of escalated_q."""
+    return problem.status in OPEN_STATUSES and problem.escalation > 0
+
+
 def is_overdue(problem: Problem, today: date | None = None) -> bool:
     return (
         problem.status in OPEN_STATUSES
@@ -202,7 +168,9 @@ def my_work(*, user: User) -> dict[str, list[Problem]]:
         assigned |= Q(lead_department_id__in=scope.department_ids)
         assigned |= Q(pk__in=Problem.supporting_departments.through.objects.filter(
             department_id__in=scope.department_ids).values("problem_id"))  # fmt: skip
-    raised = Q(raised_by=user) | Q(raised_as="enterprise", project__enterprise_id__in=scope.enterprise_ids)
+    raised = Q(raised_by=user) | Q(
+        raised_as=RaisedAs.ENTERPRISE, project__enterprise_id__in=scope.enterprise_ids
+    )
     return {
         "to_accept": list(visible.filter(office, status=Status.REPORTED).order_by("raised_at")),
         "to_handle": list(

@@ -1,7 +1,8 @@
 """The problem workflow: report → accept and assign → progress → resolve → confirm (销号).
 
-Each transition checks the current state and who acts, records an Event on the problem's timeline and
-the audit log, and notifies whoever must act next (in-app at once; e-mail and chat robots by a task).
+Each transition checks through the declaration in problems/workflow.py that the actor may take it from the
+current state, records an Event on the problem's timeline and the audit log, and notifies whoever must act
+next (in-app at once; e-mail and chat robots by a task).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from keyprojects.accounts.models import Department, Membership, User
 from keyprojects.core import clock, uploads
 from keyprojects.core.audit import audit_record
 from keyprojects.core.bilingual import Bilingual, store, stored
-from keyprojects.core.concurrency import already_changed, lock_fresh
+from keyprojects.core.concurrency import lock_fresh
 from keyprojects.core.errors import DomainError, NotAllowed
-from keyprojects.core.permissions import scope_for
+from keyprojects.core.workflow import SYSTEM, SystemActor, Transition, person
 from keyprojects.problems.models import (
     OPEN_STATUSES,
     Attachment,
@@ -30,58 +31,13 @@ from keyprojects.problems.models import (
     Event,
     Notification,
     Problem,
+    RaisedAs,
     Severity,
     Side,
-    Status,
 )
 from keyprojects.problems.selectors import days_until
+from keyprojects.problems.workflow import PROBLEM_WORKFLOW, is_assigned, is_office, is_raiser, raiser_role
 from keyprojects.projects.models import Project
-
-# ---- who may act -------------------------------------------------------------------------------
-
-
-def is_office(actor: User | None, problem_or_project) -> bool:
-    project = getattr(problem_or_project, "project", problem_or_project)
-    return actor is None or scope_for(actor).manages_region(project.county)
-
-
-def raiser_role(actor: User, project: Project) -> str | None:
-    """The role in which the actor may raise a problem on this project, or None."""
-    scope = scope_for(actor)
-    if scope.manages_region(project.county):
-        return "office"
-    if project.enterprise_id in scope.enterprise_ids:
-        return "enterprise"
-    if project.leader_in_charge_id == actor.pk:
-        return "leader"
-    if scope.department_ids and project.responsible_departments.filter(pk__in=scope.department_ids).exists():
-        return "department"
-    return None
-
-
-def is_assigned(actor: User | None, problem: Problem) -> bool:
-    """The lead and supporting departments, the leader in charge, and the county office."""
-    if is_office(actor, problem):
-        return True
-    if problem.leader_in_charge_id == actor.pk:
-        return True
-    ids = scope_for(actor).department_ids
-    return bool(ids) and (
-        problem.lead_department_id in ids or problem.supporting_departments.filter(pk__in=ids).exists()
-    )
-
-
-def is_raiser(actor: User | None, problem: Problem) -> bool:
-    """Whoever raised it confirms it: the same person, or their enterprise, or their county office."""
-    if actor is None or actor.pk == problem.raised_by_id:
-        return True
-    scope = scope_for(actor)
-    if problem.raised_as == "enterprise":
-        return problem.project.enterprise_id in scope.enterprise_ids
-    if problem.raised_as == "office":
-        return scope.manages_region(problem.project.county)
-    return False
-
 
 # ---- recipients and notices ------------------------------------------------------------------------
 
@@ -102,7 +58,7 @@ def _office_users(problem: Problem) -> list[User]:
 
 def _raiser_users(problem: Problem) -> list[User]:
     users = {problem.raised_by}
-    if problem.raised_as == "enterprise":
+    if problem.raised_as == RaisedAs.ENTERPRISE:
         users |= set(
             User.objects.filter(
                 memberships__enterprise_id=problem.project.enterprise_id, is_active=True
@@ -143,33 +99,23 @@ def notify(
 Text = str | Bilingual
 
 
-def _event(problem: Problem, kind: str, actor: User | None, text: Text = "", **data) -> Event:
+def _event(problem: Problem, kind: str, actor, text: Text = "", **data) -> Event:
     text = Bilingual.of(text)
     event = Event.objects.create(
-        problem=problem, at=clock.now(), actor=actor, kind=kind, data=data, **text.fields("text")
+        problem=problem, at=clock.now(), actor=person(actor), kind=kind, data=data, **text.fields("text")
     )
     written = {"text_" + lang: value[:200] for lang, value in (("zh", text.zh), ("en", text.en)) if value}
     audit_record(actor=actor, action=f"problem.{kind}", target=problem, data={**written, **data})
     return event
 
 
-def _lock(problem: Problem) -> str:
-    """Lock the problem's row for the rest of the transaction and reload the caller's instance, which may be
-    stale; return the status the caller had seen. Of two actions at the same moment the second waits here
-    and then decides on what the first one stored."""
+def _check(name: str, actor: User | SystemActor, problem: Problem) -> Transition:
+    """Lock the problem's row for the rest of the transaction, reload the caller's instance (which may be
+    stale) and refuse unless the declared transition `name` is open to the actor on what is stored now. Of two
+    actions at the same moment the second waits here and then decides on what the first one stored."""
     seen = problem.status
     lock_fresh(problem)
-    return seen
-
-
-def _require_status(problem: Problem, *allowed: str, seen: str) -> None:
-    if problem.status in allowed:
-        return
-    if problem.status != seen:
-        raise already_changed(problem, status=problem.get_status_display())
-    raise DomainError(
-        _("This cannot be done while the problem is %(status)s.") % {"status": problem.get_status_display()}
-    )
+    return PROBLEM_WORKFLOW.check(name, actor, problem, seen_status=seen)
 
 
 def _save(problem: Problem, *fields: str) -> None:
@@ -230,17 +176,14 @@ def problem_report(
 @transaction.atomic
 def problem_accept(
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     problem: Problem,
     lead_department: Department,
     deadline: date,
     supporting_departments: list[Department] | tuple = (),
     leader_in_charge: User | None = None,
 ) -> Problem:
-    seen = _lock(problem)
-    if not is_office(actor, problem):
-        raise NotAllowed(_("Only the county project office can accept and assign problems."))
-    _require_status(problem, Status.REPORTED, seen=seen)
+    step = _check("accept", actor, problem)
     if deadline < clock.today():
         raise DomainError(_("The deadline is in the past."), field="deadline")
     city_path = problem.project.county.parent.path
@@ -250,7 +193,7 @@ def problem_accept(
                 _("%(name)s is outside the city.") % {"name": department.name}, field="lead_department"
             )
     leader = leader_in_charge or problem.project.leader_in_charge
-    problem.status = Status.ACCEPTED
+    problem.status = step.target
     problem.lead_department = lead_department
     problem.leader_in_charge = leader
     problem.deadline = deadline
@@ -264,16 +207,13 @@ def problem_accept(
 
 
 @transaction.atomic
-def problem_return(*, actor: User | None, problem: Problem, reason: Text) -> Problem:
+def problem_return(*, actor: User | SystemActor, problem: Problem, reason: Text) -> Problem:
     """The office sends a report back for more information."""
-    seen = _lock(problem)
-    if not is_office(actor, problem):
-        raise NotAllowed(_("Only the county project office can return a reported problem."))
-    _require_status(problem, Status.REPORTED, seen=seen)
+    step = _check("return", actor, problem)
     reason = Bilingual.of(reason)
     if not reason:
         raise DomainError(_("Say what information is missing."), field="reason")
-    problem.status = Status.RETURNED
+    problem.status = step.target
     _save(problem, "status")
     _event(problem, Event.Kind.RETURNED, actor, reason)
     notify(problem, Notification.Kind.RETURNED, _raiser_users(problem), actor=actor)
@@ -281,15 +221,12 @@ def problem_return(*, actor: User | None, problem: Problem, reason: Text) -> Pro
 
 
 @transaction.atomic
-def problem_resubmit(*, actor: User, problem: Problem, description: Text) -> Problem:
+def problem_resubmit(*, actor: User | SystemActor, problem: Problem, description: Text) -> Problem:
     """Back to the office with more information; what is written replaces the description in its language."""
-    seen = _lock(problem)
-    if not is_raiser(actor, problem):
-        raise NotAllowed(_("Only the person who raised the problem can resubmit it."))
-    _require_status(problem, Status.RETURNED, seen=seen)
+    step = _check("resubmit", actor, problem)
     description = Bilingual.of(description)
     changed = store(problem, "description", description.merged_into(stored(problem, "description")))
-    problem.status = Status.REPORTED
+    problem.status = step.target
     _save(problem, "status", *changed)
     _event(problem, Event.Kind.RESUBMITTED, actor, description)
     notify(problem, Notification.Kind.REPORTED, _office_users(problem), actor=actor)
@@ -297,15 +234,12 @@ def problem_resubmit(*, actor: User, problem: Problem, description: Text) -> Pro
 
 
 @transaction.atomic
-def problem_decline(*, actor: User | None, problem: Problem, reason: Text) -> Problem:
-    seen = _lock(problem)
-    if not is_office(actor, problem):
-        raise NotAllowed(_("Only the county project office can decline a problem."))
-    _require_status(problem, Status.REPORTED, Status.RETURNED, seen=seen)
+def problem_decline(*, actor: User | SystemActor, problem: Problem, reason: Text) -> Problem:
+    step = _check("decline", actor, problem)
     reason = Bilingual.of(reason)
     if not reason:
         raise DomainError(_("Give a reason for declining the problem."), field="reason")
-    problem.status = Status.DECLINED
+    problem.status = step.target
     _save(problem, "status")
     _event(problem, Event.Kind.DECLINED, actor, reason)
     notify(problem, Notification.Kind.RETURNED, _raiser_users(problem), actor=actor)
@@ -313,32 +247,28 @@ def problem_decline(*, actor: User | None, problem: Problem, reason: Text) -> Pr
 
 
 @transaction.atomic
-def problem_update(*, actor: User | None, problem: Problem, text: Text) -> Problem:
+def problem_update(*, actor: User | SystemActor, problem: Problem, text: Text) -> Problem:
     """A dated progress note by anyone assigned; the first one moves the problem to "in progress"."""
-    seen = _lock(problem)
-    if not is_assigned(actor, problem):
-        raise NotAllowed(_("Only those assigned to the problem can post progress."))
-    _require_status(problem, *OPEN_STATUSES, seen=seen)
+    step = _check("update", actor, problem)
     text = Bilingual.of(text)
     if not text:
         raise DomainError(_("Write what was done."), field="text")
-    if problem.status == Status.ACCEPTED:
-        problem.status = Status.IN_PROGRESS
+    if problem.status != step.target:  # the first note: accepted → in progress
+        problem.status = step.target
         _save(problem, "status")
     _event(problem, Event.Kind.UPDATE, actor, text)
     return problem
 
 
 @transaction.atomic
-def problem_resolve(*, actor: User | None, problem: Problem, resolution: Text, resolved_at=None) -> Problem:
-    seen = _lock(problem)
-    if not is_assigned(actor, problem):
-        raise NotAllowed(_("Only those assigned to the problem can resolve it."))
-    _require_status(problem, *OPEN_STATUSES, seen=seen)
+def problem_resolve(
+    *, actor: User | SystemActor, problem: Problem, resolution: Text, resolved_at=None
+) -> Problem:
+    step = _check("resolve", actor, problem)
     resolution = Bilingual.of(resolution)
     if not resolution:
         raise DomainError(_("Say what was done to solve it."), field="resolution")
-    problem.status = Status.RESOLVED
+    problem.status = step.target
     changed = store(problem, "resolution", resolution)
     problem.resolved_at = resolved_at or clock.now()
     _save(problem, "status", *changed, "resolved_at")
@@ -348,13 +278,10 @@ def problem_resolve(*, actor: User | None, problem: Problem, resolution: Text, r
 
 
 @transaction.atomic
-def problem_confirm(*, actor: User | None, problem: Problem, closed_at=None) -> Problem:
+def problem_confirm(*, actor: User | SystemActor, problem: Problem, closed_at=None) -> Problem:
     """Whoever raised it confirms the fix: the problem is closed out (销号)."""
-    seen = _lock(problem)
-    if not is_raiser(actor, problem):
-        raise NotAllowed(_("Only the person who raised the problem can confirm that it is solved."))
-    _require_status(problem, Status.RESOLVED, seen=seen)
-    problem.status = Status.CLOSED
+    step = _check("confirm", actor, problem)
+    problem.status = step.target
     problem.closed_at = closed_at or clock.now()
     problem.on_weekly_agenda = False
     _save(problem, "status", "closed_at", "on_weekly_agenda")
@@ -363,16 +290,13 @@ def problem_confirm(*, actor: User | None, problem: Problem, closed_at=None) -> 
 
 
 @transaction.atomic
-def problem_reject_resolution(*, actor: User, problem: Problem, reason: Text) -> Problem:
+def problem_reject_resolution(*, actor: User | SystemActor, problem: Problem, reason: Text) -> Problem:
     """The raiser is not satisfied: the problem goes back to those assigned."""
-    seen = _lock(problem)
-    if not is_raiser(actor, problem):
-        raise NotAllowed(_("Only the person who raised the problem can refuse its resolution."))
-    _require_status(problem, Status.RESOLVED, seen=seen)
+    step = _check("reject", actor, problem)
     reason = Bilingual.of(reason)
     if not reason:
         raise DomainError(_("Say what is still wrong."), field="reason")
-    problem.status = Status.IN_PROGRESS
+    problem.status = step.target
     problem.resolved_at = None
     _save(problem, "status", "resolved_at")
     _event(problem, Event.Kind.REJECTED, actor, reason)
@@ -381,16 +305,13 @@ def problem_reject_resolution(*, actor: User, problem: Problem, reason: Text) ->
 
 
 @transaction.atomic
-def problem_reopen(*, actor: User, problem: Problem, reason: Text, deadline: date | None = None) -> Problem:
+def problem_reopen(
+    *, actor: User | SystemActor, problem: Problem, reason: Text, deadline: date | None = None
+) -> Problem:
     """Back to those assigned. The office sets a new deadline (it must, once the old one has passed), and
     escalation starts again from it: a reopened problem is not overdue the moment it is reopened."""
-    seen = _lock(problem)
+    step = _check("reopen", actor, problem)
     office = is_office(actor, problem)
-    if not (office or is_raiser(actor, problem)):
-        raise NotAllowed(
-            _("Only the county project office or the person who raised it can reopen a problem.")
-        )
-    _require_status(problem, Status.CLOSED, seen=seen)
     reason = Bilingual.of(reason)
     if not reason:
         raise DomainError(_("Reopening needs a reason."), field="reason")
@@ -407,7 +328,7 @@ def problem_reopen(*, actor: User, problem: Problem, reason: Text, deadline: dat
             ),
             field="deadline",
         )
-    problem.status = Status.IN_PROGRESS
+    problem.status = step.target
     problem.closed_at = None
     problem.resolved_at = None
     problem.deadline = deadline or problem.deadline
@@ -468,11 +389,11 @@ def problems_tick(*, today: date | None = None) -> dict[str, int]:
             deadline = str(problem.deadline)
             days_left = days_until(problem.deadline, today)  # local dates: the notice says the true number
             if days_left >= 0 and (Event.Kind.REMINDED, "due_soon", deadline) not in sent:
-                _event(problem, Event.Kind.REMINDED, None, notice="due_soon", deadline=deadline)
+                _event(problem, Event.Kind.REMINDED, SYSTEM, notice="due_soon", deadline=deadline)
                 notify(problem, Notification.Kind.DUE_SOON, _assignees(problem), days=days_left)
                 counts["due_soon"] += 1
             if days_left < 0 and (Event.Kind.REMINDED, "overdue", deadline) not in sent:
-                _event(problem, Event.Kind.REMINDED, None, notice="overdue", deadline=deadline)
+                _event(problem, Event.Kind.REMINDED, SYSTEM, notice="overdue", deadline=deadline)
                 notify(problem, Notification.Kind.OVERDUE, _assignees(problem), days=-days_left)
                 counts["overdue"] += 1
             overdue_days = -days_left
@@ -483,7 +404,7 @@ def problems_tick(*, today: date | None = None) -> dict[str, int]:
                 problem.escalation = level
                 problem.on_weekly_agenda = True
                 _save(problem, "escalation", "on_weekly_agenda")
-                _event(problem, Event.Kind.ESCALATED, None, level=int(level), overdue_days=overdue_days)
+                _event(problem, Event.Kind.ESCALATED, SYSTEM, level=int(level), overdue_days=overdue_days)
                 recipients = _assignees(problem) + (
                     _office_users(problem) if level >= Escalation.COUNTY_HEAD else []
                 )

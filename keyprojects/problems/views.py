@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -14,10 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from keyprojects.accounts.models import User
+from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
 from keyprojects.core.forms import call_service, errors_to_messages, query_year
-from keyprojects.core.permissions import scope_for
 from keyprojects.core.uploads import attachment_response
 from keyprojects.investment import selectors as investment_selectors
 from keyprojects.problems import delivery, exports, selectors, services
@@ -30,6 +31,7 @@ from keyprojects.problems.forms import (
     TextForm,
 )
 from keyprojects.problems.models import OPEN_STATUSES, Category, Status
+from keyprojects.problems.workflow import PROBLEM_WORKFLOW, is_assigned, is_office, is_raiser, raiser_role
 from keyprojects.projects import selectors as project_selectors
 
 PAGE_SIZE = 30
@@ -96,7 +98,7 @@ def problem_export(request: HttpRequest, fmt: str) -> HttpResponse:
 @login_required
 def problem_report(request: HttpRequest, county: str, code: str) -> HttpResponse:
     project = project_selectors.project_get(user=request.user, county=county, code=code)
-    if services.raiser_role(request.user, project) is None:
+    if raiser_role(request.user, project) is None:
         raise PermissionDenied
     form = ProblemForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -126,8 +128,8 @@ def problem_report(request: HttpRequest, county: str, code: str) -> HttpResponse
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problem = selectors.problem_get(user=request.user, pk=pk)
     user = request.user
-    office = services.is_office(user, problem)
-    can_reopen = problem.status == Status.CLOSED and (office or services.is_raiser(user, problem))
+    # What the workflow lets this user do now, by step name: the page offers those forms and no others.
+    actions = {step.name: step for step in PROBLEM_WORKFLOW.allowed(user, problem)}
     days_left = (
         selectors.days_until(problem.deadline)
         if problem.deadline and problem.status in OPEN_STATUSES
@@ -148,18 +150,16 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "overdue": selectors.is_overdue(problem),
             "days_left": days_left if days_left is not None and days_left >= 0 else None,
             "days_late": -days_left if days_left is not None and days_left < 0 else None,
-            "can_accept": office and problem.status == Status.REPORTED,
-            "can_work": problem.status in OPEN_STATUSES and services.is_assigned(user, problem),
-            "can_confirm": problem.status == Status.RESOLVED and services.is_raiser(user, problem),
-            "can_resubmit": problem.status == Status.RETURNED and services.is_raiser(user, problem),
-            "can_reopen": can_reopen,
-            "reopen_form": ReopenForm(problem=problem, office=office) if can_reopen else None,
-            "can_attach": services.is_assigned(user, problem) or services.is_raiser(user, problem),
+            "actions": actions,
+            "reopen_form": ReopenForm(problem=problem, office=is_office(user, problem))
+            if "reopen" in actions
+            else None,
+            "can_attach": is_assigned(user, problem) or is_raiser(user, problem),
             "accept_form": AcceptForm(
                 county=problem.project.county,
                 initial={"leader_in_charge": problem.project.leader_in_charge_id},
             )
-            if office
+            if "accept" in actions
             else None,
             "text_form": TextForm(),
             "attachment_form": AttachmentForm(),
@@ -193,7 +193,7 @@ def problem_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form = AcceptForm(request.POST, county=problem.project.county)
             service, done = services.problem_accept, _("Accepted and assigned.")
         else:
-            form = ReopenForm(request.POST, problem=problem, office=services.is_office(request.user, problem))
+            form = ReopenForm(request.POST, problem=problem, office=is_office(request.user, problem))
             service, done = services.problem_reopen, _("Problem reopened.")
         if form.is_valid() and call_service(
             form, service, actor=request.user, problem=problem, **form.cleaned_data
@@ -267,7 +267,7 @@ def department_page(request: HttpRequest, slug: str) -> HttpResponse:
     from keyprojects.accounts.selectors import department_get
 
     department = department_get(user=request.user, slug=slug)
-    problems = selectors.problem_list(user=request.user, filters=selectors.ProblemFilters(department=slug))
+    problems = selectors.problem_list(user=request.user).filter(selectors.department_q(Q(pk=department.pk)))
     scope = scope_for(request.user)
     return render(
         request,

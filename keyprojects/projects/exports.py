@@ -10,9 +10,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import Department, Enterprise, Region, User
+from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.money import shown_amount, unit_label
-from keyprojects.core.permissions import scope_for
 from keyprojects.core.spreadsheets import DATE, DECIMAL, INTEGER, MONEY, Column, Table, export_response
 from keyprojects.projects.models import Health, Project
 

@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.accounts.models import Department, Membership, Region, User
+from keyprojects.accounts.permissions import paths_q, scope_for
 from keyprojects.core.forms import DATE_INPUT, with_all
-from keyprojects.core.permissions import paths_q, scope_for
 from keyprojects.projects.models import (
     Category,
     GuaranteeStatus,

@@ -373,7 +373,7 @@ class ImportJob(models.Model):
     # What the office chose besides the mapping: {"units": {"<column index>": yuan per unit}, "plan_year",
     # "default_category", and for monthly figures "year", "month", "report_status"}.
     options = models.JSONField(_("options"), default=dict, blank=True)
-    # What the import would write, shown before anything is written (imports.preview.Preview.as_dict()).
+    # What the import would write, shown before anything is written (imports.checking.checked_rows).
     preview = models.JSONField(_("preview"), default=dict, blank=True)
     # A digest of the writes the preview showed: the confirmed write refuses if the registry changed since.
     fingerprint = models.CharField(max_length=64, blank=True, editable=False)
@@ -396,7 +396,7 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     started_at = models.DateTimeField(pgettext_lazy("point in time", "started"), null=True, blank=True)
     # The last sign of life of the run (queued, started, rows checked, writing): a job without one for
-    # KEYPROJECTS_IMPORT_STALE_MINUTES lost its worker, and is marked failed (imports.jobs.import_fail_stale).
+    # KEYPROJECTS_IMPORT_STALE_MINUTES lost its worker, and is marked failed (imports.runs.import_fail_stale).
     progressed_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # Failed for a reason other than the file (the worker died, an unexpected error): may be run again.

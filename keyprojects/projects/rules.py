@@ -1,4 +1,5 @@
-"""Derived values of the registry, computed in one place: milestone status and project health.
+"""Derived values of the registry, computed in one place: milestone status and project health (with the
+signals the investment and problem apps hand in).
 
 The rules are published on the rules page (projects:rules) from the constants below, so what the
 office reads is exactly what the code does.
@@ -6,37 +7,76 @@ office reads is exactly what the code does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     Case,
     CharField,
     Count,
-    DecimalField,
-    Exists,
     F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import gettext as _
 
 from keyprojects.projects.models import Health, Milestone, MilestoneStatus
-
-MONEY = DecimalField(max_digits=18, decimal_places=2)
 
 # A milestone is "at risk" when its planned date falls within this many days and it is not done.
 AT_RISK_WITHIN_DAYS = 14
 # A project is red when one of its milestones is late by more than this many days.
 RED_LATE_DAYS = 30
-# Investment gap: completed ÷ planned from January through the last finished month.
-RED_BELOW_RATE = Decimal("0.70")
-AMBER_BELOW_RATE = Decimal("0.90")
+
+
+@dataclass(frozen=True)
+class HealthSignal:
+    """What a part of the domain above the registry (investment, problems) adds to a project's health.
+
+    The registry cannot know those parts (they build on it), so each one hands in, when its app is ready,
+    the annotations it needs on a project queryset and the conditions on them that make a project red or
+    amber, with the sentences the rules page shows for each.
+    """
+
+    name: str
+    annotations: Callable[[date], dict[str, Any]]
+    red: Q
+    amber: Q
+    red_text: Callable[[], str]
+    amber_text: Callable[[], str]
+
+
+_SIGNALS: dict[str, HealthSignal] = {}
+
+
+def add_health_signal(signal: HealthSignal) -> None:
+    _SIGNALS[signal.name] = signal  # by name: a second ready() (tests, reloads) replaces, never doubles
+
+
+def health_signals() -> list[HealthSignal]:
+    return list(_SIGNALS.values())
+
+
+def red_reasons() -> list[str]:
+    """What makes a project red, as the rules page says it: the same conditions projects_with_health uses."""
+    return [
+        _("a milestone is late by more than %(days)s days") % {"days": RED_LATE_DAYS},
+        *(s.red_text() for s in health_signals()),
+    ]
+
+
+def amber_reasons() -> list[str]:
+    return [
+        _("a milestone is late or at risk"),
+        *(s.amber_text() for s in health_signals()),
+        _("the project is paused"),
+    ]
 
 
 def last_finished_month(today: date) -> tuple[int, int]:
@@ -78,44 +118,13 @@ def _milestone_count(today: date, condition: Q) -> Subquery:
     )
 
 
-def _investment_sums(today: date) -> tuple[Subquery, Subquery]:
-    from keyprojects.investment.models import MonthlyReport, PlanMonth, ReportStatus
-
-    year, month = last_finished_month(today)
-    planned = (
-        PlanMonth.objects.filter(plan__project=OuterRef("pk"), plan__year=year, month__lte=month)
-        .order_by()
-        .values("plan__project")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    completed = (
-        MonthlyReport.objects.filter(
-            project=OuterRef("pk"), year=year, month__lte=month, status=ReportStatus.APPROVED
-        )
-        .order_by()
-        .values("project")
-        .annotate(total=Sum("completed_investment"))
-        .values("total")
-    )
-    return Subquery(planned, output_field=MONEY), Subquery(completed, output_field=MONEY)
-
-
-def _problem_flags(today: date) -> tuple[Exists, Exists]:
-    from keyprojects.problems.models import OPEN_STATUSES, Problem
-
-    overdue = Problem.objects.filter(project=OuterRef("pk"), status__in=OPEN_STATUSES, deadline__lt=today)
-    return Exists(overdue), Exists(overdue.filter(escalation__gt=0))
-
-
 def projects_with_health(qs: QuerySet, today: date) -> QuerySet:
-    """Annotate milestone counts, the investment gap, overdue problems, the computed health and the
-    health in force (given, else computed).
+    """Annotate milestone counts, what each health signal needs, the computed health and the health in
+    force (given, else computed).
 
-    red    – a milestone late by more than RED_LATE_DAYS days, or completed investment below
-             RED_BELOW_RATE of the plan (January to the last finished month), or an escalated overdue problem;
-    amber  – any late or at-risk milestone, completed investment below AMBER_BELOW_RATE of the plan,
-             an overdue problem, or the project is paused;
+    red    – a milestone late by more than RED_LATE_DAYS days, or a signal's red condition (the investment
+             gap, an escalated overdue problem);
+    amber  – any late or at-risk milestone, a signal's amber condition, or the project is paused;
     green  – otherwise.
     """
     open_ = Q(actual_date__isnull=True)
@@ -129,29 +138,25 @@ def projects_with_health(qs: QuerySet, today: date) -> QuerySet:
             | Q(planned_date__gt=F("baseline_date"))
         )
     )
-    planned, completed = _investment_sums(today)
-    overdue_problem, escalated_problem = _problem_flags(today)
+    signals = health_signals()
     qs = qs.annotate(
         late_milestones=Coalesce(_milestone_count(today, late), 0),
         severely_late_milestones=Coalesce(_milestone_count(today, severely_late), 0),
         at_risk_milestones=Coalesce(_milestone_count(today, at_risk), 0),
-        planned_to_date=Coalesce(planned, Value(Decimal(0)), output_field=MONEY),
-        completed_to_date=Coalesce(completed, Value(Decimal(0)), output_field=MONEY),
-        has_overdue_problem=overdue_problem,
-        has_escalated_problem=escalated_problem,
+        **{name: value for signal in signals for name, value in signal.annotations(today).items()},
     )
-    red_gap = Q(planned_to_date__gt=0, completed_to_date__lt=F("planned_to_date") * RED_BELOW_RATE)
-    amber_gap = Q(planned_to_date__gt=0, completed_to_date__lt=F("planned_to_date") * AMBER_BELOW_RATE)
+    # Any red condition before any amber one: the first that holds gives the colour.
+    red = [Q(severely_late_milestones__gt=0), *(s.red for s in signals)]
+    amber = [
+        Q(late_milestones__gt=0),
+        Q(at_risk_milestones__gt=0),
+        *(s.amber for s in signals),
+        Q(paused_since__isnull=False),
+    ]
     qs = qs.annotate(
         health_computed=Case(
-            When(severely_late_milestones__gt=0, then=Value(Health.RED)),
-            When(red_gap, then=Value(Health.RED)),
-            When(has_escalated_problem=True, then=Value(Health.RED)),
-            When(late_milestones__gt=0, then=Value(Health.AMBER)),
-            When(at_risk_milestones__gt=0, then=Value(Health.AMBER)),
-            When(amber_gap, then=Value(Health.AMBER)),
-            When(has_overdue_problem=True, then=Value(Health.AMBER)),
-            When(paused_since__isnull=False, then=Value(Health.AMBER)),
+            *(When(condition, then=Value(Health.RED)) for condition in red),
+            *(When(condition, then=Value(Health.AMBER)) for condition in amber),
             default=Value(Health.GREEN),
             output_field=CharField(),
         )

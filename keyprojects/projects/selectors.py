@@ -9,8 +9,8 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value,
 from django.http import Http404
 
 from keyprojects.accounts.models import Region, User
+from keyprojects.accounts.permissions import paths_q, scope_for
 from keyprojects.core import clock
-from keyprojects.core.permissions import paths_q, scope_for
 from keyprojects.projects.models import (
     STAGE_ORDER,
     Category,

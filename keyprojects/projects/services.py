@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import Department, Enterprise, Membership, Region, User
+from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import claim_version, lock_fresh
 from keyprojects.core.errors import DomainError, NotAllowed
-from keyprojects.core.permissions import scope_for
 from keyprojects.core.rows import copy_history, insert_rows
 from keyprojects.projects import selectors
 from keyprojects.projects.models import (

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from keyprojects.accounts import selectors as accounts_selectors
+from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.forms import call_service, errors_to_messages
-from keyprojects.core.permissions import scope_for
 from keyprojects.projects import exports, rules, selectors, services
 from keyprojects.projects.forms import (
     GuaranteeForm,
@@ -339,9 +339,8 @@ def health_rules(request: HttpRequest) -> HttpResponse:
         "projects/rules.html",
         {
             "at_risk_days": rules.AT_RISK_WITHIN_DAYS,
-            "red_late_days": rules.RED_LATE_DAYS,
-            "red_rate": f"{rules.RED_BELOW_RATE:.0%}",
-            "amber_rate": f"{rules.AMBER_BELOW_RATE:.0%}",
+            "red_reasons": rules.red_reasons(),
+            "amber_reasons": rules.amber_reasons(),
         },
     )
 

@@ -24,9 +24,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from openpyxl import Workbook
 
+from keyprojects.accounts import guide
 from keyprojects.accounts import selectors as accounts
 from keyprojects.accounts.models import ApiToken, Department, Enterprise, Membership, Region, User
-from keyprojects.core import clock, guide
+from keyprojects.core import clock
 from keyprojects.imports import jobs
 from keyprojects.investment import selectors as investment
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportAttachment

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
+from keyprojects.accounts import guide
 from keyprojects.accounts.services import user_set_language
-from keyprojects.core import guide
 
 DOCS = Path(django_settings.BASE_DIR) / "docs"
 ZH, EN = "zh-hans", "en"
@@ -43,7 +43,7 @@ def speaking(login, username: str, language: str):
 @pytest.mark.parametrize("role", list(guide.ROLES))
 def test_it_shows_every_roles_guide_in_the_users_language(client, login, role, language):
     speaking(login, "office.julu", language)
-    response = client.get(reverse("core:guide", kwargs={"role": role}))
+    response = client.get(reverse("accounts:guide", kwargs={"role": role}))
     assert response.status_code == 200
     html = response.content.decode()
     folder = "zh" if language == ZH else "en"
@@ -58,7 +58,7 @@ def test_it_shows_every_roles_guide_in_the_users_language(client, login, role, l
 
 def test_it_shows_the_chinese_guide_in_chinese(client, login):
     speaking(login, "ent.liangshan", ZH)
-    html = client.get(reverse("core:guide", kwargs={"role": "enterprise"})).content.decode()
+    html = client.get(reverse("accounts:guide", kwargs={"role": "enterprise"})).content.decode()
     assert "项目单位使用指南" in html
     assert "Guide for an enterprise" not in html
     assert 'class="guide" data-testid="guide" lang="zh-hans"' in html
@@ -76,21 +76,21 @@ def docs_without_english(settings, tmp_path):
 
 def test_it_falls_back_to_chinese_when_the_english_guide_is_missing(client, login, docs_without_english):
     speaking(login, "office.julu", EN)
-    response = client.get(reverse("core:guide", kwargs={"role": "office"}))
+    response = client.get(reverse("accounts:guide", kwargs={"role": "office"}))
     assert response.status_code == 200
     html = response.content.decode()
     assert f"<h1>{first_heading(docs_without_english / 'guide' / 'zh' / 'office.md')}</h1>" in html
     assert 'data-testid="guide-fallback"' in html
     assert 'class="guide" data-testid="guide" lang="zh-hans"' in html
     # The other guides are still in English.
-    leader = client.get(reverse("core:guide", kwargs={"role": "leader"})).content.decode()
+    leader = client.get(reverse("accounts:guide", kwargs={"role": "leader"})).content.decode()
     assert "<h1>Guide for the leader in charge</h1>" in leader
 
 
 def test_it_answers_404_when_a_guide_is_missing_in_both_languages(client, login, docs_without_english):
     (docs_without_english / "guide" / "zh" / "office.md").unlink()
     login("office.julu")
-    assert client.get(reverse("core:guide", kwargs={"role": "office"})).status_code == 404
+    assert client.get(reverse("accounts:guide", kwargs={"role": "office"})).status_code == 404
     assert guide.guide_roles() == ["leader", "department", "enterprise", "city"]
 
 
@@ -102,7 +102,7 @@ def test_it_answers_404_for_an_unknown_role(client, login):
 
 def test_it_lists_the_users_own_guide_first_on_the_index(client, login):
     speaking(login, "dept.julu.resources", ZH)
-    response = client.get(reverse("core:guide_index"))
+    response = client.get(reverse("accounts:guide_index"))
     assert response.status_code == 200
     html = response.content.decode()
     assert f"<h1>{first_heading(DOCS / 'guide' / 'zh' / 'index.md')}</h1>" in html
@@ -117,7 +117,7 @@ def test_it_lists_the_users_own_guide_first_on_the_index(client, login):
 
 def test_it_serves_a_screenshot_as_a_png(client, login):
     login("ent.liangshan")
-    response = client.get(reverse("core:guide_screenshot", kwargs={"name": "home-zh.png"}))
+    response = client.get(reverse("accounts:guide_screenshot", kwargs={"name": "home-zh.png"}))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert "max-age=86400" in response["Cache-Control"]
@@ -158,7 +158,7 @@ def test_it_sends_anonymous_visitors_to_log_in(client, db, url):
 @pytest.mark.parametrize("username", list(HELP_FOR))
 def test_it_puts_the_help_link_on_the_home_page_for_each_demo_role(client, login, username):
     login(username)
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("dashboards:home")).content.decode()
     link = re.search(r'<a class="help-link" href="([^"]+)"[^>]*data-testid="help-link">\?</a>', html)
     assert link is not None
     assert link.group(1) == HELP_FOR[username]

@@ -37,7 +37,7 @@ def test_it_keeps_english_chosen_on_the_log_in_page_and_stores_it(client, person
     response = log_in(client, "leader.julu")
 
     assert response.wsgi_request.user == leader
-    assert response.redirect_chain[-1][0] == reverse("core:home")
+    assert response.redirect_chain[-1][0] == reverse("dashboards:home")
     assert '<html lang="en">' in response.content.decode()
     leader.refresh_from_db()
     assert leader.language == "en"

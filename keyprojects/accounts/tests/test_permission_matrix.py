@@ -48,13 +48,13 @@ ORG_WRITES = {
 # fmt: off
 MATRIX = [
     # url name,                           args,                    method  anon admin city office leader dept  ent
-    ("core:home",                         (),                      "get",  302, 200, 200, 200, 200, 200, 200),
+    ("dashboards:home",                         (),                      "get",  302, 200, 200, 200, 200, 200, 200),
     ("core:healthz",                      (),                      "get",  200, 200, 200, 200, 200, 200, 200),
-    ("core:guide_index",                  (),                      "get",  302, 200, 200, 200, 200, 200, 200),
-    ("core:guide",                        ("enterprise",),         "get",  302, 200, 200, 200, 200, 200, 200),
-    ("core:guide",                        ("nobody",),             "get",  302, 404, 404, 404, 404, 404, 404),
-    ("core:guide_screenshot",             ("home-zh.png",),        "get",  302, 200, 200, 200, 200, 200, 200),
-    ("core:guide_screenshot",             ("settings.py",),        "get",  302, 404, 404, 404, 404, 404, 404),
+    ("accounts:guide_index",                  (),                      "get",  302, 200, 200, 200, 200, 200, 200),
+    ("accounts:guide",                        ("enterprise",),         "get",  302, 200, 200, 200, 200, 200, 200),
+    ("accounts:guide",                        ("nobody",),             "get",  302, 404, 404, 404, 404, 404, 404),
+    ("accounts:guide_screenshot",             ("home-zh.png",),        "get",  302, 200, 200, 200, 200, 200, 200),
+    ("accounts:guide_screenshot",             ("settings.py",),        "get",  302, 404, 404, 404, 404, 404, 404),
     ("accounts:login",                    (),                      "get",  200, 302, 302, 302, 302, 302, 302),
     ("accounts:logout",                   (),                      "post", 302, 302, 302, 302, 302, 302, 302),
     ("accounts:logout",                   (),                      "get",  405, 405, 405, 405, 405, 405, 405),

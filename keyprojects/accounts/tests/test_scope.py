@@ -7,7 +7,7 @@ from django.http import Http404
 
 from keyprojects.accounts import selectors, services
 from keyprojects.accounts.models import Department, Enterprise, Membership, Region, User
-from keyprojects.core.permissions import scope_for
+from keyprojects.accounts.permissions import scope_for
 
 JULU_REGIONS = {"julu", "julu-edz", "julu-agri"}
 JULU_ENTERPRISES = 11  # liangshan, newera, binhao and the 8 generated Julu companies

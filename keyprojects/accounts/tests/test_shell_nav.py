@@ -22,30 +22,30 @@ DIRECTORIES = ("accounts:region_list", "accounts:department_list", "accounts:ent
 # The url names each persona's navigation lists, in the order shown; `statistics` names its region.
 NAV = {
     "admin": [
-        "core:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
+        "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
         "problems:list", ("problems:statistics", "xingtai"), *DIRECTORIES,
     ],
     "city.xingtai": [
-        "core:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "problems:list",
+        "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "problems:list",
         ("problems:statistics", "xingtai"), *DIRECTORIES,
     ],
     "office.julu": [
-        "core:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
+        "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
         "problems:list", ("problems:statistics", "julu"), *DIRECTORIES,
     ],
     "office.ningjin": [
-        "core:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
+        "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
         "problems:list", ("problems:statistics", "ningjin"), *DIRECTORIES,
     ],
     "leader.julu": [
-        "core:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "problems:list",
+        "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "problems:list",
         ("problems:statistics", "julu"), "accounts:department_list",
     ],
     "dept.julu.resources": [
-        "core:home", "problems:my_work", "projects:list", "investment:queue", "problems:list",
+        "dashboards:home", "problems:my_work", "projects:list", "investment:queue", "problems:list",
     ],
     "ent.liangshan": [
-        "core:home", "problems:my_work", "projects:list", "investment:queue", "problems:list",
+        "dashboards:home", "problems:my_work", "projects:list", "investment:queue", "problems:list",
     ],
 }  # fmt: skip
 
@@ -108,7 +108,7 @@ def parse(html: str) -> Shell:
 @pytest.mark.parametrize("username", NAV)
 def test_it_lists_the_pages_the_personas_roles_use_and_each_of_them_opens(client, login, username):
     login(username)
-    page = parse(client.get(reverse("core:home")).content.decode())
+    page = parse(client.get(reverse("dashboards:home")).content.decode())
 
     assert [href for href, _text, _current in page.links] == [url_of(entry) for entry in NAV[username]]
     for href, text, _current in page.links:
@@ -122,7 +122,9 @@ def test_it_keeps_the_directories_the_map_and_the_dashboards_out_of_a_field_user
     client, login, username
 ):
     login(username)
-    hrefs = {href for href, _text, _current in parse(client.get(reverse("core:home")).content.decode()).links}
+    hrefs = {
+        href for href, _text, _current in parse(client.get(reverse("dashboards:home")).content.decode()).links
+    }
 
     for name in (*DIRECTORIES, "projects:map", "investment:home"):
         assert reverse(name) not in hrefs
@@ -144,7 +146,7 @@ def test_it_labels_the_navigation_in_the_users_language(client, login):
     user.language = "en"
     user.save(update_fields=["language"])
 
-    page = parse(client.get(reverse("core:home")).content.decode())
+    page = parse(client.get(reverse("dashboards:home")).content.decode())
 
     assert [text for _href, text, _current in page.links] == [
         "Home", "My work", "Key projects", "Map", "Investment", "Problems", "Assistance statistics", "Departments",
@@ -176,7 +178,7 @@ def test_it_folds_the_menu_behind_a_button_that_names_what_it_controls(client, l
 
 
 def test_it_shows_the_unread_count_as_a_link_to_my_work_only_when_there_is_one(persona):
-    request = RequestFactory().get(reverse("core:home"))
+    request = RequestFactory().get(reverse("dashboards:home"))
     request.user = persona("office.julu")
 
     with translation.override("en"):
@@ -209,7 +211,7 @@ def test_it_offers_every_page_of_the_navigation_to_an_administrator():
 
 
 def test_it_reads_the_shell_in_a_fixed_number_of_queries(django_assert_max_num_queries, persona):
-    request = RequestFactory().get(reverse("core:home"))
+    request = RequestFactory().get(reverse("dashboards:home"))
     request.user = persona("office.julu")
 
     with django_assert_max_num_queries(2):  # the memberships (the scope), the region of the statistics

@@ -7,11 +7,12 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from keyprojects.api.filters import query_schema
-from keyprojects.api.params import Id, Pagination, Year
+from keyprojects.api.filters import filtered, filterset_schema
+from keyprojects.api.params import Pagination, Year
 from keyprojects.core import clock
 from keyprojects.investment.selectors import figures_region_get
 from keyprojects.problems import selectors
+from keyprojects.problems.filters import ProblemFilterSet
 
 router = Router(tags=["problems"])
 
@@ -32,9 +33,7 @@ class SummaryOut(Schema):
 
 
 # The problem list page's filters, as query parameters.
-ProblemFilterIn = query_schema(
-    selectors.ProblemFilters, exclude=("statuses",), types={"year": Year | None, "leader": Id | None}
-)
+ProblemFilterIn = filterset_schema(ProblemFilterSet, name="ProblemFilterQuery")
 
 
 class ProblemOut(Schema):
@@ -106,7 +105,7 @@ def problem_summary(request: HttpRequest, region: str, year: Year | None = None)
 @router.get("/problems", response=list[ProblemOut], summary="Problems in my scope, filtered")
 @paginate(Pagination)
 def problem_list(request: HttpRequest, filters: Query[ProblemFilterIn]):
-    return selectors.problem_list(user=request.auth, filters=selectors.ProblemFilters(**filters.dict()))
+    return filtered(ProblemFilterSet, filters, user=request.auth)
 
 
 @router.get("/problems/{problem_id}", response=ProblemOut, summary="One problem")

@@ -181,7 +181,7 @@ def test_it_answers_a_get_on_a_post_only_address_with_the_product_405(db, anonym
 
     html = _assert_product_page(response, 405, language)
     assert response["Allow"] == "POST"
-    assert f'href="{reverse("core:home")}" data-testid="back"' in html
+    assert f'href="{reverse("dashboards:home")}" data-testid="back"' in html
 
 
 def test_it_answers_a_get_on_a_problem_action_in_the_shell_and_leads_back_to_the_page_it_came_from(
@@ -220,7 +220,7 @@ def test_it_leads_home_rather_than_to_another_site(client, login, referer):
 
     html = _assert_product_page(response, 405, ENGLISH)
     assert (
-        f'<a class="button" href="{reverse("core:home")}" data-testid="back">Back to the home page</a>'
+        f'<a class="button" href="{reverse("dashboards:home")}" data-testid="back">Back to the home page</a>'
         in html
     )
     assert "evil.example" not in html and "javascript:" not in html
@@ -232,7 +232,7 @@ def test_it_leaves_home_when_the_referer_is_the_address_itself(client, login):
 
     response = client.get(url, HTTP_REFERER="http://testserver" + url)
 
-    assert f'href="{reverse("core:home")}" data-testid="back"' in response.content.decode()
+    assert f'href="{reverse("dashboards:home")}" data-testid="back"' in response.content.decode()
 
 
 def test_it_leaves_a_405_that_says_something_of_its_own_as_it_is(db, anonymous_client):

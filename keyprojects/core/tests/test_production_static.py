@@ -37,7 +37,7 @@ def _pages(user) -> list[tuple[str, str]]:
     problem = problem_selectors.problem_list(user=user).order_by("pk").first()
     assert project is not None and problem is not None, "the demo gives office.julu projects and problems"
     return [
-        ("home", reverse("core:home")),
+        ("home", reverse("dashboards:home")),
         ("project list", reverse("projects:list")),
         ("project", reverse("projects:detail", args=["julu", project.code])),
         ("map", reverse("projects:map")),

@@ -43,6 +43,6 @@ def test_it_serves_the_login_page(client, db):
 
 
 def test_it_redirects_anonymous_visitors_to_login(client, db):
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("dashboards:home"))
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]

@@ -219,7 +219,7 @@ def test_it_renders_the_home_page_in_chinese_by_default(client, login):
     user = login("office.julu")
     assert user.language == "zh-hans"
 
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("dashboards:home")).content.decode()
 
     assert '<html lang="zh-hans">' in html
     assert f'<a href="{reverse("accounts:department_list")}">部门</a>' in html  # the navigation
@@ -234,7 +234,7 @@ def test_it_renders_the_home_page_in_english_once_the_user_chooses_english(clien
     user = login("office.julu")
     user_set_language(user=user, language="en")
 
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("dashboards:home")).content.decode()
 
     assert '<html lang="en">' in html
     assert f'<a href="{reverse("accounts:department_list")}">Departments</a>' in html

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from keyprojects.accounts import services as account_services
 from keyprojects.core import clock
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.investment import services
 from keyprojects.investment.models import MonthlyReport, ReportStatus
 from keyprojects.investment.tests.conftest import grow_julu
@@ -114,7 +115,7 @@ def a_month_in_the_queues() -> tuple[int, int]:
         actor=None, project=project, year=YEAR, month=10, completed_investment=Decimal(1_000_000),
         physical_progress=Decimal(50),
     )  # fmt: skip
-    services.report_submit(actor=None, report=report)
+    services.report_submit(actor=SYSTEM, report=report)
     return YEAR, 10
 
 

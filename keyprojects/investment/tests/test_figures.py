@@ -27,6 +27,7 @@ from django.utils import timezone
 from keyprojects.accounts.services import enterprise_create, region_create
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.investment import selectors, services
 from keyprojects.investment.models import ReportStatus
 from keyprojects.investment.selectors import Figures
@@ -79,11 +80,11 @@ def report(project: Project, month: int, amount: str, status: str = ReportStatus
         physical_progress=D(10),
     )  # fmt: skip
     if status == ReportStatus.RETURNED:
-        services.report_submit(actor=None, report=saved)
-        services.report_return(actor=None, report=saved, reason="invoices missing")
+        services.report_submit(actor=SYSTEM, report=saved)
+        services.report_return(actor=SYSTEM, report=saved, reason="invoices missing")
         return
     for step in STEPS[status]:
-        step(actor=None, report=saved)
+        step(actor=SYSTEM, report=saved)
 
 
 @pytest.fixture
@@ -348,8 +349,8 @@ def test_it_closes_the_months_whose_every_planned_report_is_approved(city):
     assert state.latest_closed_month(3) == 3
     assert state.latest_closed_month(12) == 3  # TC-1's April is submitted, not approved
 
-    services.report_verify(actor=None, report=city["C1"].monthly_reports.get(month=4))
-    services.report_approve(actor=None, report=city["C1"].monthly_reports.get(month=4))
+    services.report_verify(actor=SYSTEM, report=city["C1"].monthly_reports.get(month=4))
+    services.report_approve(actor=SYSTEM, report=city["C1"].monthly_reports.get(month=4))
     state = selectors.reporting_state(projects=Q(county__parent=city["city"]) & KEY, year=YEAR)
     assert state.latest_closed_month(12) == 5  # June: TA-1 was returned
 

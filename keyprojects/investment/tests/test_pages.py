@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from keyprojects.core import clock
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.investment import services
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportStatus
 from keyprojects.investment.tests.conftest import grow_julu
@@ -250,7 +251,7 @@ def test_it_approves_from_the_report_page_for_the_county_office_only(
     report = services.report_save(
         actor=None, project=own_project, year=YEAR, month=MONTH, completed_investment=1, physical_progress=1
     )
-    services.report_verify(actor=None, report=services.report_submit(actor=None, report=report))
+    services.report_verify(actor=SYSTEM, report=services.report_submit(actor=SYSTEM, report=report))
     if username != "anonymous":
         login(username)
 
@@ -279,7 +280,7 @@ def test_it_refuses_an_unknown_action_and_a_get(client, login, own_project):
 def test_it_returns_a_report_only_with_a_reason_and_says_so(client, login, own_project):
     MonthlyReport.objects.filter(project=own_project, year=YEAR, month=MONTH).delete()
     report = services.report_submit(
-        actor=None,
+        actor=SYSTEM,
         report=services.report_save(
             actor=None,
             project=own_project,

@@ -14,6 +14,7 @@ from django.utils.html import escape
 
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.investment import services
 from keyprojects.investment.forms import PlanForm
 from keyprojects.investment.models import AnnualPlan, MonthlyReport
@@ -53,7 +54,7 @@ def approve(project: Project, *months: int) -> None:
             physical_progress=D(month),
         )  # fmt: skip
         for step in (services.report_submit, services.report_verify, services.report_approve):
-            report = step(actor=None, report=report)
+            report = step(actor=SYSTEM, report=report)
 
 
 def url(project: Project) -> str:

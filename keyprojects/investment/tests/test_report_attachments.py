@@ -18,6 +18,7 @@ from keyprojects.accounts.models import User
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.models import AuditEntry
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.investment import services
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportAttachment, ReportStatus
 from keyprojects.projects.demo import programme_year
@@ -71,13 +72,13 @@ def at(project):
             )
         if status == ReportStatus.DRAFT:
             return report
-        report = services.report_submit(actor=None, report=report)
+        report = services.report_submit(actor=SYSTEM, report=report)
         if status == ReportStatus.RETURNED:
-            return services.report_return(actor=None, report=report, reason="缺发票")
+            return services.report_return(actor=SYSTEM, report=report, reason="缺发票")
         if status in (ReportStatus.VERIFIED, ReportStatus.APPROVED):
-            report = services.report_verify(actor=None, report=report)
+            report = services.report_verify(actor=SYSTEM, report=report)
         if status == ReportStatus.APPROVED:
-            report = services.report_approve(actor=None, report=report)
+            report = services.report_approve(actor=SYSTEM, report=report)
         return report
 
     return bring
@@ -380,7 +381,7 @@ def test_it_shows_whoever_verifies_the_funding_split_of_a_submitted_report(clien
     response = client.get(page_url(report.project))
 
     page = response.content.decode()
-    assert response.context["can_verify"] is True
+    assert "verify" in response.context["actions"]
     assert 'data-testid="report-form"' not in page  # read, not edited
     funding = page.split('data-testid="report-funding"', 1)[1].split("</dl>", 1)[0]
     with translation.override(ZH):
@@ -401,7 +402,7 @@ def test_it_says_so_when_a_report_gives_no_funding_split(client, login, project)
         actor=None, project=project, year=YEAR, month=MONTH, completed_investment=D("1000000"),
         physical_progress=D("40"),
     )  # fmt: skip
-    services.report_submit(actor=None, report=report)
+    services.report_submit(actor=SYSTEM, report=report)
     login("dept.julu.power")
 
     page = client.get(page_url(project)).content.decode()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.models import AuditEntry
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.investment import services
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportStatus
 from keyprojects.projects.demo import programme_year
@@ -60,13 +61,13 @@ def at(project):
         report = save(None, project)
         if status == ReportStatus.DRAFT:
             return report
-        report = services.report_submit(actor=None, report=report)
+        report = services.report_submit(actor=SYSTEM, report=report)
         if status == ReportStatus.RETURNED:
-            return services.report_return(actor=None, report=report, reason="缺发票")
+            return services.report_return(actor=SYSTEM, report=report, reason="缺发票")
         if status in (ReportStatus.VERIFIED, ReportStatus.APPROVED):
-            report = services.report_verify(actor=None, report=report)
+            report = services.report_verify(actor=SYSTEM, report=report)
         if status == ReportStatus.APPROVED:
-            report = services.report_approve(actor=None, report=report)
+            report = services.report_approve(actor=SYSTEM, report=report)
         return report
 
     return bring

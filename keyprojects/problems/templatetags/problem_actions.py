@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django import template
 
-from keyprojects.problems import services
+from keyprojects.problems.selectors import is_escalated, is_overdue
+from keyprojects.problems.workflow import raiser_role
 from keyprojects.projects.models import Project
 
 register = template.Library()
@@ -15,4 +16,16 @@ register = template.Library()
 def may_raise_problem(context: template.Context, project: Project) -> bool:
     """Whether "Report a problem" leads anywhere for this user: problems:report answers 403 otherwise."""
     request = context.get("request")
-    return request is not None and services.raiser_role(request.user, project) is not None
+    return request is not None and raiser_role(request.user, project) is not None
+
+
+@register.filter
+def overdue_on(problem, today) -> bool:
+    """{% if problem|overdue_on:today %}: the one overdue rule (selectors.is_overdue), not a copy of it."""
+    return is_overdue(problem, today)
+
+
+@register.filter
+def escalated(problem) -> bool:
+    """{% if problem|escalated %}: escalated and still open (selectors.is_escalated)."""
+    return is_escalated(problem)

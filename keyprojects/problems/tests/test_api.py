@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from keyprojects.accounts import services as account_services
 from keyprojects.core import clock
@@ -187,3 +188,42 @@ def test_it_answers_in_the_same_number_of_queries_however_many_problems(api_clie
 
     assert after == before
     assert content_after != content_before
+
+
+def test_it_filters_by_the_same_declaration_as_the_list_page(api_client, client, login):
+    """The page's FilterSet is the API's: the same parameters give the same problems, zone and month too."""
+    zone = "julu-edz"
+    query = {"zone": zone, "status": "closed", "year": str(clock.today().year)}
+    login("office.julu")
+    page = client.get(reverse("problems:list"), query)
+
+    body = api_client("office.julu").get(LIST, query | {"limit": 1000}).json()
+
+    assert {i["id"] for i in body["items"]} == {p.pk for p in page.context["page"].paginator.object_list}
+    assert body["count"] > 0
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"month": "13", "year": str(clock.today().year)}, "month"),
+        ({"month": "3"}, "month"),  # a month needs its year, as on the page
+        ({"county": "ningjin"}, "county"),  # a county's office sees its own county only
+        ({"leader": "999999999"}, "leader"),
+        ({"category": "weather"}, "category"),
+    ],
+)
+def test_it_refuses_a_filter_value_the_page_would_refuse_naming_it(api_client, query, field):
+    response = api_client("office.julu").get(LIST, query)
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert response.json()["detail"].startswith(field)  # "month：…" in the user's language
+
+
+def test_it_takes_a_county_office_s_own_county_though_the_page_offers_no_choice(api_client):
+    own = api_client("office.julu").get(LIST, {"county": "julu", "limit": 1})
+    assert (
+        own.status_code == 200
+        and own.json()["count"] == Problem.objects.filter(project__county__slug="julu").count()
+    )

@@ -1,0 +1,96 @@
+"""The monthly report workflow, declared once.
+
+draft → submitted (enterprise) → verified (responsible department or office) → approved (county office);
+submitted or verified → returned with a reason → edited and submitted again; approved months are locked
+until the county office reopens them with a reason. The services check through `REPORT_WORKFLOW`; the report
+page offers what `REPORT_WORKFLOW.allowed(user, report)` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils.translation import gettext_lazy as _
+
+from keyprojects.accounts.models import Membership
+from keyprojects.accounts.permissions import scope_for
+from keyprojects.core.workflow import SYSTEM, Transition, Workflow
+from keyprojects.investment.models import MonthlyReport, ReportStatus
+from keyprojects.projects.models import Project
+
+EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+# ---- who may act on a project's reports ------------------------------------------------------------------
+
+
+def is_office(actor, project: Project) -> bool:
+    return actor is SYSTEM or scope_for(actor).manages_region(project.county)
+
+
+def is_enterprise(actor, project: Project) -> bool:
+    return actor is SYSTEM or project.enterprise_id in scope_for(actor).enterprise_ids
+
+
+def is_department(actor, project: Project) -> bool:
+    if actor is SYSTEM:
+        return True
+    ids = scope_for(actor).department_ids
+    return bool(ids) and project.responsible_departments.filter(pk__in=ids).exists()
+
+
+def may_fill(actor, project: Project) -> bool:
+    return is_enterprise(actor, project) or is_office(actor, project)
+
+
+def may_verify(actor, project: Project) -> bool:
+    return is_department(actor, project) or is_office(actor, project)
+
+
+def may_approve(actor, project: Project) -> bool:
+    if actor is SYSTEM:
+        return True
+    return scope_for(actor).has_role(Membership.Role.COUNTY_OFFICE) and is_office(actor, project)
+
+
+def may_read_attachments(actor, project: Project) -> bool:
+    """Invoices and contracts are for those who fill in or verify the report, not for every reader."""
+    return may_fill(actor, project) or may_verify(actor, project)
+
+
+def _of_project(rule: Callable[..., bool]) -> Callable[..., bool]:
+    def on_report(actor, report: MonthlyReport) -> bool:
+        return rule(actor, report.project)
+
+    on_report.__name__ = rule.__name__
+    return on_report
+
+
+# ---- the declaration ---------------------------------------------------------------------------------------
+
+REPORT_WORKFLOW = Workflow(
+    Transition(
+        "submit", EDITABLE, ReportStatus.SUBMITTED, _of_project(may_fill),
+        refused=_("Only the enterprise or the county project office can submit this report."),
+        label=_("Submit"),
+    ),
+    Transition(
+        "verify", (ReportStatus.SUBMITTED,), ReportStatus.VERIFIED, _of_project(may_verify),
+        refused=_("Only a responsible department or the county project office can verify this report."),
+        label=_("Verify"),
+    ),
+    Transition(
+        "return", (ReportStatus.SUBMITTED, ReportStatus.VERIFIED), ReportStatus.RETURNED,
+        _of_project(may_verify),
+        refused=_("Only a responsible department or the county project office can return this report."),
+        label=_("Return to the enterprise"),
+    ),
+    Transition(
+        "approve", (ReportStatus.VERIFIED,), ReportStatus.APPROVED, _of_project(may_approve),
+        refused=_("Only the county project office can approve monthly reports."), label=_("Approve"),
+    ),
+    Transition(
+        "reopen", (ReportStatus.APPROVED,), ReportStatus.DRAFT, _of_project(may_approve),
+        refused=_("Only the county project office can reopen an approved month."), label=_("Reopen the month"),
+    ),
+    wrong_status=_("This cannot be done while the report's status is “%(status)s”."),
+)  # fmt: skip
