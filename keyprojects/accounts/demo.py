@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 
 from keyprojects.accounts import services
 from keyprojects.accounts.models import Department, Enterprise, Membership, Region, User
+from keyprojects.core.workflow import SYSTEM
 
 DEMO_PASSWORD = "keyprojects-demo"  # noqa: S105 - the demo's published password; load_demo refuses production
 # Every demo user has an address, so that notices by e-mail and password resets can be tried; the domain is
@@ -154,7 +155,7 @@ def _short(name_zh: str, name_en: str) -> tuple[str, str]:
 
 def _region(slug: str, **fields) -> Region:
     existing = Region.objects.filter(slug=slug).first()
-    return existing or services.region_create(actor=None, slug=slug, **fields)
+    return existing or services.region_create(actor=SYSTEM, slug=slug, **fields)
 
 
 def load_regions() -> dict[str, Region]:
@@ -215,7 +216,7 @@ def load_departments(units: list[Region]) -> None:
                 continue
             names = {"zh": unit.name_zh, "en": unit.name_en, "short_zh": short_zh, "short_en": short_en}
             services.department_create(
-                actor=None,
+                actor=SYSTEM,
                 region=unit,
                 slug=slug,
                 name_zh=pattern_zh.format(**names),
@@ -236,7 +237,7 @@ def load_enterprises(rng: random.Random, units: list[Region], regions: dict[str,
         code = _credit_code(rng)  # drawn even when the row exists, so later draws stay the same
         if slug not in existing:
             services.enterprise_create(
-                actor=None,
+                actor=SYSTEM,
                 region=regions[region_slug],
                 slug=slug,
                 name_zh=name_zh,
@@ -254,7 +255,7 @@ def load_enterprises(rng: random.Random, units: list[Region], regions: dict[str,
             if slug in existing:
                 continue
             services.enterprise_create(
-                actor=None,
+                actor=SYSTEM,
                 region=unit,
                 slug=slug,
                 name_zh=f"{short_zh}{brand_zh}{ind_zh}有限公司",
@@ -270,7 +271,7 @@ def _user(
     user = User.objects.filter(username=username).first()
     if user is None:
         user = services.user_create(
-            actor=None,
+            actor=SYSTEM,
             username=username,
             password=None,
             display_name=display_name,
@@ -291,7 +292,7 @@ def load_users(units: list[Region], regions: dict[str, Region]) -> list[DemoLogi
         user = _user(
             username, display_name, password_hash, language=org.pop("language", User.Language.CHINESE)
         )
-        services.membership_grant(actor=None, user=user, role=role, **org)
+        services.membership_grant(actor=SYSTEM, user=user, role=role, **org)
         target = next(iter(org.values()), None)
         logins.append(
             DemoLogin(username, str(Membership.Role(role).label), target.name_en if target else "all")

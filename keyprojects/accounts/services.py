@@ -20,20 +20,28 @@ from keyprojects.accounts.permissions import forget_scope, scope_for
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.workflow import SYSTEM, SystemActor, person, require_actor
 
 TOKEN_PREFIX = "kp_"  # noqa: S105 - a marker that makes leaked tokens easy to grep for, not a secret
 
 
-def _require_manage(actor: User | None, region: Region) -> None:
-    """`actor=None` is the system itself (the demo loader, management commands)."""
-    if actor is not None and not scope_for(actor).manages_region(region):
+def _is_admin(actor: User | SystemActor) -> bool:
+    """SYSTEM (the demo loader, management commands) may do everything; None is refused (TypeError)."""
+    require_actor(actor)
+    return actor is SYSTEM or scope_for(actor).is_admin
+
+
+def _require_manage(actor: User | SystemActor, region: Region) -> None:
+    """SYSTEM (the demo loader, management commands) manages every region; None is refused (TypeError)."""
+    require_actor(actor)
+    if actor is not SYSTEM and not scope_for(actor).manages_region(region):
         raise NotAllowed(_("You may not change records of %(region)s.") % {"region": region.name})
 
 
 @transaction.atomic
 def region_create(
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     slug: str,
     name_zh: str,
     name_en: str,
@@ -44,7 +52,7 @@ def region_create(
 ) -> Region:
     if parent is not None:
         _require_manage(actor, parent)
-    elif actor is not None and not scope_for(actor).is_admin:
+    elif not _is_admin(actor):
         raise NotAllowed(_("Only an administrator can create a top-level region."))
     allowed_parents = Region.PARENT_KINDS.get(kind)
     if allowed_parents is None:
@@ -82,7 +90,14 @@ ENTERPRISE_FIELDS = ("name_zh", "name_en", "credit_code", "contact_name", "conta
 
 @transaction.atomic
 def department_create(
-    *, actor: User | None, region: Region, slug: str, name_zh: str, name_en: str, kind: str, phone: str = ""
+    *,
+    actor: User | SystemActor,
+    region: Region,
+    slug: str,
+    name_zh: str,
+    name_en: str,
+    kind: str,
+    phone: str = "",
 ) -> Department:
     _require_manage(actor, region)
     department = Department(
@@ -95,7 +110,7 @@ def department_create(
 
 
 @transaction.atomic
-def department_update(*, actor: User | None, department: Department, **changes: object) -> Department:
+def department_update(*, actor: User | SystemActor, department: Department, **changes: object) -> Department:
     _require_manage(actor, department.region)
     _apply_changes(department, changes, DEPARTMENT_FIELDS)
     audit_record(actor=actor, action="department.update", target=department, data=_changed(changes))
@@ -105,7 +120,7 @@ def department_update(*, actor: User | None, department: Department, **changes: 
 @transaction.atomic
 def enterprise_create(
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     region: Region,
     slug: str,
     name_zh: str,
@@ -131,7 +146,7 @@ def enterprise_create(
 
 
 @transaction.atomic
-def enterprise_update(*, actor: User | None, enterprise: Enterprise, **changes: object) -> Enterprise:
+def enterprise_update(*, actor: User | SystemActor, enterprise: Enterprise, **changes: object) -> Enterprise:
     _require_manage(actor, enterprise.region)
     if "credit_code" in changes:
         changes["credit_code"] = str(changes["credit_code"]).upper()
@@ -159,7 +174,7 @@ def _changed(changes: dict) -> dict:
 @transaction.atomic
 def user_create(
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     username: str,
     password: str | None,
     display_name: str = "",
@@ -167,7 +182,7 @@ def user_create(
     language: str = User.Language.CHINESE,
     is_staff: bool = False,
 ) -> User:
-    if actor is not None and not scope_for(actor).is_admin:
+    if not _is_admin(actor):
         raise NotAllowed(_("Only an administrator can create users."))
     user = User(
         username=username, display_name=display_name, email=email, language=language, is_staff=is_staff
@@ -185,14 +200,14 @@ def user_create(
 @transaction.atomic
 def membership_grant(
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     user: User,
     role: str,
     region: Region | None = None,
     department: Department | None = None,
     enterprise: Enterprise | None = None,
 ) -> Membership:
-    if actor is not None and not scope_for(actor).is_admin:
+    if not _is_admin(actor):
         raise NotAllowed(_("Only an administrator can grant roles."))
     kinds = Membership.REGION_KINDS_FOR_ROLE.get(role)
     if kinds is not None and (region is None or region.kind not in kinds):
@@ -228,10 +243,11 @@ def user_set_language(*, user: User, language: str) -> User:
 
 
 @transaction.atomic
-def user_set_email(*, actor: User, user: User, email: str) -> User:
+def user_set_email(*, actor: User | SystemActor, user: User, email: str) -> User:
     """Set or clear (empty) a user's e-mail address: where notices and password-reset links go, so it is unique
     among users whatever its case, and every change is audited with the old and the new address."""
-    if actor.pk != user.pk and not scope_for(actor).is_admin:
+    require_actor(actor)
+    if actor is not SYSTEM and actor.pk != user.pk and not scope_for(actor).is_admin:
         raise NotAllowed(_("You may only change your own e-mail address."))
     email = User.objects.normalize_email(email.strip())
     if email:
@@ -278,6 +294,7 @@ def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 
 @transaction.atomic
 def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    require_actor(actor)
     if token.user_id != actor.pk:
         raise NotAllowed(_("You may only revoke your own tokens."))
     if token.revoked_at is None:
@@ -310,7 +327,7 @@ def api_token_authenticate(secret: str) -> User | None:
 @transaction.atomic
 def organisations_bulk_create(
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     county: Region,
     enterprises: list[Enterprise],
     departments: list[Department],
@@ -333,13 +350,17 @@ def organisations_bulk_create(
     for leader in leaders:
         leader.username = unique_slug(leader.display_name, taken, max_length=150).replace("-", ".")
         leader.set_unusable_password()
-    bulk_create_with_history(enterprises, Enterprise, default_user=actor, default_change_reason="import")
-    bulk_create_with_history(departments, Department, default_user=actor, default_change_reason="import")
-    bulk_create_with_history(leaders, User, default_user=actor, default_change_reason="import")
+    bulk_create_with_history(
+        enterprises, Enterprise, default_user=person(actor), default_change_reason="import"
+    )
+    bulk_create_with_history(
+        departments, Department, default_user=person(actor), default_change_reason="import"
+    )
+    bulk_create_with_history(leaders, User, default_user=person(actor), default_change_reason="import")
     bulk_create_with_history(
         [Membership(user=u, role=Membership.Role.LEADER, region=county) for u in leaders],
         Membership,
-        default_user=actor,
+        default_user=person(actor),
         default_change_reason="import",
     )
     audit_records(

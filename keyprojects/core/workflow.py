@@ -35,8 +35,16 @@ class SystemActor:
 SYSTEM = SystemActor()
 
 
+def require_actor(actor: Any) -> None:
+    """Refuse a missing actor: every write names who acts, a user or SYSTEM. Passing None is a programming
+    error (it once meant "the system, allowed everything"), so it fails loudly instead of being refused."""
+    if actor is None:
+        raise TypeError("Name who acts: a user, or SYSTEM for the system itself.")
+
+
 def person(actor: Any) -> Any:
-    """The user to store as who acted: None for the system."""
+    """The user to store as who acted (foreign keys, audit, history): None for the system."""
+    require_actor(actor)
     return None if actor is SYSTEM else actor
 
 
@@ -79,12 +87,12 @@ class Workflow:
         return getattr(obj, self.field)
 
     def may(self, transition: Transition, actor: Any, obj: Any) -> bool:
-        if actor is None:
-            raise TypeError("Name who acts: a user, or SYSTEM for the system itself.")
+        require_actor(actor)
         return actor is SYSTEM or transition.may(actor, obj)
 
     def allowed(self, actor: Any, obj: Any) -> list[Transition]:
         """The transitions this actor may take on the object now, in declaration order."""
+        require_actor(actor)
         status = self._status(obj)
         return [t for t in self if status in t.sources and self.may(t, actor, obj)]
 
@@ -95,6 +103,7 @@ class Workflow:
         """Refuse unless the actor may take `name` on the object as it is stored now (the caller has locked
         and reloaded it). Who may comes first; then the state: if it moved since the caller read it
         (`seen_status`), the refusal says who changed it and when."""
+        require_actor(actor)
         transition = self[name]
         if not self.may(transition, actor, obj):
             raise NotAllowed(str(transition.refused))

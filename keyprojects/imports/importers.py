@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from keyprojects.accounts.models import Region, User
 from keyprojects.accounts.permissions import scope_for
 from keyprojects.core.errors import NotAllowed
+from keyprojects.core.workflow import require_actor
 from keyprojects.imports.cells import RowError
 from keyprojects.imports.columns import Column
 from keyprojects.imports.layout import Layout
@@ -60,5 +61,6 @@ IMPORTERS: dict[str, Importer] = {}
 
 
 def require_manage(actor: User, county: Region) -> None:
+    require_actor(actor)
     if not scope_for(actor).manages_region(county):
         raise NotAllowed(_("You may not change key projects of %(county)s.") % {"county": county.name})

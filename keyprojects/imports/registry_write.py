@@ -13,6 +13,7 @@ from django.db import transaction
 from keyprojects.accounts import services as accounts_services
 from keyprojects.accounts.models import Region, User
 from keyprojects.core import clock
+from keyprojects.core.workflow import SystemActor
 from keyprojects.imports.registry_plan import PlannedRow, RegistryPlan
 from keyprojects.investment import services as investment_services
 from keyprojects.projects import services
@@ -29,7 +30,7 @@ class Written:
 
 
 def write_registry(
-    *, actor: User | None, county: Region, plan: RegistryPlan, confirmed: set[int], note: str
+    *, actor: User | SystemActor, county: Region, plan: RegistryPlan, confirmed: set[int], note: str
 ) -> Written:
     """Write the plan in one transaction: the new organisations, then the projects, then the year's plans.
     A suspicious update not in `confirmed` is left out."""
@@ -60,7 +61,7 @@ def write_registry(
 
 
 def _write_slice(
-    actor: User | None, county: Region, rows: list[PlannedRow], year: int, today: date, note: str
+    actor: User | SystemActor, county: Region, rows: list[PlannedRow], year: int, today: date, note: str
 ) -> tuple[int, int, int]:
     created_rows = [r for r in rows if r.project is None]
     updated_rows = [r for r in rows if r.project is not None and (r.data_changed or r.stage_changed)]

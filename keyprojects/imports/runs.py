@@ -20,6 +20,7 @@ from keyprojects.accounts.models import Region, User
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
 from keyprojects.core.errors import DomainError
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.imports.checking import checked_rows
 from keyprojects.imports.importers import importer_for, require_manage
 from keyprojects.imports.progress import claim, finish, run_as_uploader
@@ -167,7 +168,7 @@ def import_fail_stale(*, county: Region | None = None, job: ImportJob | None = N
         ).update(status=ImportJob.Status.FAILED, message=message, retryable=True, finished_at=clock.now()):
             given_up += 1
             audit_record(
-                actor=None, action="project.import_stale", target=found, data={"status": found.status}
+                actor=SYSTEM, action="project.import_stale", target=found, data={"status": found.status}
             )
             logger.warning(
                 "Import job %s showed no progress for %s minutes: marked failed", found.pk, minutes

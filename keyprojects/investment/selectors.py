@@ -16,9 +16,10 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from keyprojects.accounts.models import Department, Region, User
-from keyprojects.accounts.permissions import paths_q, scope_for
+from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.investment.models import MonthlyReport, PlanMonth, ReportAttachment, ReportStatus
+from keyprojects.investment.workflow import reports_allowed, reports_to_fix
 from keyprojects.projects.models import Level, Project, Stage
 from keyprojects.projects.selectors import KEY_LEVELS, project_scope_q
 
@@ -663,22 +664,13 @@ def report_list(*, user: User) -> QuerySet[MonthlyReport]:
 
 
 def report_queue(*, user: User) -> dict[str, list[MonthlyReport]]:
-    """What waits for this user: reports to fix or submit, to verify, to approve."""
-    scope = scope_for(user)
+    """What waits for this user: reports to fix or submit, to verify, to approve — as the report workflow's
+    declaration says (investment/workflow.py)."""
     reports = report_list(user=user).order_by("year", "month", "project__code")
-    office = Q() if scope.is_admin else paths_q(scope.county_paths, "project__county__path")
-    department = (
-        Q(project__responsible_departments__in=scope.department_ids) if scope.department_ids else Q(pk__in=[])
-    )
     return {
-        "to_fix": list(
-            reports.filter(
-                status__in=(ReportStatus.DRAFT, ReportStatus.RETURNED),
-                project__enterprise_id__in=scope.enterprise_ids,
-            )
-        ),
-        "to_verify": list(reports.filter(office | department, status=ReportStatus.SUBMITTED).distinct()),
-        "to_approve": list(reports.filter(office, status=ReportStatus.VERIFIED)),
+        "to_fix": list(reports_to_fix(user, reports)),
+        "to_verify": list(reports_allowed("verify", user, reports)),
+        "to_approve": list(reports_allowed("approve", user, reports)),
     }
 
 

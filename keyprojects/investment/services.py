@@ -24,7 +24,7 @@ from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.money import format_money
 from keyprojects.core.periods import month_name
 from keyprojects.core.rows import copy_history, insert_rows
-from keyprojects.core.workflow import SystemActor, Transition, person
+from keyprojects.core.workflow import SystemActor, Transition, person, require_actor
 from keyprojects.investment.models import (
     AnnualPlan,
     FundingSplit,
@@ -46,10 +46,15 @@ CENT = Decimal("0.01")
 COUNTY_CURVE = [Decimal(w) for w in (3, 4, 8, 9, 10, 10, 10, 10, 9, 10, 9, 8)]
 
 
-def _is_office(actor: User | SystemActor | None, project: Project) -> bool:
-    # Plans, drafts and imports still take None for the system: their callers (the importer, the demo
-    # loader, scripts) have not moved to SYSTEM yet. The report workflow's steps refuse None.
-    return actor is None or is_office(actor, project)
+def _is_office(actor: User | SystemActor, project: Project) -> bool:
+    """SYSTEM is every county's office; None is refused (TypeError), as the report workflow's steps refuse it."""
+    require_actor(actor)
+    return is_office(actor, project)
+
+
+def _may_fill(actor: User | SystemActor, project: Project) -> bool:
+    require_actor(actor)
+    return may_fill(actor, project)
 
 
 def spread(total: Decimal, weights: list[Decimal] | None = None) -> list[Decimal]:
@@ -85,7 +90,7 @@ def _insert(obj: models.Model, refused: Callable[[], DomainError]) -> None:
 @transaction.atomic
 def plan_save(
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     project: Project,
     year: int,
     months: list[Decimal],
@@ -96,7 +101,7 @@ def plan_save(
     """Create the year's plan, or revise it (a revision needs a reason; the history keeps both).
 
     `expected_version` is the plan's version when the person opened the form (0: there was no plan yet);
-    if someone saved it since, nothing is saved. None skips the check (the system, scripts)."""
+    if someone saved it since, nothing is saved. None skips the check (SYSTEM, scripts)."""
     if not _is_office(actor, project):
         raise NotAllowed(_("Only the county project office can set investment plans."))
     if len(months) != 12:
@@ -222,7 +227,7 @@ def _check_month(year: int, month: int) -> None:
 @transaction.atomic
 def report_save(
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     project: Project,
     year: int,
     month: int,
@@ -232,7 +237,7 @@ def report_save(
     funding: dict[str, Decimal] | None = None,
 ) -> MonthlyReport:
     """Fill in (or correct) a month's report while it is a draft or was returned."""
-    if actor is not None and not may_fill(actor, project):
+    if not _may_fill(actor, project):
         raise NotAllowed(_("Only the enterprise or the county project office can fill in this report."))
     _check_month(year, month)
     funding = _check_funding(funding or {})
@@ -337,8 +342,8 @@ def report_reopen(*, actor: User | SystemActor, report: MonthlyReport, reason: s
 # ---- what backs a month's figures: invoices, contracts, photos ---------------------------------------------
 
 
-def _check_attachable(actor: User | None, report: MonthlyReport, refused: str) -> None:
-    if actor is not None and not may_fill(actor, report.project):
+def _check_attachable(actor: User | SystemActor, report: MonthlyReport, refused: str) -> None:
+    if not _may_fill(actor, report.project):
         raise NotAllowed(
             _("Only the enterprise or the county project office can add or remove the report's files.")
         )
@@ -348,7 +353,9 @@ def _check_attachable(actor: User | None, report: MonthlyReport, refused: str) -
 
 
 @transaction.atomic
-def report_attachment_add(*, actor: User, report: MonthlyReport, upload: UploadedFile) -> ReportAttachment:
+def report_attachment_add(
+    *, actor: User | SystemActor, report: MonthlyReport, upload: UploadedFile
+) -> ReportAttachment:
     """Attach a file to a month's report while it is a draft or was returned; the checks are the shared ones
     (name, size, what the bytes really are) and the file is kept under a name of ours."""
     lock_fresh(report)
@@ -360,10 +367,10 @@ def report_attachment_add(*, actor: User, report: MonthlyReport, upload: Uploade
         original_name=name,
         content_type=content_type,
         size=upload.size,
-        uploaded_by=actor,
+        uploaded_by=person(actor),
         uploaded_at=clock.now(),
     )
-    attachment._history_user = actor
+    attachment._history_user = person(actor)
     attachment.file.save(attachment.token, upload, save=False)
     attachment.save()
     audit_record(actor=actor, action="report.attach", target=report, data={"file": name, "size": upload.size})
@@ -371,14 +378,14 @@ def report_attachment_add(*, actor: User, report: MonthlyReport, upload: Uploade
 
 
 @transaction.atomic
-def report_attachment_delete(*, actor: User, attachment: ReportAttachment) -> None:
+def report_attachment_delete(*, actor: User | SystemActor, attachment: ReportAttachment) -> None:
     """Remove a file from a report that can still be edited; the history keeps its name and who removed it.
     The stored file goes once the removal is committed (it may be a wrong document with personal data)."""
     report = lock_fresh(attachment.report)
     _check_attachable(actor, report, _("Files can no longer be removed: the report is “%(status)s”."))
     name, stored = attachment.original_name, attachment.file.name
     storage = attachment.file.storage
-    attachment._history_user = actor
+    attachment._history_user = person(actor)
     attachment.delete()
     transaction.on_commit(lambda: storage.delete(stored))
     audit_record(actor=actor, action="report.detach", target=report, data={"file": name})
@@ -397,11 +404,12 @@ def _insert_months(plans: list[tuple[AnnualPlan, list[Decimal]]], *, history: di
 
 @transaction.atomic
 def plans_bulk_set(
-    *, actor: User | None, county_projects: list[tuple[Project, Decimal]], year: int, reason: str
+    *, actor: User | SystemActor, county_projects: list[tuple[Project, Decimal]], year: int, reason: str
 ) -> tuple[int, int]:
     """Set many projects' plans for a year from yearly totals (an imported list), each spread along the county
     curve and marked so; a plan whose total differs is revised with `reason`, one whose total is the same is
     left as it is (its months may have been planned one by one). Answers (created, revised)."""
+    require_actor(actor)
     one_per_county = {p.county_id: p for p, _t in county_projects}
     if not all(_is_office(actor, p) for p in one_per_county.values()):
         raise NotAllowed(_("Only the county project office can set investment plans."))
@@ -442,7 +450,7 @@ def plans_bulk_set(
             row = by_month.get(month) or PlanMonth(plan=plan, month=month, amount=amount)
             row.amount = amount
             revised_months.append(row)
-    history = {"when": clock.now(), "user_id": getattr(actor, "pk", None), "reason": reason}
+    history = {"when": clock.now(), "user_id": getattr(person(actor), "pk", None), "reason": reason}
     AnnualPlan.objects.bulk_create(new_plans, batch_size=500)
     copy_history(AnnualPlan, [plan.pk for plan in new_plans], kind="+", **history)
     _insert_months(new_months, history=history)
@@ -452,7 +460,7 @@ def plans_bulk_set(
             AnnualPlan,
             [*FundingSplit.FUNDING_FIELDS, "spread_along_curve", "version", "updated_at"],
             batch_size=500,
-            default_user=actor,
+            default_user=person(actor),
             default_change_reason=reason,
         )
         bulk_update_with_history(
@@ -460,14 +468,14 @@ def plans_bulk_set(
             PlanMonth,
             ["amount"],
             batch_size=2000,
-            default_user=actor,
+            default_user=person(actor),
             default_change_reason=reason,
         )
         bulk_create_with_history(
             [m for m in revised_months if not m.pk],
             PlanMonth,
             batch_size=2000,
-            default_user=actor,
+            default_user=person(actor),
             default_change_reason=reason,
         )
     audit_records(
@@ -550,12 +558,13 @@ def report_import_changes(report: MonthlyReport | None, figures: MonthFigures, *
 
 @transaction.atomic
 def reports_bulk_set(
-    *, actor: User | None, year: int, month: int, status: str, figures: list[MonthFigures], reason: str
+    *, actor: User | SystemActor, year: int, month: int, status: str, figures: list[MonthFigures], reason: str
 ) -> tuple[int, int]:
     """Set a month's figures of many projects (an imported summary sheet) and put their reports in `status`,
     submitted or verified by `actor`: new reports are created, drafts and returned reports filled in, submitted
     ones verified; what `report_import_changes` refuses refuses the whole set. One query reads the month's reports,
     bulk statements write them with their history. Answers (created, updated)."""
+    require_actor(actor)
     if not all(_is_office(actor, p) for p in {f.project.county_id: f.project for f in figures}.values()):
         raise NotAllowed(_("Only the county project office can import monthly figures."))
     _check_month(year, month)
@@ -584,9 +593,9 @@ def reports_bulk_set(
             for name in FundingSplit.FUNDING_FIELDS:  # the sheet gives no split by source
                 setattr(report, name, Decimal(0))
         if _RANK[report.status] < _RANK[ReportStatus.SUBMITTED]:
-            report.submitted_at, report.submitted_by, report.return_reason = now, actor, ""
+            report.submitted_at, report.submitted_by, report.return_reason = now, person(actor), ""
         if status == ReportStatus.VERIFIED:
-            report.verified_at, report.verified_by = now, actor
+            report.verified_at, report.verified_by = now, person(actor)
         report.status = status
         try:
             report.clean_fields(exclude=["project", "submitted_by", "verified_by", "approved_by"])
@@ -596,7 +605,7 @@ def reports_bulk_set(
             ) from None
         (updated if report.pk else created).append(report)
     bulk_create_with_history(
-        created, MonthlyReport, batch_size=500, default_user=actor, default_change_reason=reason
+        created, MonthlyReport, batch_size=500, default_user=person(actor), default_change_reason=reason
     )
     bulk_update_with_history(
         updated,
@@ -612,7 +621,7 @@ def reports_bulk_set(
             "return_reason",
         ],
         batch_size=500,
-        default_user=actor,
+        default_user=person(actor),
         default_change_reason=reason,
     )
     audit_records(

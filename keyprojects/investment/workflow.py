@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.accounts.models import Membership
-from keyprojects.accounts.permissions import scope_for
+from keyprojects.accounts.permissions import Scope, paths_q, scope_for
 from keyprojects.core.workflow import SYSTEM, Transition, Workflow
 from keyprojects.investment.models import MonthlyReport, ReportStatus
 from keyprojects.projects.models import Project
@@ -94,3 +95,51 @@ REPORT_WORKFLOW = Workflow(
     ),
     wrong_status=_("This cannot be done while the report's status is “%(status)s”."),
 )  # fmt: skip
+
+
+# ---- the same rules as conditions on reports --------------------------------------------------------------
+# The queues list hundreds of reports: asking allowed() of each would be a query per row, so each rule is also
+# written as a condition, here beside the predicates it restates; test_workflow_matrix checks they agree.
+
+
+def _office_q(scope: Scope) -> Q:
+    return Q() if scope.is_admin else paths_q(scope.county_paths, "project__county__path")
+
+
+def _enterprise_q(scope: Scope) -> Q:
+    return Q(project__enterprise_id__in=scope.enterprise_ids)
+
+
+def _department_q(scope: Scope) -> Q:
+    ids = scope.department_ids
+    return Q(project__responsible_departments__in=ids) if ids else Q(pk__in=[])
+
+
+def _approver_q(scope: Scope) -> Q:
+    return _office_q(scope) if scope.has_role(Membership.Role.COUNTY_OFFICE) else Q(pk__in=[])
+
+
+WHERE: dict[str, Callable[[Scope], Q]] = {
+    "submit": lambda scope: _enterprise_q(scope) | _office_q(scope),
+    "verify": lambda scope: _department_q(scope) | _office_q(scope),
+    "return": lambda scope: _department_q(scope) | _office_q(scope),
+    "approve": _approver_q,
+    "reopen": _approver_q,
+}
+
+
+def reports_allowed(name: str, actor, reports: QuerySet[MonthlyReport]) -> QuerySet[MonthlyReport]:
+    """The reports among `reports` on which `actor` may take the step `name` now: what
+    REPORT_WORKFLOW.allowed() says of each, in one query."""
+    transition = REPORT_WORKFLOW[name]
+    if actor is SYSTEM:
+        return reports.filter(status__in=transition.sources)
+    return reports.filter(WHERE[name](scope_for(actor)), status__in=transition.sources).distinct()
+
+
+def reports_to_fix(actor, reports: QuerySet[MonthlyReport]) -> QuerySet[MonthlyReport]:
+    """Drafts and returned reports the actor's own enterprise is to fill in and submit (the office may
+    too, on request, but a queue of every enterprise's drafts would bury its own work)."""
+    if actor is SYSTEM:
+        return reports.none()
+    return reports_allowed("submit", actor, reports).filter(_enterprise_q(scope_for(actor)))

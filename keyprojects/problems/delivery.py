@@ -27,6 +27,7 @@ from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
 from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.workflow import require_actor
 from keyprojects.problems.models import DeliveryAttempt, Notification, Problem, Webhook
 
 log = logging.getLogger(__name__)
@@ -229,6 +230,7 @@ def retry_due() -> dict[str, int]:
 @transaction.atomic
 def delivery_retry_now(*, actor: User, attempt: DeliveryAttempt) -> DeliveryAttempt:
     """The county office asks for a failed or given-up delivery to be tried again now (by the task worker)."""
+    require_actor(actor)
     if not scope_for(actor).manages_region(attempt.notification.problem.project.county):
         raise NotAllowed(_("Only the county project office can retry its deliveries."))
     if attempt.retried or attempt.result == Result.SENT:

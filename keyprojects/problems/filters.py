@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import django_filters
 import django_filters.fields
 from django import forms
@@ -15,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from keyprojects.accounts import selectors as accounts_selectors
 from keyprojects.accounts.models import Department, Membership, Region, User
 from keyprojects.core import clock
+from keyprojects.core.filters import CheckFilter, ListFilterSet
 from keyprojects.core.forms import IdField
 from keyprojects.problems import selectors
 from keyprojects.problems.models import Category, Problem, Side, Status
@@ -49,12 +48,6 @@ class DepartmentFilter(django_filters.ModelChoiceFilter):
     field_class = DepartmentField
 
 
-class CheckFilter(django_filters.BooleanFilter):
-    """A check box: ticked filters, unticked does not (a plain BooleanField, which takes the browser's "on")."""
-
-    field_class = forms.BooleanField
-
-
 class ProblemFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
@@ -63,7 +56,7 @@ class ProblemFilterForm(forms.Form):
         return cleaned
 
 
-class ProblemFilterSet(django_filters.FilterSet):
+class ProblemFilterSet(ListFilterSet):
     """Filters over the problems a user reads: build it on `selectors.problem_list(user=…)`, which decides the
     scope; the choices offered are those of the user's own counties. An invalid value is shown as an error on
     its field and is not applied; the other filters still are."""
@@ -168,37 +161,3 @@ class ProblemFilterSet(django_filters.FilterSet):
 
     def filter_escalated(self, queryset: QuerySet[Problem], name: str, value: bool) -> QuerySet[Problem]:
         return queryset.filter(selectors.escalated_q()) if value else queryset
-
-    # ---- what the page and the export say about the filters ------------------------------------------
-
-    def applied_values(self) -> dict:
-        """The filters applied: the valid, non-empty values, by name."""
-        if not self.is_bound:
-            return {}
-        self.form.is_valid()  # cleaned_data then holds the valid fields
-        return {k: v for k, v in self.form.cleaned_data.items() if v not in (None, "", False)}
-
-    def applied(self, exclude: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
-        """(label, value as shown) of each filter applied; a check box has no value to show."""
-        fields = self.form.fields
-        for name, value in self.applied_values().items():
-            if name in exclude:
-                continue
-            field = fields[name]
-            if isinstance(field, forms.BooleanField):
-                yield str(field.label), ""
-            elif isinstance(field, forms.ModelChoiceField):
-                yield str(field.label), field.label_from_instance(value)
-            elif isinstance(field, forms.ChoiceField):
-                yield str(field.label), str(dict(field.choices).get(value, value))
-            else:
-                yield str(field.label), str(value)
-
-    def query(self) -> str:
-        """The query string of the filters asked for, without the empty ones nor the page: for the pager and
-        the export links."""
-        query = QueryDict(mutable=True)
-        for key, values in self.data.lists():
-            if key in self.filters and any(values):
-                query.setlist(key, [v for v in values if v])
-        return query.urlencode()

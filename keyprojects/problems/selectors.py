@@ -23,9 +23,9 @@ from keyprojects.problems.models import (
     Event,
     Notification,
     Problem,
-    RaisedAs,
     Status,
 )
+from keyprojects.problems.workflow import problems_allowed
 from keyprojects.projects.models import Project
 from keyprojects.projects.selectors import project_scope_q
 
@@ -158,26 +158,14 @@ def attachment_get(*, user: User, pk: int) -> Attachment:
 
 
 def my_work(*, user: User) -> dict[str, list[Problem]]:
-    """What waits for this user, by deadline: to accept, to handle, to confirm."""
-    scope = scope_for(user)
+    """What waits for this user, by deadline: to accept, to handle, to confirm, to complete — as the problem
+    workflow's declaration says (problems/workflow.py)."""
     visible = problem_list(user=user)
-    office = Q() if scope.is_admin else paths_q(scope.county_paths, "project__county__path")
-    assigned = Q(leader_in_charge_id=user.pk)
-    if scope.department_ids:
-        # Lead and supporting departments alike: both are told "assigned to you" and may post and resolve.
-        assigned |= Q(lead_department_id__in=scope.department_ids)
-        assigned |= Q(pk__in=Problem.supporting_departments.through.objects.filter(
-            department_id__in=scope.department_ids).values("problem_id"))  # fmt: skip
-    raised = Q(raised_by=user) | Q(
-        raised_as=RaisedAs.ENTERPRISE, project__enterprise_id__in=scope.enterprise_ids
-    )
     return {
-        "to_accept": list(visible.filter(office, status=Status.REPORTED).order_by("raised_at")),
-        "to_handle": list(
-            visible.filter(assigned | office, status__in=OPEN_STATUSES).order_by("deadline", "pk")
-        ),
-        "to_confirm": list(visible.filter(raised, status=Status.RESOLVED).order_by("resolved_at")),
-        "to_complete": list(visible.filter(raised, status=Status.RETURNED).order_by("raised_at")),
+        "to_accept": list(problems_allowed("accept", user, visible).order_by("raised_at")),
+        "to_handle": list(problems_allowed("update", user, visible).order_by("deadline", "pk")),
+        "to_confirm": list(problems_allowed("confirm", user, visible).order_by("resolved_at")),
+        "to_complete": list(problems_allowed("resubmit", user, visible).order_by("raised_at")),
     }
 
 

@@ -22,7 +22,7 @@ from keyprojects.core.audit import audit_record
 from keyprojects.core.bilingual import Bilingual, store, stored
 from keyprojects.core.concurrency import lock_fresh
 from keyprojects.core.errors import DomainError, NotAllowed
-from keyprojects.core.workflow import SYSTEM, SystemActor, Transition, person
+from keyprojects.core.workflow import SYSTEM, SystemActor, Transition, person, require_actor
 from keyprojects.problems.models import (
     OPEN_STATUSES,
     Attachment,
@@ -99,6 +99,14 @@ def notify(
 Text = str | Bilingual
 
 
+def _written(value: Text, missing: str, *, field: str) -> Bilingual:
+    """What a step needs written (a reason, a note, what was done), or the refusal saying what is missing."""
+    text = Bilingual.of(value)
+    if not text:
+        raise DomainError(missing, field=field)
+    return text
+
+
 def _event(problem: Problem, kind: str, actor, text: Text = "", **data) -> Event:
     text = Bilingual.of(text)
     event = Event.objects.create(
@@ -140,7 +148,8 @@ def problem_report(
     amount: Decimal | None = None,
     raised_at=None,
 ) -> Problem:
-    role = raiser_role(actor, project)
+    require_actor(actor)
+    role = None if actor is SYSTEM else raiser_role(actor, project)  # a problem is raised by a person
     if role is None:
         raise NotAllowed(_("You may not raise problems on this project."))
     if category not in Category.values:
@@ -149,11 +158,10 @@ def problem_report(
         raise DomainError(_("Say whether the problem is enterprise-side or government-side."), field="side")
     if category == Category.FINANCING and amount is None:
         raise DomainError(_("A financing problem needs the amount involved."), field="amount")
-    title, description = Bilingual.of(title), Bilingual.of(description)
-    if not title:
-        raise DomainError(_("Give the problem a title, in Chinese or in English."), field="title_zh")
-    if not description:
-        raise DomainError(_("Describe the problem, in Chinese or in English."), field="description_zh")
+    title = _written(title, _("Give the problem a title, in Chinese or in English."), field="title_zh")
+    description = _written(
+        description, _("Describe the problem, in Chinese or in English."), field="description_zh"
+    )
     problem = Problem(
         project=project,
         **title.fields("title"),
@@ -210,9 +218,7 @@ def problem_accept(
 def problem_return(*, actor: User | SystemActor, problem: Problem, reason: Text) -> Problem:
     """The office sends a report back for more information."""
     step = _check("return", actor, problem)
-    reason = Bilingual.of(reason)
-    if not reason:
-        raise DomainError(_("Say what information is missing."), field="reason")
+    reason = _written(reason, _("Say what information is missing."), field="reason")
     problem.status = step.target
     _save(problem, "status")
     _event(problem, Event.Kind.RETURNED, actor, reason)
@@ -236,9 +242,7 @@ def problem_resubmit(*, actor: User | SystemActor, problem: Problem, description
 @transaction.atomic
 def problem_decline(*, actor: User | SystemActor, problem: Problem, reason: Text) -> Problem:
     step = _check("decline", actor, problem)
-    reason = Bilingual.of(reason)
-    if not reason:
-        raise DomainError(_("Give a reason for declining the problem."), field="reason")
+    reason = _written(reason, _("Give a reason for declining the problem."), field="reason")
     problem.status = step.target
     _save(problem, "status")
     _event(problem, Event.Kind.DECLINED, actor, reason)
@@ -250,9 +254,7 @@ def problem_decline(*, actor: User | SystemActor, problem: Problem, reason: Text
 def problem_update(*, actor: User | SystemActor, problem: Problem, text: Text) -> Problem:
     """A dated progress note by anyone assigned; the first one moves the problem to "in progress"."""
     step = _check("update", actor, problem)
-    text = Bilingual.of(text)
-    if not text:
-        raise DomainError(_("Write what was done."), field="text")
+    text = _written(text, _("Write what was done."), field="text")
     if problem.status != step.target:  # the first note: accepted → in progress
         problem.status = step.target
         _save(problem, "status")
@@ -265,9 +267,7 @@ def problem_resolve(
     *, actor: User | SystemActor, problem: Problem, resolution: Text, resolved_at=None
 ) -> Problem:
     step = _check("resolve", actor, problem)
-    resolution = Bilingual.of(resolution)
-    if not resolution:
-        raise DomainError(_("Say what was done to solve it."), field="resolution")
+    resolution = _written(resolution, _("Say what was done to solve it."), field="resolution")
     problem.status = step.target
     changed = store(problem, "resolution", resolution)
     problem.resolved_at = resolved_at or clock.now()
@@ -293,9 +293,7 @@ def problem_confirm(*, actor: User | SystemActor, problem: Problem, closed_at=No
 def problem_reject_resolution(*, actor: User | SystemActor, problem: Problem, reason: Text) -> Problem:
     """The raiser is not satisfied: the problem goes back to those assigned."""
     step = _check("reject", actor, problem)
-    reason = Bilingual.of(reason)
-    if not reason:
-        raise DomainError(_("Say what is still wrong."), field="reason")
+    reason = _written(reason, _("Say what is still wrong."), field="reason")
     problem.status = step.target
     problem.resolved_at = None
     _save(problem, "status", "resolved_at")
@@ -312,9 +310,7 @@ def problem_reopen(
     escalation starts again from it: a reopened problem is not overdue the moment it is reopened."""
     step = _check("reopen", actor, problem)
     office = is_office(actor, problem)
-    reason = Bilingual.of(reason)
-    if not reason:
-        raise DomainError(_("Reopening needs a reason."), field="reason")
+    reason = _written(reason, _("Reopening needs a reason."), field="reason")
     if deadline is not None and not office:
         raise NotAllowed(_("Only the county project office can set a deadline."))
     if deadline is not None and deadline < clock.today():
@@ -342,7 +338,8 @@ def problem_reopen(
 
 
 @transaction.atomic
-def attachment_add(*, actor: User, problem: Problem, upload: UploadedFile) -> Attachment:
+def attachment_add(*, actor: User | SystemActor, problem: Problem, upload: UploadedFile) -> Attachment:
+    require_actor(actor)
     if not (is_assigned(actor, problem) or is_raiser(actor, problem)):
         raise NotAllowed(_("Only those raising or handling the problem can add files."))
     name, content_type = uploads.check(upload)
@@ -352,7 +349,7 @@ def attachment_add(*, actor: User, problem: Problem, upload: UploadedFile) -> At
         original_name=name,
         content_type=content_type,
         size=upload.size,
-        uploaded_by=actor,
+        uploaded_by=person(actor),
         uploaded_at=clock.now(),
     )
     attachment.file.save(attachment.token, upload, save=False)

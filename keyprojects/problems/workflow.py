@@ -6,10 +6,13 @@ declaration and the problem page offers what `PROBLEM_WORKFLOW.allowed(user, pro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.accounts.models import User
-from keyprojects.accounts.permissions import scope_for
+from keyprojects.accounts.permissions import paths_q, scope_for
 from keyprojects.core.workflow import SYSTEM, Transition, Workflow
 from keyprojects.problems.models import OPEN_STATUSES, Problem, RaisedAs, Status
 from keyprojects.projects.models import Project
@@ -109,3 +112,53 @@ PROBLEM_WORKFLOW = Workflow(
     ),
     wrong_status=_("This cannot be done while the problem is %(status)s."),
 )  # fmt: skip
+
+
+# ---- the same rules as conditions on problems -------------------------------------------------------------
+# "My work" lists what waits for a person among hundreds of problems: asking allowed() of each would be a query
+# per row, so each rule is also written as a condition, here beside the predicate it restates;
+# test_workflow_queues checks that they agree.
+
+
+def _office_q(actor) -> Q:
+    scope = scope_for(actor)
+    return Q() if scope.is_admin else paths_q(scope.county_paths, "project__county__path")
+
+
+def _assigned_q(actor) -> Q:
+    ids = scope_for(actor).department_ids
+    assigned = _office_q(actor) | Q(leader_in_charge_id=actor.pk)
+    if ids:
+        supported = Problem.supporting_departments.through.objects.filter(department_id__in=ids)
+        assigned |= Q(lead_department_id__in=ids) | Q(pk__in=supported.values("problem_id"))
+    return assigned
+
+
+def _raiser_q(actor) -> Q:
+    enterprises = scope_for(actor).enterprise_ids
+    return (
+        Q(raised_by_id=actor.pk)
+        | Q(raised_as=RaisedAs.ENTERPRISE, project__enterprise_id__in=enterprises)
+        | Q(raised_as=RaisedAs.OFFICE) & _office_q(actor)
+    )
+
+
+WHERE: dict[str, Callable[..., Q]] = {
+    "accept": _office_q,
+    "return": _office_q,
+    "decline": _office_q,
+    "resubmit": _raiser_q,
+    "update": _assigned_q,
+    "resolve": _assigned_q,
+    "confirm": _raiser_q,
+    "reject": _raiser_q,
+    "reopen": lambda actor: _office_q(actor) | _raiser_q(actor),
+}
+
+
+def problems_allowed(name: str, actor, problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """The problems among `problems` on which `actor` may take the step `name` now: what
+    PROBLEM_WORKFLOW.allowed() says of each, in one query."""
+    transition = PROBLEM_WORKFLOW[name]
+    condition = Q() if actor is SYSTEM else WHERE[name](actor)
+    return problems.filter(condition, status__in=transition.sources)

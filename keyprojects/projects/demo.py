@@ -23,6 +23,7 @@ from keyprojects.accounts.models import Department, Enterprise, Membership, Regi
 from keyprojects.core import clock
 from keyprojects.core.clock import programme_year
 from keyprojects.core.money import WAN
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.projects import services
 from keyprojects.projects.models import (
     Category,
@@ -321,7 +322,7 @@ def _create(
     )
     signed_on = (start or ref) - timedelta(days=rng.randint(200, 400))
     project = services.project_create(
-        actor=None, county=ctx.unit, data=data, stage=Stage.SIGNED, stage_date=signed_on
+        actor=SYSTEM, county=ctx.unit, data=data, stage=Stage.SIGNED, stage_date=signed_on
     )
     _walk_stages(rng, project, stage, signed_on, start, ref)
     # Which milestones are done depends on the as-of day: those draws come from the project's own stream,
@@ -453,7 +454,7 @@ def _pause_some(rng: random.Random) -> None:
     for project in rng.sample(candidates, k=min(12, len(candidates))):
         reason = rng.choice(PauseReason.values)
         services.project_pause(
-            actor=None,
+            actor=SYSTEM,
             project=project,
             reason=reason,
             on=clock.today() - timedelta(days=rng.randint(5, 90)),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django import forms
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -14,10 +14,8 @@ from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.money import shown_amount, unit_label
 from keyprojects.core.spreadsheets import DATE, DECIMAL, INTEGER, MONEY, Column, Table, export_response
+from keyprojects.projects.filters import ProjectFilterSet
 from keyprojects.projects.models import Health, Project
-
-# Not a filter: the order of the rows, which the export keeps.
-NOT_FILTERS = ("sort",)
 
 
 def project_columns(unit: str) -> list[Column]:
@@ -61,34 +59,11 @@ def project_rows(projects: QuerySet[Project], unit: str) -> Iterator[list]:
         ]
 
 
-def filters_applied(form: forms.Form | None) -> list[str]:
-    """The filters the list applied, as "label: value" in the user's language (an invalid one is dropped
-    by the list, so it is not named here either)."""
-    if form is None or not form.is_bound:
-        return []
-    form.is_valid()  # cleaned_data holds the valid fields
-    named = []
-    for name, field in form.fields.items():
-        value = form.cleaned_data.get(name)
-        if name in NOT_FILTERS or value in (None, "", False):
-            continue
-        if isinstance(field, forms.BooleanField):
-            named.append(str(field.label))
-            continue
-        if isinstance(field, forms.ChoiceField):
-            value = dict(field.choices).get(value, value)
-        named.append(_("%(label)s: %(value)s") % {"label": field.label, "value": value})
-    return named
-
-
-def _whose(user: User, form: forms.Form | None) -> str:
+def _whose(user: User, filterset: ProjectFilterSet) -> str:
     """Whose projects these are: the county filtered on, else what the user answers for."""
-    county = ""
-    if form is not None and form.is_bound:
-        form.is_valid()  # cleaned_data holds the valid fields
-        county = form.cleaned_data.get("county")
+    county = filterset.applied_values().get("county")
     if county:
-        return str(dict(form.fields["county"].choices).get(county, county))
+        return str(dict(filterset.form.fields["county"].choices).get(county, county))
     scope = scope_for(user)
     if scope.is_admin:
         return _("all regions")
@@ -103,26 +78,29 @@ def _whose(user: User, form: forms.Form | None) -> str:
     return _(", ").join(names)
 
 
-def project_list_table(projects: QuerySet[Project], *, user: User, form: forms.Form | None = None) -> Table:
+def project_list_table(filterset: ProjectFilterSet, *, user: User) -> Table:
+    """The filtered list; its subtitle names the filters the list applied (an invalid one is dropped by the
+    list, so it is not named here either)."""
     unit = user.money_unit or "wan"
-    filters = filters_applied(form)
+    applied = [
+        _("%(label)s: %(value)s") % {"label": label, "value": value} if value else label
+        for label, value in filterset.applied()
+    ]
     return Table(
-        title=_("Key projects of %(whose)s") % {"whose": _whose(user, form)},
+        title=_("Key projects of %(whose)s") % {"whose": _whose(user, filterset)},
         sheet_name=_("Key projects"),
         subtitle=[
             _("As of %(date)s") % {"date": date_format(clock.today(), "DATE_FORMAT")},
-            _("Filters: %(filters)s") % {"filters": " · ".join(filters)} if filters else _("Filters: none"),
+            _("Filters: %(filters)s") % {"filters": " · ".join(applied)} if applied else _("Filters: none"),
         ],
         columns=project_columns(unit),
-        rows=project_rows(projects, unit),
+        rows=project_rows(filterset.qs, unit),
     )
 
 
-def project_list_response(
-    projects: QuerySet[Project], *, fmt: str, user: User, form: forms.Form | None = None
-):
+def project_list_response(filterset: ProjectFilterSet, *, fmt: str, user: User) -> HttpResponse:
     return export_response(
         fmt=fmt,
         filename=f"key-projects-{clock.today():%Y%m%d}",
-        table=project_list_table(projects, user=user, form=form),
+        table=project_list_table(filterset, user=user),
     )

@@ -1,4 +1,5 @@
-"""Forms of the registry: the list filters, the project form, and one form per workflow action."""
+"""Forms of the registry: the project form and one form per workflow action (the list's filters are
+filters.ProjectFilterSet)."""
 
 from __future__ import annotations
 
@@ -6,64 +7,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.accounts.models import Department, Membership, Region, User
-from keyprojects.accounts.permissions import paths_q, scope_for
-from keyprojects.core.forms import DATE_INPUT, with_all
+from keyprojects.core.forms import DATE_INPUT
 from keyprojects.projects.models import (
     Category,
     GuaranteeStatus,
     Health,
-    Level,
     PauseReason,
     Project,
     Stage,
 )
-from keyprojects.projects.selectors import SORTS, ProjectFilters
-
-
-class ProjectFilterForm(forms.Form):
-    search = forms.CharField(label=_("Search"), required=False)
-    county = forms.ChoiceField(label=_("County-level unit"), required=False)
-    level = forms.ChoiceField(label=_("Level"), required=False, choices=with_all(Level.choices))
-    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=with_all(Stage.choices))
-    category = forms.ChoiceField(label=_("Category"), required=False, choices=with_all(Category.choices))
-    zone = forms.ChoiceField(label=_("Development zone"), required=False)
-    leader = forms.TypedChoiceField(label=_("Leader in charge"), required=False, coerce=int, empty_value=None)
-    department = forms.ChoiceField(label=_("Responsible department"), required=False)
-    health = forms.ChoiceField(label=_("Health"), required=False, choices=with_all(Health.choices))
-    late_milestone = forms.BooleanField(label=_("With a late milestone"), required=False)
-    paused = forms.BooleanField(label=_("Paused"), required=False)
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in SORTS])
-
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        scope = scope_for(user)
-        visible = (
-            Region.objects.all()
-            if scope.is_admin
-            else Region.objects.filter(paths_q(scope.office_paths, "path"))
-        )
-        counties = visible.filter(kind__in=Region.COUNTY_LEVEL_KINDS).order_by("path")
-        self.fields["county"].choices = with_all([(r.slug, r.name) for r in counties])
-        zones = visible.filter(kind=Region.Kind.ZONE).order_by("path")
-        self.fields["zone"].choices = with_all([(r.slug, r.name) for r in zones])
-        leaders = User.objects.filter(
-            memberships__role=Membership.Role.LEADER, memberships__region__in=counties
-        ).distinct()
-        self.fields["leader"].choices = with_all([(u.pk, str(u)) for u in leaders])
-        departments = Department.objects.filter(region__in=counties).order_by("region__path", "slug")
-        self.fields["department"].choices = with_all([(d.slug, d.name) for d in departments])
-        # A county office sees one county: no point offering the choice.
-        if len(counties) <= 1:
-            del self.fields["county"]
-
-    def to_filters(self) -> ProjectFilters:
-        """The valid filters; an invalid one is dropped alone (and shown as an error on the form),
-        never the whole set, so a list never claims a filter it does not apply."""
-        if not self.is_bound:
-            return ProjectFilters()
-        self.is_valid()
-        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
-        return ProjectFilters(**data)
 
 
 class ProjectForm(forms.ModelForm):

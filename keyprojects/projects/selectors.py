@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
@@ -42,23 +42,6 @@ def project_scope_q(user: User) -> Q:
     return q
 
 
-@dataclass
-class ProjectFilters:
-    county: str = ""
-    level: str = ""
-    stage: str = ""
-    category: str = ""
-    zone: str = ""
-    leader: int | None = None
-    department: str = ""
-    late_milestone: bool = False
-    paused: bool = False
-    health: str = ""
-    search: str = ""
-    sort: str = "code"
-    levels: tuple[str, ...] = field(default_factory=tuple)
-
-
 SORTS = {
     "code": ("county__path", "code"),
     "-code": ("-county__path", "-code"),
@@ -75,41 +58,21 @@ SORTS = {
 }
 
 
-def project_list(*, user: User, filters: ProjectFilters | None = None) -> QuerySet[Project]:
-    f = filters or ProjectFilters()
-    today = clock.today()
-    qs = Project.objects.filter(project_scope_q(user))
-    if f.county:
-        qs = qs.filter(county__slug=f.county)
-    if f.level:
-        qs = qs.filter(level=f.level)
-    if f.levels:
-        qs = qs.filter(level__in=f.levels)
-    if f.stage:
-        qs = qs.filter(stage=f.stage)
-    if f.category:
-        qs = qs.filter(category=f.category)
-    if f.zone:
-        qs = qs.filter(zone__slug=f.zone)
-    if f.leader:
-        qs = qs.filter(leader_in_charge_id=f.leader)
-    if f.department:
-        qs = qs.filter(responsible_departments__slug=f.department)
-    if f.paused:
-        qs = qs.filter(paused_since__isnull=False)
-    if f.search:
-        qs = qs.filter(
-            Q(name_zh__icontains=f.search)
-            | Q(name_en__icontains=f.search)
-            | Q(code__icontains=f.search)
-            | Q(enterprise__name_zh__icontains=f.search)
-            | Q(enterprise__name_en__icontains=f.search)
-        )
-    qs = projects_with_health(qs, today)
-    if f.late_milestone:
-        qs = qs.filter(late_milestones__gt=0)
-    if f.health:
-        qs = qs.filter(health=f.health)
+def search_q(term: str) -> Q:
+    """Projects whose code, name or enterprise's name holds the term, in either language, in any case."""
+    return (
+        Q(name_zh__icontains=term)
+        | Q(name_en__icontains=term)
+        | Q(code__icontains=term)
+        | Q(enterprise__name_zh__icontains=term)
+        | Q(enterprise__name_en__icontains=term)
+    )
+
+
+def project_list(*, user: User) -> QuerySet[Project]:
+    """The projects the user reads, with their health, late milestones and the ranks SORTS orders by, in
+    code order. The list's filters are projects.filters.ProjectFilterSet, built on this."""
+    qs = projects_with_health(Project.objects.filter(project_scope_q(user)), clock.today())
     qs = qs.annotate(
         stage_order=Case(
             *[When(stage=s, then=Value(i)) for s, i in STAGE_ORDER.items()], output_field=IntegerField()
@@ -121,9 +84,7 @@ def project_list(*, user: User, filters: ProjectFilters | None = None) -> QueryS
             output_field=IntegerField(),
         ),
     )
-    return qs.select_related("county", "zone", "enterprise", "leader_in_charge").order_by(
-        *SORTS.get(f.sort, SORTS["code"])
-    )
+    return qs.select_related("county", "zone", "enterprise", "leader_in_charge").order_by(*SORTS["code"])
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import claim_version, lock_fresh
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.rows import copy_history, insert_rows
+from keyprojects.core.workflow import SYSTEM, SystemActor, person, require_actor
 from keyprojects.projects import selectors
 from keyprojects.projects.models import (
     STAGE_ORDER,
@@ -32,9 +33,10 @@ from keyprojects.projects.models import (
 )
 
 
-def _require_manage(actor: User | None, county: Region) -> None:
-    """`actor=None` is the system itself: the demo loader and the importer's own checks."""
-    if actor is not None and not scope_for(actor).manages_region(county):
+def _require_manage(actor: User | SystemActor, county: Region) -> None:
+    """SYSTEM (the demo loader, scripts) manages every county; None is refused (TypeError)."""
+    require_actor(actor)
+    if actor is not SYSTEM and not scope_for(actor).manages_region(county):
         raise NotAllowed(_("You may not change key projects of %(county)s.") % {"county": county.name})
 
 
@@ -118,7 +120,12 @@ def _assign(project: Project, data: ProjectData) -> None:
 
 @transaction.atomic
 def project_create(
-    *, actor: User | None, county: Region, data: ProjectData, stage: str = Stage.SIGNED, stage_date: date
+    *,
+    actor: User | SystemActor,
+    county: Region,
+    data: ProjectData,
+    stage: str = Stage.SIGNED,
+    stage_date: date,
 ) -> Project:
     _require_manage(actor, county)
     _check_relations(county, data)
@@ -127,7 +134,7 @@ def project_create(
     project.full_clean()
     project.save()
     project.responsible_departments.set(data.responsible_departments)
-    StageChange.objects.create(project=project, stage=stage, date=stage_date, recorded_by=actor)
+    StageChange.objects.create(project=project, stage=stage, date=stage_date, recorded_by=person(actor))
     ServiceGuarantee.objects.bulk_create(
         [
             ServiceGuarantee(project=project, kind=kind, status=GuaranteeStatus.NEEDED)
@@ -150,10 +157,10 @@ def _lock(project: Project, *, expected_version: int | None = None) -> None:
 
 @transaction.atomic
 def project_update(
-    *, actor: User | None, project: Project, data: ProjectData, expected_version: int | None = None
+    *, actor: User | SystemActor, project: Project, data: ProjectData, expected_version: int | None = None
 ) -> Project:
     """Save the edited fields. `expected_version` is the project's version when the person opened the edit
-    form: if someone saved the project since, nothing is saved (None: no check, for the system and scripts).
+    form: if someone saved the project since, nothing is saved (None: no check, for SYSTEM and scripts).
     """
     _require_manage(actor, project.county)
     _lock(project, expected_version=expected_version)
@@ -192,7 +199,7 @@ def milestones_from_template(*, project: Project) -> list[Milestone]:
 
 @transaction.atomic
 def project_change_stage(
-    *, actor: User | None, project: Project, stage: str, on: date, note: str = ""
+    *, actor: User | SystemActor, project: Project, stage: str, on: date, note: str = ""
 ) -> Project:
     _require_manage(actor, project.county)
     _lock(project)
@@ -213,13 +220,15 @@ def project_change_stage(
     project.stage, project.stage_since = stage, on
     project._change_reason = note
     project.save(update_fields=["stage", "stage_since", "updated_at", "version"])
-    StageChange.objects.create(project=project, stage=stage, date=on, note=note, recorded_by=actor)
+    StageChange.objects.create(project=project, stage=stage, date=on, note=note, recorded_by=person(actor))
     audit_record(actor=actor, action="project.stage", target=project, data={"from": previous, "to": stage})
     return project
 
 
 @transaction.atomic
-def project_pause(*, actor: User | None, project: Project, reason: str, on: date, note: str = "") -> Project:
+def project_pause(
+    *, actor: User | SystemActor, project: Project, reason: str, on: date, note: str = ""
+) -> Project:
     _require_manage(actor, project.county)
     _lock(project)
     if project.is_paused:
@@ -235,7 +244,7 @@ def project_pause(*, actor: User | None, project: Project, reason: str, on: date
 
 
 @transaction.atomic
-def project_resume(*, actor: User | None, project: Project, on: date) -> Project:
+def project_resume(*, actor: User | SystemActor, project: Project, on: date) -> Project:
     _require_manage(actor, project.county)
     _lock(project)
     if not project.is_paused:
@@ -255,7 +264,9 @@ def project_resume(*, actor: User | None, project: Project, on: date) -> Project
 
 
 @transaction.atomic
-def project_override_health(*, actor: User | None, project: Project, health: str, rationale: str) -> Project:
+def project_override_health(
+    *, actor: User | SystemActor, project: Project, health: str, rationale: str
+) -> Project:
     """Give a rating by hand (with a rationale), or clear it with health="" to use the computed one."""
     _require_manage(actor, project.county)
     _lock(project)
@@ -274,7 +285,7 @@ def project_override_health(*, actor: User | None, project: Project, health: str
 @transaction.atomic
 def milestone_update(
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     milestone: Milestone,
     planned_date: date,
     actual_date: date | None,
@@ -302,11 +313,11 @@ def milestone_update(
 
 @transaction.atomic
 def milestone_rebaseline(
-    *, actor: User | None, milestone: Milestone, baseline_date: date, reason: str
+    *, actor: User | SystemActor, milestone: Milestone, baseline_date: date, reason: str
 ) -> Milestone:
     """Only a county office re-baselines; the original baseline stays as it was."""
     _require_manage(actor, milestone.project.county)
-    if actor is not None and not scope_for(actor).has_role(Membership.Role.COUNTY_OFFICE):
+    if actor is not SYSTEM and not scope_for(actor).has_role(Membership.Role.COUNTY_OFFICE):
         raise NotAllowed(_("Only the county project office can reset a baseline."))
     if not reason.strip():
         raise DomainError(_("A re-baseline needs a reason."), field="reason")
@@ -326,7 +337,7 @@ def milestone_rebaseline(
 @transaction.atomic
 def guarantee_update(
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     guarantee: ServiceGuarantee,
     status: str,
     needed_by: date | None,
@@ -346,7 +357,7 @@ def guarantee_update(
 
 @transaction.atomic
 def template_copy_for_county(
-    *, actor: User | None, county: Region, category: str
+    *, actor: User | SystemActor, county: Region, category: str
 ) -> list[MilestoneTemplateStep]:
     """Give a county its own editable copy of the default template of a category."""
     _require_manage(actor, county)
@@ -375,7 +386,7 @@ def template_copy_for_county(
 @transaction.atomic
 def template_step_update(
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     step: MilestoneTemplateStep,
     name_zh: str,
     name_en: str,
@@ -383,8 +394,9 @@ def template_step_update(
     time_limit_days: int | None,
 ) -> MilestoneTemplateStep:
     """Edit a step of a county's own template (the default template is changed by administrators only)."""
+    require_actor(actor)
     if step.county is None:
-        if actor is not None and not scope_for(actor).is_admin:
+        if actor is not SYSTEM and not scope_for(actor).is_admin:
             raise NotAllowed(_("Only an administrator can change the default template."))
     else:
         _require_manage(actor, step.county)
@@ -410,7 +422,7 @@ class StageMove:
 @transaction.atomic
 def projects_bulk_write(
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     county: Region,
     created: list[tuple[ProjectData, str]],
     updated: list[StageMove],
@@ -444,7 +456,7 @@ def projects_bulk_write(
             _("%(code)s was changed by someone else since the rows were checked; check the file again.")
             % {"code": stale[0].code}
         )
-    when, user_id = clock.now(), getattr(actor, "pk", None)
+    when, user_id = clock.now(), getattr(person(actor), "pk", None)
     new = []
     for data, stage in created:
         project = Project(county=county, stage=stage, stage_since=on)

@@ -19,12 +19,12 @@ from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.forms import call_service, errors_to_messages
 from keyprojects.projects import exports, rules, selectors, services
+from keyprojects.projects.filters import ProjectFilterSet
 from keyprojects.projects.forms import (
     GuaranteeForm,
     HealthForm,
     MilestoneForm,
     PauseForm,
-    ProjectFilterForm,
     ProjectForm,
     RebaselineForm,
     ResumeForm,
@@ -37,24 +37,22 @@ from keyprojects.projects.models import next_stage
 PAGE_SIZE = 25
 
 
-def _filtered(request: HttpRequest):
-    form = ProjectFilterForm(request.GET or None, user=request.user)
-    filters = form.to_filters() if request.GET else ProjectFilterForm(user=request.user).to_filters()
-    return form, selectors.project_list(user=request.user, filters=filters)
+def _filtered(request: HttpRequest) -> ProjectFilterSet:
+    """The list's filters as asked in the query string, over the projects the user reads."""
+    return ProjectFilterSet(request.GET or None, user=request.user)
 
 
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    form, projects = _filtered(request)
+    filterset = _filtered(request)
+    projects = filterset.qs
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     scope = scope_for(request.user)
     context = {
-        "form": form,
+        "form": filterset.form,
         "page": page,
         "totals": selectors.project_totals(projects),
-        "query": query.urlencode(),
+        "query": filterset.query(),
         "creatable_counties": [
             r
             for r in accounts_selectors.region_list(user=request.user)
@@ -69,8 +67,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    form, projects = _filtered(request)
-    return exports.project_list_response(projects, fmt=fmt, user=request.user, form=form)
+    return exports.project_list_response(_filtered(request), fmt=fmt, user=request.user)
 
 
 @login_required
@@ -306,14 +303,13 @@ def guarantee_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def project_map(request: HttpRequest) -> HttpResponse:
-    form, _projects = _filtered(request)
-    query = request.GET.copy()
+    filterset = _filtered(request)
     return render(
         request,
         "projects/project_map.html",
         {
-            "form": form,
-            "query": query.urlencode(),
+            "form": filterset.form,
+            "query": filterset.query(),
             "tile_url": settings.KEYPROJECTS_MAP_TILE_URL,
             "tile_attribution": settings.KEYPROJECTS_MAP_TILE_ATTRIBUTION,
         },
@@ -322,11 +318,10 @@ def project_map(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_geojson(request: HttpRequest) -> JsonResponse:
-    _form, projects = _filtered(request)
     return JsonResponse(
         {
             "type": "FeatureCollection",
-            "features": selectors.map_points(projects),
+            "features": selectors.map_points(_filtered(request).qs),
             "seats": selectors.map_seats(user=request.user),
         }
     )

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from keyprojects.accounts import services
 from keyprojects.accounts.models import Region
+from keyprojects.core.workflow import SYSTEM
 
 EXTRA_ROWS = 30
 # A ceiling with some room: today session, user, scope, the count and the page (5 queries).
@@ -19,7 +20,7 @@ def add_departments(region_slug: str, n: int = EXTRA_ROWS) -> None:
     region = Region.objects.get(slug=region_slug)
     for i in range(n):
         services.department_create(
-            actor=None,
+            actor=SYSTEM,
             region=region,
             slug=f"{region_slug}-extra-{i}",
             name_zh=f"部门{i}",
@@ -32,7 +33,7 @@ def add_enterprises(region_slug: str, n: int = EXTRA_ROWS) -> None:
     region = Region.objects.get(slug=region_slug)
     for i in range(n):
         services.enterprise_create(
-            actor=None, region=region, slug=f"{region_slug}-co-{i}", name_zh=f"公司{i}", name_en=f"Co {i}"
+            actor=SYSTEM, region=region, slug=f"{region_slug}-co-{i}", name_zh=f"公司{i}", name_en=f"Co {i}"
         )
 
 
@@ -40,7 +41,7 @@ def add_zones(parent_slug: str, n: int = EXTRA_ROWS) -> None:
     parent = Region.objects.get(slug=parent_slug)
     for i in range(n):
         zone = services.region_create(
-            actor=None,
+            actor=SYSTEM,
             slug=f"{parent_slug}-zone-{i}",
             name_zh=f"园区{i}",
             name_en=f"Zone {i}",
@@ -49,7 +50,7 @@ def add_zones(parent_slug: str, n: int = EXTRA_ROWS) -> None:
         )
         # Each new zone brings its own department and enterprise, so the per-row counts have work to do.
         services.department_create(
-            actor=None,
+            actor=SYSTEM,
             region=zone,
             slug=f"{zone.slug}-admin",
             name_zh="管委会",
@@ -57,7 +58,7 @@ def add_zones(parent_slug: str, n: int = EXTRA_ROWS) -> None:
             kind="zone_admin",
         )
         services.enterprise_create(
-            actor=None, region=zone, slug=f"{zone.slug}-co", name_zh="公司", name_en="Co"
+            actor=SYSTEM, region=zone, slug=f"{zone.slug}-co", name_zh="公司", name_en="Co"
         )
 
 

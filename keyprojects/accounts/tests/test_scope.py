@@ -8,6 +8,7 @@ from django.http import Http404
 from keyprojects.accounts import selectors, services
 from keyprojects.accounts.models import Department, Enterprise, Membership, Region, User
 from keyprojects.accounts.permissions import scope_for
+from keyprojects.core.workflow import SYSTEM
 
 JULU_REGIONS = {"julu", "julu-edz", "julu-agri"}
 JULU_ENTERPRISES = 11  # liangshan, newera, binhao and the 8 generated Julu companies
@@ -163,7 +164,7 @@ def test_it_lets_the_county_office_manage_its_county_and_zones_only(persona):
 def test_it_does_not_mistake_a_county_whose_slug_begins_like_julu_for_julu(persona):
     # Paths end with "/", so /hebei/xingtai/julu/ is not a prefix of /hebei/xingtai/julunew/.
     julunew = services.region_create(
-        actor=None,
+        actor=SYSTEM,
         slug="julunew",
         name_zh="巨鹿新县",
         name_en="Julunew County",
@@ -171,7 +172,7 @@ def test_it_does_not_mistake_a_county_whose_slug_begins_like_julu_for_julu(perso
         parent=Region.objects.get(slug="xingtai"),
     )
     services.department_create(
-        actor=None, region=julunew, slug="julunew-water", name_zh="水务局", name_en="Water", kind="water"
+        actor=SYSTEM, region=julunew, slug="julunew-water", name_zh="水务局", name_en="Water", kind="water"
     )
     office = persona("office.julu")
     assert "julunew" not in slugs(selectors.region_list(user=office))
@@ -261,7 +262,7 @@ def test_it_lets_an_enterprise_manage_nothing_not_even_its_own_county(persona):
 def test_it_does_not_count_other_enterprises_for_an_enterprise_in_the_subordinate_units(persona):
     zone = Region.objects.get(slug="julu-edz")
     services.enterprise_create(
-        actor=None, region=zone, slug="edz-rival", name_zh="开发区对手公司", name_en="Rival Co."
+        actor=SYSTEM, region=zone, slug="edz-rival", name_zh="开发区对手公司", name_en="Rival Co."
     )
     office_children = selectors.region_children(user=persona("office.julu"), region=zone.parent)
     assert office_children.get(slug="julu-edz").enterprise_count == 1
@@ -275,14 +276,16 @@ def test_it_does_not_count_other_enterprises_for_an_enterprise_in_the_subordinat
 def test_it_puts_records_of_a_zone_into_its_county_scope(persona):
     zone = Region.objects.get(slug="julu-edz")
     services.department_create(
-        actor=None,
+        actor=SYSTEM,
         region=zone,
         slug="julu-edz-admin",
         name_zh="管委会",
         name_en="Zone Admin",
         kind="zone_admin",
     )
-    services.enterprise_create(actor=None, region=zone, slug="edz-maker", name_zh="制造公司", name_en="Maker")
+    services.enterprise_create(
+        actor=SYSTEM, region=zone, slug="edz-maker", name_zh="制造公司", name_en="Maker"
+    )
     for username in ("office.julu", "leader.julu", "dept.julu.power", "city.xingtai"):
         user = persona(username)
         assert "julu-edz-admin" in slugs(selectors.department_list(user=user)), username
@@ -298,7 +301,7 @@ def test_it_puts_records_of_a_zone_into_its_county_scope(persona):
 
 
 def test_it_shows_a_user_without_a_role_nothing_but_themselves(persona):
-    nobody = services.user_create(actor=None, username="nobody", password=None)
+    nobody = services.user_create(actor=SYSTEM, username="nobody", password=None)
     assert not selectors.region_list(user=nobody).exists()
     assert not selectors.department_list(user=nobody).exists()
     assert not selectors.enterprise_list(user=nobody).exists()
@@ -319,7 +322,10 @@ def test_it_widens_the_scope_when_a_second_county_is_granted(persona):
     office = persona("office.julu")
     scope_for(office)  # cached on the object: the grant must drop it
     services.membership_grant(
-        actor=None, user=office, role=Membership.Role.COUNTY_OFFICE, region=Region.objects.get(slug="ningjin")
+        actor=SYSTEM,
+        user=office,
+        role=Membership.Role.COUNTY_OFFICE,
+        region=Region.objects.get(slug="ningjin"),
     )
     assert "hengyuan" in slugs(selectors.enterprise_list(user=office))
     assert scope_for(office).manages_region(Region.objects.get(slug="ningjin"))
@@ -344,14 +350,14 @@ def test_it_lists_only_the_users_own_tokens(persona, username):
 def zone_enterprise_user(db):
     """A user of an enterprise registered in Julu's development zone (zones belong to their county)."""
     enterprise = services.enterprise_create(
-        actor=None,
+        actor=SYSTEM,
         region=Region.objects.get(slug="julu-edz"),
         slug="edz-maker",
         name_zh="制造公司",
         name_en="Maker",
     )
-    user = services.user_create(actor=None, username="ent.edz-maker", password=None)
-    services.membership_grant(actor=None, user=user, role=Membership.Role.ENTERPRISE, enterprise=enterprise)
+    user = services.user_create(actor=SYSTEM, username="ent.edz-maker", password=None)
+    services.membership_grant(actor=SYSTEM, user=user, role=Membership.Role.ENTERPRISE, enterprise=enterprise)
     return user
 
 
@@ -372,15 +378,15 @@ def test_it_still_hides_other_enterprises_from_an_enterprise_of_a_zone(zone_ente
 
 def test_it_shows_a_department_of_a_zone_its_countys_directory(persona):
     department = services.department_create(
-        actor=None,
+        actor=SYSTEM,
         region=Region.objects.get(slug="julu-edz"),
         slug="julu-edz-admin",
         name_zh="管委会",
         name_en="Zone Administration",
         kind=Department.Kind.ZONE_ADMIN,
     )
-    user = services.user_create(actor=None, username="dept.julu-edz", password=None)
-    services.membership_grant(actor=None, user=user, role=Membership.Role.DEPARTMENT, department=department)
+    user = services.user_create(actor=SYSTEM, username="dept.julu-edz", password=None)
+    services.membership_grant(actor=SYSTEM, user=user, role=Membership.Role.DEPARTMENT, department=department)
 
     assert slugs(selectors.region_list(user=user)) == JULU_REGIONS
     assert selectors.department_list(user=user).count() == UNIT_DEPARTMENTS + 1

@@ -7,16 +7,17 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from keyprojects.api.filters import query_schema
-from keyprojects.api.params import Id, Pagination
+from keyprojects.api.filters import filtered, filterset_schema
+from keyprojects.api.params import Pagination
 from keyprojects.projects import selectors
+from keyprojects.projects.filters import ProjectFilterSet
 from keyprojects.projects.models import Project
 
 router = Router(tags=["projects"])
 
 
-# The list page's filters, as query parameters (the multi-level filter is for internal callers only).
-ProjectFilterIn = query_schema(selectors.ProjectFilters, exclude=("levels",), types={"leader": Id | None})
+# The list page's filters and order, as query parameters.
+ProjectFilterIn = filterset_schema(ProjectFilterSet, name="ProjectFilterQuery")
 
 
 class ProjectOut(Schema):
@@ -94,14 +95,12 @@ class TotalsOut(Schema):
 @router.get("/projects", response=list[ProjectOut], summary="Key projects in my scope, filtered")
 @paginate(Pagination)
 def project_list(request: HttpRequest, filters: Query[ProjectFilterIn]):
-    return selectors.project_list(user=request.auth, filters=selectors.ProjectFilters(**filters.dict()))
+    return filtered(ProjectFilterSet, filters, user=request.auth)
 
 
 @router.get("/projects/totals", response=TotalsOut, summary="Count and investment of the filtered set")
 def project_totals(request: HttpRequest, filters: Query[ProjectFilterIn]):
-    totals = selectors.project_totals(
-        selectors.project_list(user=request.auth, filters=selectors.ProjectFilters(**filters.dict()))
-    )
+    totals = selectors.project_totals(filtered(ProjectFilterSet, filters, user=request.auth))
     return {"count": totals.count, "total_investment": totals.total_investment, "by_level": totals.by_level}
 
 

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from keyprojects.accounts import services
 from keyprojects.accounts.models import Region
+from keyprojects.core.workflow import SYSTEM
 
 EXTRA_ROWS = 30
 # Today: the token (with its user), the scope and the list itself; a little room above that.
@@ -31,7 +32,7 @@ def add_rows(collection: str) -> None:
     for i in range(EXTRA_ROWS):
         if collection == "departments":
             services.department_create(
-                actor=None,
+                actor=SYSTEM,
                 region=julu,
                 slug=f"julu-extra-{i}",
                 name_zh=f"部门{i}",
@@ -40,11 +41,11 @@ def add_rows(collection: str) -> None:
             )
         elif collection == "enterprises":
             services.enterprise_create(
-                actor=None, region=julu, slug=f"julu-co-{i}", name_zh=f"公司{i}", name_en=f"Co {i}"
+                actor=SYSTEM, region=julu, slug=f"julu-co-{i}", name_zh=f"公司{i}", name_en=f"Co {i}"
             )
         else:
             services.region_create(
-                actor=None,
+                actor=SYSTEM,
                 slug=f"julu-zone-{i}",
                 name_zh=f"园区{i}",
                 name_en=f"Zone {i}",
@@ -84,7 +85,9 @@ def test_it_answers_me_in_a_fixed_number_of_queries(api_client, persona, django_
     few, _ = queries_for(client, "/api/v1/me")
     user = persona("office.julu")
     for slug in ("ningjin", "xindu", "shahe"):
-        services.membership_grant(actor=None, user=user, role="leader", region=Region.objects.get(slug=slug))
+        services.membership_grant(
+            actor=SYSTEM, user=user, role="leader", region=Region.objects.get(slug=slug)
+        )
     many, _ = queries_for(client, "/api/v1/me")
     assert many == few
     with django_assert_max_num_queries(MAX_QUERIES):

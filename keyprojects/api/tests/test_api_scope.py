@@ -220,9 +220,13 @@ def test_it_lists_only_the_user_s_projects_whatever_region_is_asked_for(
     client = api_client(username)
     visible = Project.objects.filter(project_scope_q(persona(username)))
 
-    listed = client.get("/api/v1/projects", {**filters, "limit": 500}).json()
-    totals = client.get("/api/v1/projects/totals", filters).json()
+    listed = client.get("/api/v1/projects", {**filters, "limit": 500})
+    totals = client.get("/api/v1/projects/totals", filters)
 
-    rows = listed["items"] if isinstance(listed, dict) else listed
+    if listed.status_code == 400:  # a region the list page does not offer the user: refused, never widened
+        assert totals.status_code == 400
+        assert listed.json()["field"] == totals.json()["field"] in filters
+        return
+    rows = listed.json()["items"]
     assert {(p["county"], p["code"]) for p in rows} <= set(visible.values_list("county__slug", "code"))
-    assert totals["count"] == len(rows)
+    assert totals.json()["count"] == len(rows)

@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from keyprojects.accounts.models import Department, Enterprise, Membership, Region, User
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.imports import checking, jobs, layout, runs
 from keyprojects.imports.cells import in_wan
 from keyprojects.imports.tests.workbooks import with_cached_values, xlsx_bytes
@@ -842,7 +843,7 @@ def test_it_refuses_a_row_whose_name_and_enterprise_match_two_projects(office, j
     enterprise = Enterprise.objects.get(slug="liangshan")
     for code in ("JL-TWIN-1", "JL-TWIN-2"):
         project_create(
-            actor=None,
+            actor=SYSTEM,
             county=julu,
             data=ProjectData(
                 code=code, name_zh="巨鹿县同名测试项目", name_en="Twin", level=Level.MUNICIPAL, category="",

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from keyprojects.accounts.models import Department, Enterprise, Region, User
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.investment.models import MonthlyReport, ReportStatus
 from keyprojects.investment.services import plan_save, spread
 from keyprojects.projects.models import Category, Level, Project, Stage
@@ -68,9 +69,9 @@ def grow_julu(year: int, n: int = 40) -> None:
             responsible_departments=(power,),
         )  # fmt: skip
         project = project_create(
-            actor=None, county=julu, data=data, stage=Stage.CONSTRUCTION, stage_date=date(year - 1, 6, 1)
+            actor=SYSTEM, county=julu, data=data, stage=Stage.CONSTRUCTION, stage_date=date(year - 1, 6, 1)
         )
-        plan_save(actor=None, project=project, year=year, months=spread(Decimal(12_000_000)))
+        plan_save(actor=SYSTEM, project=project, year=year, months=spread(Decimal(12_000_000)))
         statuses = [ReportStatus.APPROVED] * 9 + [october[i % len(october)]]
         reports += [
             MonthlyReport(

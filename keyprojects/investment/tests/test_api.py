@@ -112,7 +112,7 @@ def a_month_in_the_queues() -> tuple[int, int]:
     ).first()
     MonthlyReport.objects.filter(project=project, year=YEAR, month=10).delete()
     report = services.report_save(
-        actor=None, project=project, year=YEAR, month=10, completed_investment=Decimal(1_000_000),
+        actor=SYSTEM, project=project, year=YEAR, month=10, completed_investment=Decimal(1_000_000),
         physical_progress=Decimal(50),
     )  # fmt: skip
     services.report_submit(actor=SYSTEM, report=report)

@@ -20,6 +20,7 @@ from keyprojects.core.errors import DomainError
 from keyprojects.core.models import AuditEntry
 from keyprojects.core.tests import racing
 from keyprojects.core.tests.racing import changed_by, committed, needs_row_locks, race
+from keyprojects.core.workflow import SYSTEM, SystemActor
 from keyprojects.investment import services, views
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportStatus
 from keyprojects.investment.tests.conftest import julu_project
@@ -138,7 +139,7 @@ def test_it_shows_the_refusal_on_the_page_when_someone_acted_while_the_request_r
 # ---- optimistic locking of the annual plan (both databases) --------------------------------------
 
 
-def save_plan(project: Project, actor: User, total: str, **kwargs) -> AnnualPlan:
+def save_plan(project: Project, actor: User | SystemActor, total: str, **kwargs) -> AnnualPlan:
     return services.plan_save(
         actor=actor, project=project, year=PAST, months=services.spread(D(total)), **kwargs
     )
@@ -172,14 +173,14 @@ def test_it_refuses_to_create_a_plan_someone_else_created_since_the_form_was_ope
 
 
 def test_it_saves_without_a_check_for_the_system_and_still_takes_the_next_version(own_project):
-    plan = save_plan(own_project, None, "1200000")
-    plan = save_plan(own_project, None, "2400000", reason="系统重算")
+    plan = save_plan(own_project, SYSTEM, "1200000")
+    plan = save_plan(own_project, SYSTEM, "2400000", reason="系统重算")
 
     assert plan.version == AnnualPlan.objects.get(pk=plan.pk).version == 2
 
 
 def test_it_keeps_the_first_of_two_plan_pages_and_tells_the_second_on_the_page(client, login, own_project):
-    save_plan(own_project, None, "1200000")
+    save_plan(own_project, SYSTEM, "1200000")
     office = login("office.julu")
     office.language = "en"
     office.save(update_fields=["language"])

@@ -50,19 +50,19 @@ def frozen_clock(monkeypatch):
 
 def add_project(county, code: str, level: str = Level.MUNICIPAL, total: str = "1000000") -> Project:
     enterprise = enterprise_create(
-        actor=None, region=county, slug=f"{code.lower()}-co", name_zh=f"{code}公司", name_en=f"{code} Co"
+        actor=SYSTEM, region=county, slug=f"{code.lower()}-co", name_zh=f"{code}公司", name_en=f"{code} Co"
     )
     data = ProjectData(
         code=code, name_zh=f"{code}项目", name_en=f"Project {code}", level=level,
         category=Category.INDUSTRY, enterprise=enterprise, total_investment=D(total),
     )  # fmt: skip
     return project_create(
-        actor=None, county=county, data=data, stage=Stage.CONSTRUCTION, stage_date=date(YEAR - 1, 6, 1)
+        actor=SYSTEM, county=county, data=data, stage=Stage.CONSTRUCTION, stage_date=date(YEAR - 1, 6, 1)
     )
 
 
 def plan(project: Project, months: list) -> None:
-    services.plan_save(actor=None, project=project, year=YEAR, months=[D(m) for m in months])
+    services.plan_save(actor=SYSTEM, project=project, year=YEAR, months=[D(m) for m in months])
 
 
 STEPS = {
@@ -74,9 +74,9 @@ STEPS = {
 
 
 def report(project: Project, month: int, amount: str, status: str = ReportStatus.APPROVED) -> None:
-    """A report brought to `status` through the workflow itself, by the system (actor=None)."""
+    """A report brought to `status` through the workflow itself, by the system (actor=SYSTEM)."""
     saved = services.report_save(
-        actor=None, project=project, year=YEAR, month=month, completed_investment=D(amount),
+        actor=SYSTEM, project=project, year=YEAR, month=month, completed_investment=D(amount),
         physical_progress=D(10),
     )  # fmt: skip
     if status == ReportStatus.RETURNED:
@@ -90,16 +90,16 @@ def report(project: Project, month: int, amount: str, status: str = ReportStatus
 @pytest.fixture
 def city(db, frozen_clock):
     province = region_create(
-        actor=None, slug="tp", name_zh="测试省", name_en="Test Province", kind="province"
+        actor=SYSTEM, slug="tp", name_zh="测试省", name_en="Test Province", kind="province"
     )
     city = region_create(
-        actor=None, slug="tp-city", name_zh="测试市", name_en="Test City", kind="city", parent=province
+        actor=SYSTEM, slug="tp-city", name_zh="测试市", name_en="Test City", kind="city", parent=province
     )
     # English names sort against the path order (Zeta…Alpha): ties must follow the path, in every language.
     names = {"a": "Zeta", "b": "Gamma", "c": "Beta", "d": "Alpha"}
     units = {
         key: region_create(
-            actor=None,
+            actor=SYSTEM,
             slug=f"tp-{key}",
             name_zh=f"{key}县",
             name_en=f"{name} County",

@@ -249,7 +249,7 @@ def test_it_approves_from_the_report_page_for_the_county_office_only(
 ):
     MonthlyReport.objects.filter(project=own_project, year=YEAR, month=MONTH).delete()
     report = services.report_save(
-        actor=None, project=own_project, year=YEAR, month=MONTH, completed_investment=1, physical_progress=1
+        actor=SYSTEM, project=own_project, year=YEAR, month=MONTH, completed_investment=1, physical_progress=1
     )
     services.report_verify(actor=SYSTEM, report=services.report_submit(actor=SYSTEM, report=report))
     if username != "anonymous":
@@ -270,7 +270,7 @@ def test_it_refuses_an_unknown_action_and_a_get(client, login, own_project):
     args = [own_project.county.slug, own_project.code, YEAR, MONTH]
     MonthlyReport.objects.filter(project=own_project, year=YEAR, month=MONTH).delete()
     services.report_save(
-        actor=None, project=own_project, year=YEAR, month=MONTH, completed_investment=1, physical_progress=1
+        actor=SYSTEM, project=own_project, year=YEAR, month=MONTH, completed_investment=1, physical_progress=1
     )
 
     assert client.post(reverse("investment:report_action", args=[*args, "delete"])).status_code == 404
@@ -282,7 +282,7 @@ def test_it_returns_a_report_only_with_a_reason_and_says_so(client, login, own_p
     report = services.report_submit(
         actor=SYSTEM,
         report=services.report_save(
-            actor=None,
+            actor=SYSTEM,
             project=own_project,
             year=YEAR,
             month=MONTH,

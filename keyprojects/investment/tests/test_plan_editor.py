@@ -44,13 +44,13 @@ def project(own_project) -> Project:
 
 @pytest.fixture
 def plan(project) -> AnnualPlan:
-    return services.plan_save(actor=None, project=project, year=YEAR, months=MONTHS)
+    return services.plan_save(actor=SYSTEM, project=project, year=YEAR, months=MONTHS)
 
 
 def approve(project: Project, *months: int) -> None:
     for month in months:
         report = services.report_save(
-            actor=None, project=project, year=YEAR, month=month, completed_investment=D(10_000),
+            actor=SYSTEM, project=project, year=YEAR, month=month, completed_investment=D(10_000),
             physical_progress=D(month),
         )  # fmt: skip
         for step in (services.report_submit, services.report_verify, services.report_approve):
@@ -88,7 +88,10 @@ def translated(message: str, **values) -> str:
 
 def test_it_shows_the_annual_total_of_the_stored_months(client, login, project):
     services.plan_save(
-        actor=None, project=project, year=YEAR, months=services.spread(D("1234567.89"), services.COUNTY_CURVE)
+        actor=SYSTEM,
+        project=project,
+        year=YEAR,
+        months=services.spread(D("1234567.89"), services.COUNTY_CURVE),
     )
     login("office.julu")
 
@@ -179,7 +182,9 @@ def test_it_saves_funding_sources_that_add_up_in_yuan(client, login, plan):
 
 def test_it_names_the_amounts_in_the_service_s_refusal_in_the_page_s_unit(project):
     with translation.override("en"), pytest.raises(DomainError) as refused:
-        services.plan_save(actor=None, project=project, year=YEAR, months=MONTHS, funding={"own_funds": D(1)})
+        services.plan_save(
+            actor=SYSTEM, project=project, year=YEAR, months=MONTHS, funding={"own_funds": D(1)}
+        )
 
     # In English, millions of yuan: 1 yuan of funding, 780,000 yuan planned.
     assert "CNY 0.00 million" in refused.value.message and "CNY 0.78 million" in refused.value.message
@@ -240,7 +245,9 @@ def test_the_service_refuses_to_change_an_approved_month_s_plan(plan):
     approve(plan.project, 5)
 
     with translation.override("en"), pytest.raises(DomainError) as refused:
-        services.plan_save(actor=None, project=plan.project, year=YEAR, months=[D(0)] * 12, reason="项目缓建")
+        services.plan_save(
+            actor=SYSTEM, project=plan.project, year=YEAR, months=[D(0)] * 12, reason="项目缓建"
+        )
 
     assert refused.value.message == (
         "The plan for May cannot be changed: that month's report has been approved. "
@@ -250,7 +257,7 @@ def test_the_service_refuses_to_change_an_approved_month_s_plan(plan):
     assert stored(plan)[1] == MONTHS
     # The months that are not approved may change, the approved one kept as it is.
     services.plan_save(
-        actor=None,
+        actor=SYSTEM,
         project=plan.project,
         year=YEAR,
         months=[*[D(0)] * 4, MONTHS[4], *[D(0)] * 7],
@@ -290,7 +297,7 @@ def test_it_names_the_unit_of_every_amount():
 def test_it_saves_a_plan_with_fen_unchanged_as_it_was_shown(client, login, project):
     """An imported total spread along the curve has fen: the months come back from the form as they were."""
     months = services.spread(D("1234567.89"), services.COUNTY_CURVE)
-    plan = services.plan_save(actor=None, project=project, year=YEAR, months=months)
+    plan = services.plan_save(actor=SYSTEM, project=project, year=YEAR, months=months)
     login("office.julu")
     initial = client.get(url(project)).context["form"].initial
 

@@ -62,7 +62,7 @@ def at(project):
 
     def bring(status: str, *, files: tuple[tuple[str, bytes], ...] = ()) -> MonthlyReport:
         report = services.report_save(
-            actor=None, project=project, year=YEAR, month=MONTH, completed_investment=D("1000000"),
+            actor=SYSTEM, project=project, year=YEAR, month=MONTH, completed_investment=D("1000000"),
             physical_progress=D("40"), funding={"own_funds": D("600000"), "bank_loans": D("400000")},
         )  # fmt: skip
         enterprise = User.objects.get(username="ent.liangshan")
@@ -399,7 +399,7 @@ def test_it_shows_whoever_verifies_the_funding_split_of_a_submitted_report(clien
 
 def test_it_says_so_when_a_report_gives_no_funding_split(client, login, project):
     report = services.report_save(
-        actor=None, project=project, year=YEAR, month=MONTH, completed_investment=D("1000000"),
+        actor=SYSTEM, project=project, year=YEAR, month=MONTH, completed_investment=D("1000000"),
         physical_progress=D("40"),
     )  # fmt: skip
     services.report_submit(actor=SYSTEM, report=report)

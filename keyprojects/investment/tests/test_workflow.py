@@ -58,7 +58,7 @@ def at(project):
     """at("verified") → the project's October report brought to that status by the people whose job it is."""
 
     def bring(status: str) -> MonthlyReport:
-        report = save(None, project)
+        report = save(SYSTEM, project)
         if status == ReportStatus.DRAFT:
             return report
         report = services.report_submit(actor=SYSTEM, report=report)

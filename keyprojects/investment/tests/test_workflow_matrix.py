@@ -70,7 +70,7 @@ def at(own_project):
 
     def bring(status: str) -> MonthlyReport:
         report = services.report_save(
-            actor=None, project=own_project, year=YEAR, month=MONTH, completed_investment=Decimal(1_000_000),
+            actor=SYSTEM, project=own_project, year=YEAR, month=MONTH, completed_investment=Decimal(1_000_000),
             physical_progress=Decimal(40),
         )  # fmt: skip
         path = {

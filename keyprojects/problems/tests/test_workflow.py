@@ -18,6 +18,7 @@ from keyprojects.accounts.models import Department, Enterprise, Membership, Regi
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.models import AuditEntry
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.problems import services
 from keyprojects.problems.models import Category, Escalation, Event, Problem, Side, Status
 from keyprojects.problems.tests.conftest import moment, report
@@ -183,7 +184,7 @@ def test_it_refuses_a_deadline_in_the_past(persona, at):
 @pytest.mark.parametrize("as_lead", [True, False])
 def test_it_refuses_a_department_outside_the_city(persona, at, as_lead):
     handan = account_services.region_create(
-        actor=None,
+        actor=SYSTEM,
         slug="handan",
         name_zh="邯郸市",
         name_en="Handan",
@@ -191,7 +192,12 @@ def test_it_refuses_a_department_outside_the_city(persona, at, as_lead):
         parent=Region.objects.get(slug="hebei"),
     )
     elsewhere = account_services.department_create(
-        actor=None, region=handan, slug="handan-bank", name_zh="邯郸银行", name_en="Handan Bank", kind="bank"
+        actor=SYSTEM,
+        region=handan,
+        slug="handan-bank",
+        name_zh="邯郸银行",
+        name_en="Handan Bank",
+        kind="bank",
     )
     problem = at(Status.REPORTED)
 
@@ -367,9 +373,9 @@ def test_it_closes_out_the_problem_when_the_raiser_confirms(persona, at):
 
 
 def test_it_lets_a_colleague_of_the_raising_enterprise_confirm(persona, at):
-    colleague = account_services.user_create(actor=None, username="ent.liangshan.2", password=None)
+    colleague = account_services.user_create(actor=SYSTEM, username="ent.liangshan.2", password=None)
     account_services.membership_grant(
-        actor=None,
+        actor=SYSTEM,
         user=colleague,
         role=Membership.Role.ENTERPRISE,
         enterprise=Enterprise.objects.get(slug="liangshan"),

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from keyprojects.accounts.models import Enterprise, Region
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.projects.models import Category, Level, Milestone, Project, Stage
 from keyprojects.projects.services import ProjectData, project_create
 
@@ -83,9 +84,9 @@ def project_data(**overrides) -> ProjectData:
 def build_project(
     county: Region, *, stage: str = Stage.EARLY, stage_date: date = TODAY, **overrides
 ) -> Project:
-    """A project made by the system (no actor), without milestones unless a start date is given."""
+    """A project made by the system (SYSTEM), without milestones unless a start date is given."""
     return project_create(
-        actor=None, county=county, data=project_data(**overrides), stage=stage, stage_date=stage_date
+        actor=SYSTEM, county=county, data=project_data(**overrides), stage=stage, stage_date=stage_date
     )
 
 

@@ -11,6 +11,7 @@ from django.utils import translation
 
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.projects import services
 from keyprojects.projects.models import Project, Stage, next_stage
 from keyprojects.projects.tests.conftest import project_data
@@ -51,7 +52,7 @@ def test_it_keeps_the_first_of_two_edits_opened_at_the_same_version(own_project,
 def test_it_saves_without_a_check_for_the_system_and_still_takes_the_next_version(own_project):
     opened = own_project.version
 
-    services.project_update(actor=None, project=own_project, data=data_of(own_project, name_en="Renamed"))
+    services.project_update(actor=SYSTEM, project=own_project, data=data_of(own_project, name_en="Renamed"))
 
     assert Project.objects.get(pk=own_project.pk).version == own_project.version == opened + 1
 

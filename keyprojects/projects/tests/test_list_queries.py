@@ -21,6 +21,7 @@ from openpyxl.utils import range_boundaries
 from keyprojects.accounts import services as accounts_services
 from keyprojects.accounts.models import Department, Enterprise, Region, User
 from keyprojects.core import clock
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.projects.models import Category, Level, Milestone, Project, Stage
 from keyprojects.projects.tests.conftest import add_milestone
 
@@ -45,11 +46,11 @@ class County:
 def county(db) -> County:
     xingtai = Region.objects.get(slug="xingtai")
     region = accounts_services.region_create(
-        actor=None, slug="xinxian", name_zh="新县", name_en="Xinxian", kind="county", parent=xingtai,
+        actor=SYSTEM, slug="xinxian", name_zh="新县", name_en="Xinxian", kind="county", parent=xingtai,
         seat_lat=Decimal("37.1"), seat_lng=Decimal("115.2"),
     )  # fmt: skip
     zone = accounts_services.region_create(
-        actor=None,
+        actor=SYSTEM,
         slug="xinxian-edz",
         name_zh="新县开发区",
         name_en="Xinxian EDZ",
@@ -57,16 +58,16 @@ def county(db) -> County:
         parent=region,
     )
     enterprise = accounts_services.enterprise_create(
-        actor=None, region=zone, slug="xinxian-co", name_zh="新县机械有限公司", name_en="Xinxian Machinery"
+        actor=SYSTEM, region=zone, slug="xinxian-co", name_zh="新县机械有限公司", name_en="Xinxian Machinery"
     )
     department = accounts_services.department_create(
-        actor=None, region=region, slug="xinxian-power", name_zh="国网新县供电公司", name_en="Xinxian Power",
+        actor=SYSTEM, region=region, slug="xinxian-power", name_zh="国网新县供电公司", name_en="Xinxian Power",
         kind="power_supply",
     )  # fmt: skip
     users = []
     for role in ("county_office", "leader"):
-        user = accounts_services.user_create(actor=None, username=f"{role}.xinxian", password=None)
-        accounts_services.membership_grant(actor=None, user=user, role=role, region=region)
+        user = accounts_services.user_create(actor=SYSTEM, username=f"{role}.xinxian", password=None)
+        accounts_services.membership_grant(actor=SYSTEM, user=user, role=role, region=region)
         users.append(user)
     return County(region, zone, enterprise, department, *users)
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from keyprojects.accounts.models import Enterprise, User
 from keyprojects.core import clock
 from keyprojects.core.models import AuditEntry
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.projects import services
 from keyprojects.projects.forms import ProjectForm
 from keyprojects.projects.models import (
@@ -137,7 +138,7 @@ def _resolve(args: tuple, url_name: str) -> tuple[tuple, object]:
         project = _project(placeholder)
         if url_name == "projects:resume":
             services.project_pause(
-                actor=None, project=project, reason=PauseReason.LAND, on=clock.today() - timedelta(days=5)
+                actor=SYSTEM, project=project, reason=PauseReason.LAND, on=clock.today() - timedelta(days=5)
             )
         return (project.county.slug, project.code), project
     if placeholder in (OWN_MS, OTHER_MS):
@@ -149,7 +150,7 @@ def _resolve(args: tuple, url_name: str) -> tuple[tuple, object]:
         return (guarantee.pk,), guarantee
     if placeholder == JULU_STEP:
         steps = services.template_copy_for_county(
-            actor=None, county=_project(OWN).county, category=Category.INDUSTRY
+            actor=SYSTEM, county=_project(OWN).county, category=Category.INDUSTRY
         )
         return (steps[0].pk,), steps[0]
     step = MilestoneTemplateStep.objects.filter(county__isnull=True, category=Category.INDUSTRY).first()

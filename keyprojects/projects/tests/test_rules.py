@@ -9,13 +9,13 @@ import pytest
 from django.utils import timezone
 
 from keyprojects.accounts.models import User
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.investment.models import MonthlyReport, ReportStatus
 from keyprojects.investment.services import plan_save
 from keyprojects.problems.models import Problem
 from keyprojects.problems.models import Status as ProblemStatus
 from keyprojects.projects import rules, selectors
 from keyprojects.projects.models import Health, Milestone, MilestoneStatus, Project
-from keyprojects.projects.selectors import ProjectFilters
 from keyprojects.projects.services import project_override_health, project_pause
 from keyprojects.projects.tests.conftest import TODAY, add_milestone, build_project
 
@@ -112,7 +112,7 @@ def test_it_rates_a_project_s_health_from_its_milestones(julu, milestones, expec
 def test_it_rates_a_paused_project_amber_whatever_its_milestones(julu):
     project = build_project(julu)
     add_milestone(project, planned=TODAY + 100 * DAY)
-    project_pause(actor=None, project=project, reason="funding", on=TODAY - 10 * DAY)
+    project_pause(actor=SYSTEM, project=project, reason="funding", on=TODAY - 10 * DAY)
 
     assert rated(project).health_computed == Health.AMBER
 
@@ -120,7 +120,7 @@ def test_it_rates_a_paused_project_amber_whatever_its_milestones(julu):
 def test_it_keeps_a_paused_project_with_a_severely_late_milestone_red(julu):
     project = build_project(julu)
     add_milestone(project, planned=TODAY - 31 * DAY)
-    project_pause(actor=None, project=project, reason="land", on=TODAY - 10 * DAY)
+    project_pause(actor=SYSTEM, project=project, reason="land", on=TODAY - 10 * DAY)
 
     assert rated(project).health_computed == Health.RED
 
@@ -129,7 +129,10 @@ def test_it_keeps_the_computed_health_beside_the_given_one(julu):
     project = build_project(julu)
     add_milestone(project, planned=TODAY - 31 * DAY)
     project_override_health(
-        actor=None, project=project, health=Health.GREEN, rationale="许可证已批，系统未更新 / permit granted"
+        actor=SYSTEM,
+        project=project,
+        health=Health.GREEN,
+        rationale="许可证已批，系统未更新 / permit granted",
     )
 
     project = rated(project)
@@ -142,8 +145,8 @@ def test_it_keeps_the_computed_health_beside_the_given_one(julu):
 def test_it_falls_back_to_the_computed_health_once_the_given_one_is_cleared(julu):
     project = build_project(julu)
     add_milestone(project, planned=TODAY)
-    project_override_health(actor=None, project=project, health=Health.RED, rationale="seen on site")
-    project_override_health(actor=None, project=project, health="", rationale="")
+    project_override_health(actor=SYSTEM, project=project, health=Health.RED, rationale="seen on site")
+    project_override_health(actor=SYSTEM, project=project, health="", rationale="")
 
     project = rated(project)
 
@@ -162,7 +165,7 @@ def test_it_falls_back_to_the_computed_health_once_the_given_one_is_cleared(julu
 )
 def test_it_rates_the_investment_gap_from_january_to_the_last_finished_month(julu, completed, expected):
     project = build_project(julu)
-    plan_save(actor=None, project=project, year=TODAY.year, months=[Decimal(100)] * 12)
+    plan_save(actor=SYSTEM, project=project, year=TODAY.year, months=[Decimal(100)] * 12)
     MonthlyReport.objects.create(
         project=project,
         year=TODAY.year,
@@ -235,7 +238,7 @@ def test_it_reads_the_pinned_clock_in_the_registry_list(julu, persona, today, mo
 
     def health_on(day):
         monkeypatch.setattr("keyprojects.core.clock.today", lambda: day)
-        return selectors.project_list(user=office, filters=ProjectFilters(search="CLOCK-1")).get().health
+        return selectors.project_list(user=office).get(code="CLOCK-1").health
 
     assert health_on(today) == Health.AMBER
     assert health_on(today + DAY) == Health.RED

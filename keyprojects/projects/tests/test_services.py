@@ -12,6 +12,7 @@ from keyprojects.accounts import services as accounts_services
 from keyprojects.accounts.models import Department, Enterprise, Region, User
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.models import AuditEntry
+from keyprojects.core.workflow import SYSTEM
 from keyprojects.projects import services
 from keyprojects.projects.milestone_templates import STEPS
 from keyprojects.projects.models import (
@@ -131,10 +132,15 @@ def test_it_accepts_any_leader_in_charge_of_the_county(julu, office, persona):
 def test_it_refuses_a_responsible_department_outside_the_city(julu, office):
     hebei = Region.objects.get(slug="hebei")
     other_city = accounts_services.region_create(
-        actor=None, slug="shijiazhuang", name_zh="石家庄市", name_en="Shijiazhuang", kind="city", parent=hebei
+        actor=SYSTEM,
+        slug="shijiazhuang",
+        name_zh="石家庄市",
+        name_en="Shijiazhuang",
+        kind="city",
+        parent=hebei,
     )
     outside = accounts_services.department_create(
-        actor=None,
+        actor=SYSTEM,
         region=other_city,
         slug="sjz-water",
         name_zh="石家庄市水务局",
@@ -691,7 +697,7 @@ def test_it_lets_no_one_but_the_county_office_change_a_julu_project(project, per
 
 @pytest.mark.parametrize("username", ["office.ningjin", "city.xingtai"])
 def test_it_lets_no_one_but_the_county_office_resume_a_julu_project(project, persona, username):
-    services.project_pause(actor=None, project=project, reason=PauseReason.FUNDING, on=TODAY)
+    services.project_pause(actor=SYSTEM, project=project, reason=PauseReason.FUNDING, on=TODAY)
 
     with pytest.raises(NotAllowed):
         services.project_resume(actor=persona(username), project=project, on=TODAY)
