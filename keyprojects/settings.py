@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "keyprojects.investment",
     "keyprojects.problems",
     "keyprojects.imports",
+    "keyprojects.bulletins",
     "keyprojects.dashboards",
     "keyprojects.api",
     "keyprojects.demo",

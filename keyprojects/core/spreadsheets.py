@@ -202,16 +202,38 @@ def _write_cell(ws: Worksheet, row: int, column: int, value: Any, kind: str):
 def table_xlsx(table: Table) -> bytes:
     """The table as a workbook: title and subtitle lines, then a bold header with the panes frozen below it
     and an auto-filter over the table, the rows, and a totals row under the columns that are summed."""
-    columns = list(table.columns)
+    return tables_xlsx([table], title=table.title)
+
+
+def tables_xlsx(tables: list[Table], *, title: str = "") -> bytes:
+    """Several tables as one workbook, a sheet each (as table_xlsx writes one), in the order given; two sheets
+    of one name (Excel cuts names at 31 characters) are numbered."""
     wb = Workbook()
-    ws = wb.active
-    ws.title = _sheet_name(table.sheet_name or table.title)
+    wb.remove(wb.active)
     # Dated by the system's clock, as everything else: openpyxl would stamp the machine's date.
     stamp = clock.now().astimezone(UTC).replace(tzinfo=None)
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.creator = "Keyprojects"
-    wb.properties.title = table.title or None
+    wb.properties.title = title or None
+    for table in tables:
+        name = base = _sheet_name(table.sheet_name or table.title)
+        for n in range(2, 1000):
+            if name not in wb.sheetnames:
+                break
+            name = f"{base[:27]}-{n}"
+        _write_table(wb.create_sheet(name), table)
+    if not wb.sheetnames:
+        wb.create_sheet("Sheet1")
+    buffer = io.BytesIO()
+    # openpyxl's save() would stamp the machine's date as the modification date: its writer is called as
+    # save() calls it, without that.
+    with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+    return buffer.getvalue()
 
+
+def _write_table(ws, table: Table) -> None:
+    columns = list(table.columns)
     line = 0
     if table.title:
         line += 1
@@ -262,13 +284,6 @@ def table_xlsx(table: Table) -> bytes:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-    buffer = io.BytesIO()
-    # openpyxl's save() would stamp the machine's date as the modification date: its writer is called as
-    # save() calls it, without that.
-    with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).save()
-    return buffer.getvalue()
 
 
 # ---- .csv --------------------------------------------------------------------------------------------

@@ -155,7 +155,7 @@ def reported(django_db_setup, django_db_blocker, monkeypatch):
     with committed(django_db_blocker, _rows):
         project = julu_project(enterprise__slug="liangshan", responsible_departments__slug="julu-power")
         problem = Problem.objects.create(
-            project=project, title="施工临时用电容量不足", description="影响设备调试", category=Category.ELECTRICITY,
+            project=project, title_zh="施工临时用电容量不足", description_zh="影响设备调试", category=Category.ELECTRICITY,
             side=Side.OUTSIDE, raised_by=User.objects.get(username="ent.liangshan"), raised_as="enterprise",
             raised_at=timezone.now(),
         )  # fmt: skip
