@@ -6,6 +6,7 @@ Prints the dataset size, then per step: queries and median time over RUNS calls,
 
 from __future__ import annotations
 
+import calendar
 import logging
 import statistics
 import sys
@@ -49,7 +50,7 @@ def timed(call):
 
 def main() -> None:
     load_time = fresh_demo()
-    print(f"load_demo: {load_time:.1f} s; Xingtai {YEAR}, January to month {MONTH}")
+    print(f"load_demo: {load_time:.1f} s; Xingtai, January–{calendar.month_name[MONTH]} {YEAR}")
     print(
         f"projects {Project.objects.count()}  plan months {PlanMonth.objects.count()}  "
         f"reports {MonthlyReport.objects.count()}  problems {Problem.objects.count()}"

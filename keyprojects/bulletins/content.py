@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import Region
 from keyprojects.core import clock, periods
-from keyprojects.core.bilingual import in_active_language, language_is_chinese
+from keyprojects.core.bilingual import language_is_chinese
 from keyprojects.core.money import display_unit, format_money
 from keyprojects.investment.selectors import (
     RankRow,
@@ -32,7 +32,7 @@ from keyprojects.investment.selectors import (
     unit_ranking,
 )
 from keyprojects.problems.models import Category, Problem
-from keyprojects.problems.selectors import escalated_q, problem_statistics
+from keyprojects.problems.selectors import assistance_by_unit, escalated_q, problem_statistics
 from keyprojects.projects.models import Project
 
 # The kinds of cell a bulletin's table holds, and how the renderers show them.
@@ -573,7 +573,7 @@ def _problems_section(region: Region, year: int, summaries: dict) -> Section:
             (
                 i,
                 p.project.name,
-                in_active_language(p.title_zh, p.title_en),
+                p.title,
                 p.lead_department.name if p.lead_department_id else "",
                 p.deadline.isoformat() if p.deadline else "",
             )
@@ -582,13 +582,15 @@ def _problems_section(region: Region, year: int, summaries: dict) -> Section:
     )
     tables = [categories, escalated_table]
     if summaries:
+        by_unit = assistance_by_unit(units=[s.region for s in summaries.values()], year=year)
+        none = {"raised": 0, "solved": 0, "helped": 0}
         solved = count_ranked(
             [
                 Counted(
                     s.region.name,
                     s.region.path,
-                    (unit_stats := problem_statistics(region=s.region, year=year)).problems_solved,
-                    (unit_stats.problems_raised, unit_stats.projects_helped),
+                    (counts := by_unit.get(s.region.pk, none))["solved"],
+                    (counts["raised"], counts["helped"]),
                 )
                 for s in summaries.values()
             ]

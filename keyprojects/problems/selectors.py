@@ -226,6 +226,27 @@ class ProblemStatistics:
     by_department: list[dict]
 
 
+def _assistance_counts() -> dict:
+    """Problems raised, solved (confirmed and closed out), and projects helped (a problem accepted)."""
+    return {
+        "raised": Count("pk"),
+        "solved": Count("pk", filter=Q(status=Status.CLOSED)),
+        "helped": Count("project", filter=Q(accepted_at__isnull=False), distinct=True),
+    }
+
+
+def assistance_by_unit(*, units: list[Region], year: int) -> dict[int, dict[str, int]]:
+    """problem_statistics' raised, solved and helped for each county-level unit of a list, in one query:
+    unit id → counts (a unit without problems is absent)."""
+    rows = (
+        Problem.objects.filter(project__county__in=units, raised_at__year=year)
+        .values("project__county")
+        .annotate(**_assistance_counts())
+        .order_by()
+    )
+    return {row["project__county"]: {k: row[k] for k in ("raised", "solved", "helped")} for row in rows}
+
+
 def problem_statistics(*, region: Region, year: int) -> ProblemStatistics:
     """Assistance in a region and year (problems raised that year), in a fixed number of queries.
 
@@ -234,12 +255,10 @@ def problem_statistics(*, region: Region, year: int) -> ProblemStatistics:
     today = clock.today()
     base = Problem.objects.filter(project__county__path__startswith=region.path, raised_at__year=year)
     agg = base.aggregate(
-        raised=Count("pk"),
-        solved=Count("pk", filter=Q(status=Status.CLOSED)),
+        **_assistance_counts(),
         open=Count("pk", filter=Q(status__in=WAITING_STATUSES)),
         overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, deadline__lt=today)),
         escalated=Count("pk", filter=Q(status__in=OPEN_STATUSES, escalation__gt=0)),
-        helped=Count("project", filter=Q(accepted_at__isnull=False), distinct=True),
     )
     durations = [
         (closed - raised).total_seconds() / 86400

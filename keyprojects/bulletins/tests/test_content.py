@@ -6,10 +6,13 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from keyprojects.accounts.models import Region
 from keyprojects.bulletins.content import Counted, bulletin_content, count_ranked
+from keyprojects.core import clock
 from keyprojects.investment import selectors
 
 from .conftest import MONTH
@@ -157,3 +160,26 @@ def test_it_writes_the_english_bulletin_in_english(db, year):
     assert bulletin.title.startswith("Notice on the progress")
     assert bulletin.sections[0].heading == "1. Overall situation"
     assert "Julu" in " ".join(row[1] for row in bulletin.table("units").rows)
+
+
+@pytest.mark.django_db
+def test_the_city_s_problems_by_unit_are_counted_in_one_query_as_the_statistics_count_them():
+    from keyprojects.problems.selectors import assistance_by_unit, problem_statistics
+
+    city = Region.objects.get(slug="xingtai")
+    units = list(Region.objects.filter(parent=city, kind__in=Region.COUNTY_LEVEL_KINDS))
+    year = clock.default_year()
+
+    with CaptureQueriesContext(connection) as queries:
+        by_unit = assistance_by_unit(units=units, year=year)
+
+    assert len(queries) == 1
+    for unit in units:
+        stats = problem_statistics(region=unit, year=year)
+        counts = by_unit.get(unit.pk, {"raised": 0, "solved": 0, "helped": 0})
+        assert (counts["raised"], counts["solved"], counts["helped"]) == (
+            stats.problems_raised,
+            stats.problems_solved,
+            stats.projects_helped,
+        )
+    assert by_unit[Region.objects.get(slug="julu").pk]["helped"] == 40  # the report's 40 projects helped
