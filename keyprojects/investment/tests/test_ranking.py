@@ -39,7 +39,7 @@ def test_it_ranks_by_rate_then_completed_amount_then_a_language_free_order():
 @pytest.mark.parametrize("group", list(selectors.BREAKDOWN_GROUPS))
 def test_a_county_s_breakdowns_follow_the_rule_of_the_city_ranking(group):
     julu = Region.objects.get(slug="julu")
-    year, month = clock.default_year(), 9
+    year, month = clock.programme_year(clock.today()), 9
 
     rows = selectors.breakdown_ranking(unit=julu, group=group, year=year, through_month=month)
 
@@ -57,5 +57,8 @@ def test_a_county_s_breakdowns_follow_the_rule_of_the_city_ranking(group):
 def test_a_unit_that_is_not_a_county_has_no_breakdown():
     city = Region.objects.get(slug="xingtai")
     assert (
-        selectors.breakdown_ranking(unit=city, group="zone", year=clock.default_year(), through_month=9) == []
+        selectors.breakdown_ranking(
+            unit=city, group="zone", year=clock.programme_year(clock.today()), through_month=9
+        )
+        == []
     )
