@@ -3,14 +3,11 @@ limit, a workbook that cannot be read refused saying to save it again, and 20,00
 
 from __future__ import annotations
 
-import io
 import time
 from datetime import date, datetime
 
 import pytest
 from django.utils import translation
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
 
 from keyprojects.imports.tests.reads import HEADER, read, refusal, zip_of
 from keyprojects.imports.tests.workbooks import as_saved_by_excel, csv_bytes, ole_bytes, xls_bytes, xlsx_bytes
@@ -33,23 +30,6 @@ def test_it_returns_every_worksheet_in_the_workbooks_order(name, build):
         ("2024年", [(1, ["JL-2024-001"])]),
         ("说明", [(1, ["填表说明"])]),
     ]
-
-
-def test_it_leaves_out_chart_sheets_and_returns_empty_worksheets_empty():
-    workbook = Workbook()
-    workbook.active.title = "项目台账"
-    workbook.active.append(["项目", "总投资"])
-    workbook.active.append(["JL-1", 100])
-    chart = BarChart()
-    chart.add_data(Reference(workbook.active, min_col=2, min_row=1, max_row=2), titles_from_data=True)
-    workbook.create_chartsheet("投资图").add_chart(chart)
-    workbook.create_sheet("空表")
-    content = io.BytesIO()
-    workbook.save(content)
-
-    sheets = read("台账.xlsx", content.getvalue())
-
-    assert [(s.name, len(s.rows)) for s in sheets] == [("项目台账", 2), ("空表", 0)]
 
 
 @pytest.mark.parametrize(
