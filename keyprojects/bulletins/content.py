@@ -34,6 +34,7 @@ from keyprojects.investment.selectors import (
 from keyprojects.problems.models import Category, Problem
 from keyprojects.problems.selectors import assistance_by_unit, escalated_q, problem_statistics
 from keyprojects.projects.models import Project
+from keyprojects.projects.selectors import stage_moves
 
 # The kinds of cell a bulletin's table holds, and how the renderers show them.
 TEXT = "text"
@@ -92,6 +93,8 @@ class Overview:
     completion_rate: Decimal | None
     rank_in_city: int | None
     units_in_city: int | None
+    started_in_month: int = 0  # key projects that started construction in the bulletin's month
+    completed_in_month: int = 0  # and that were completed in it
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,10 @@ def bulletin_content(*, region: Region, year: int, month: int) -> Bulletin:
     early = count_ranked(
         [Counted(s.region.name, s.region.path, s.early_stage_provincial) for s in summaries.values()]
     )
+    moves = stage_moves(Project.objects.filter(region_key_projects(region)), year=year, month=month)
     overview = Overview(
+        started_in_month=moves["started"],
+        completed_in_month=moves["completed"],
         provincial=summary.counts["provincial"],
         municipal=summary.counts["municipal"],
         key_projects=summary.counts["provincial"] + summary.counts["municipal"],
@@ -340,6 +346,14 @@ def _overview_section(region, year, month, overview: Overview, early, is_city: b
             "rate": _rate(overview.completion_rate),
         },
     ]
+    paragraphs.append(
+        _("In %(month)s, %(started)s key projects started construction and %(completed)s were completed.")
+        % {
+            "month": _month_name(month),
+            "started": overview.started_in_month,
+            "completed": overview.completed_in_month,
+        }
+    )
     if not is_city and overview.rank_in_city:
         paragraphs.append(
             _("%(region)s ranks %(rank)s of %(units)s county-level units in the city by completion rate.")

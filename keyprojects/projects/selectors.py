@@ -21,6 +21,7 @@ from keyprojects.projects.models import (
     Project,
     ServiceGuarantee,
     Stage,
+    StageChange,
 )
 from keyprojects.projects.rules import milestones_with_status, projects_with_health
 
@@ -92,6 +93,17 @@ class ProjectTotals:
     count: int
     total_investment: Decimal
     by_level: dict[str, int]
+
+
+def stage_moves(projects: QuerySet[Project], *, year: int, month: int) -> dict[str, int]:
+    """How many of the projects started construction (开工) and were completed (竣工) in a month, by the dates
+    of their recorded stage changes: a project counts once for each, however often it was recorded."""
+    moved = StageChange.objects.filter(project__in=projects.values("pk"), date__year=year, date__month=month)
+    counts = moved.aggregate(
+        started=Count("project", filter=Q(stage=Stage.STARTED), distinct=True),
+        completed=Count("project", filter=Q(stage=Stage.COMPLETED), distinct=True),
+    )
+    return {"started": counts["started"], "completed": counts["completed"]}
 
 
 def project_totals(qs: QuerySet[Project]) -> ProjectTotals:

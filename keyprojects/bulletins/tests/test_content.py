@@ -186,3 +186,35 @@ def test_the_city_s_problems_by_unit_are_counted_in_one_query_as_the_statistics_
             stats.projects_helped,
         )
     assert by_unit[Region.objects.get(slug="julu").pk]["helped"] == 40  # the report's 40 projects helped
+
+
+@pytest.mark.django_db
+def test_it_counts_the_key_projects_that_started_and_were_completed_in_the_month(year):
+    from datetime import date
+
+    from keyprojects.projects.models import Project, Stage, StageChange
+    from keyprojects.projects.selectors import KEY_LEVELS
+
+    julu = Region.objects.get(slug="julu")
+    in_month = {"stage_changes__date__year": year, "stage_changes__date__month": MONTH}
+    key = Project.objects.filter(county=julu, level__in=KEY_LEVELS).order_by("code")
+    starter = key.exclude(**in_month, stage_changes__stage=Stage.STARTED).first()
+    finisher = key.exclude(**in_month, stage_changes__stage=Stage.COMPLETED).exclude(pk=starter.pk).first()
+
+    def overview():
+        with translation.override("zh-hans"):
+            return bulletin_content(region=julu, year=year, month=MONTH).overview
+
+    before = overview()
+    StageChange.objects.create(project=starter, stage=Stage.STARTED, date=date(year, MONTH, 3))
+    StageChange.objects.create(project=starter, stage=Stage.STARTED, date=date(year, MONTH, 20))  # once
+    StageChange.objects.create(project=finisher, stage=Stage.COMPLETED, date=date(year, MONTH, 30))
+    StageChange.objects.create(
+        project=finisher, stage=Stage.STARTED, date=date(year, MONTH + 1, 1)
+    )  # next month
+    after = overview()
+
+    assert (after.started_in_month, after.completed_in_month) == (
+        before.started_in_month + 1,
+        before.completed_in_month + 1,
+    )
