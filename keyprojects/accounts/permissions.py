@@ -65,6 +65,10 @@ class Scope:
             region.path.startswith(p) for p in self.directory_paths + self.enterprise_paths
         )
 
+    def managed_q(self, lookup: str) -> Q:
+        """Rows whose region path (`lookup`) lies in a county-level unit the user manages; all for admins."""
+        return Q() if self.is_admin else paths_q(self.county_paths, lookup)
+
     def manages_region(self, region: Region) -> bool:
         """May create and change records that belong to this region (county offices and admins)."""
         return self.is_admin or any(region.path.startswith(p) for p in self.county_paths)

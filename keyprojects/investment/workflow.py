@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.accounts.models import Membership
-from keyprojects.accounts.permissions import Scope, paths_q, scope_for
+from keyprojects.accounts.permissions import Scope, scope_for
 from keyprojects.core.workflow import SYSTEM, Transition, Workflow
 from keyprojects.investment.models import MonthlyReport, ReportStatus
 from keyprojects.projects.models import Project
@@ -103,7 +103,7 @@ REPORT_WORKFLOW = Workflow(
 
 
 def _office_q(scope: Scope) -> Q:
-    return Q() if scope.is_admin else paths_q(scope.county_paths, "project__county__path")
+    return scope.managed_q("project__county__path")
 
 
 def _enterprise_q(scope: Scope) -> Q:

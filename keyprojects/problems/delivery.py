@@ -28,7 +28,7 @@ from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.workflow import require_actor
-from keyprojects.problems.models import DeliveryAttempt, Notification, Problem, Webhook
+from keyprojects.problems.models import DeliveryAttempt, Notification, Webhook
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,15 @@ class Undeliverable(DeliveryFailed):
 
 
 def notice_text(notification: Notification) -> str:
+    """The message in the active language: a problem's notice names it; any other says its subject and link."""
     problem = notification.problem
+    if problem is None:
+        text = notification.headline()
+        if notification.subject:
+            text = _("%(kind)s — %(subject)s") % {"kind": text, "subject": notification.subject}
+        if notification.link:
+            text = f"{text}\n{notification.link}"
+        return text
     return _("%(kind)s — %(project)s: #%(id)s %(title)s") % {
         "kind": notification.headline(),
         "project": f"{problem.project.code} {problem.project.name}",
@@ -159,20 +167,39 @@ def _schedule_retry(attempt_id: int, at: datetime) -> None:
         transaction.on_commit(lambda: retry_delivery.using(run_after=at).enqueue(attempt_id))
 
 
-def _hooks_for(problem: Problem) -> list[Webhook]:
-    """The robots of the problem's county and of its lead department (if it has one yet)."""
-    owners = Q(region_id=problem.project.county_id)
-    if problem.lead_department_id:
-        owners |= Q(department_id=problem.lead_department_id)
+def _hooks_for(notification: Notification) -> list[Webhook]:
+    """A problem's notice: the robots of its county and of its lead department (if it has one yet); a
+    project's: its county's; a region's: that region's own."""
+    problem = notification.problem
+    if problem is not None:
+        owners = Q(region_id=problem.project.county_id)
+        if problem.lead_department_id:
+            owners |= Q(department_id=problem.lead_department_id)
+    elif notification.project_id:
+        owners = Q(region_id=notification.project.county_id)
+    elif notification.region_id:
+        owners = Q(region_id=notification.region_id)
+    else:
+        return []
     return list(Webhook.objects.filter(owners, active=True).order_by("pk"))
 
 
+def _about(notification: Notification) -> tuple[str, int | None]:
+    """What a notice is about, for telling a chat group once: its problem, else its project, else its region."""
+    if notification.problem_id:
+        return "problem", notification.problem_id
+    if notification.project_id:
+        return "project", notification.project_id
+    return "region", notification.region_id
+
+
 def deliver(notification_ids: list[int]) -> dict[str, int]:
-    """E-mail each notice to its person, and post each problem's notice of a kind once to the robots of its
-    county and lead department; every message on its own. Returns how many of each were sent."""
+    """E-mail each notice to its person, and post each notice of a kind once per problem (or project, or
+    region) to the robots that hear of it (`_hooks_for`); every message on its own. Returns how many of each
+    were sent."""
     notices = list(
         Notification.objects.filter(pk__in=notification_ids)
-        .select_related("user", "problem__project__county", "problem__lead_department")
+        .select_related("user", "problem__project__county", "problem__lead_department", "project", "region")
         .order_by("pk")
     )
     sent = {"email": 0, "webhook": 0}
@@ -180,12 +207,12 @@ def deliver(notification_ids: list[int]) -> dict[str, int]:
         if notice.user.email:
             tried = _try(channel=Channel.EMAIL, notification=notice, user=notice.user)
             sent["email"] += tried.result == Result.SENT
-    # One chat message per problem and kind, to the county's and the lead department's groups.
+    # One chat message per problem (project, region) and kind, to the groups that hear of it.
     once = {}
     for notice in notices:
-        once.setdefault((notice.problem_id, notice.kind), notice)
+        once.setdefault((_about(notice), notice.kind), notice)
     for notice in once.values():
-        for hook in _hooks_for(notice.problem):
+        for hook in _hooks_for(notice):
             tried = _try(channel=Channel.WEBHOOK, notification=notice, webhook=hook)
             sent["webhook"] += tried.result == Result.SENT
     return sent
@@ -203,7 +230,7 @@ def retry(attempt_id: int, *, forced: bool = False) -> DeliveryAttempt | None:
     if not claim.update(retried=True):
         return None
     previous = DeliveryAttempt.objects.select_related(
-        "user", "webhook", "notification__problem__project"
+        "user", "webhook", "notification__problem__project", "notification__project", "notification__region"
     ).get(pk=attempt_id)
     return _try(
         channel=previous.channel,
@@ -231,14 +258,17 @@ def retry_due() -> dict[str, int]:
 def delivery_retry_now(*, actor: User, attempt: DeliveryAttempt) -> DeliveryAttempt:
     """The county office asks for a failed or given-up delivery to be tried again now (by the task worker)."""
     require_actor(actor)
-    if not scope_for(actor).manages_region(attempt.notification.problem.project.county):
+    notice = attempt.notification
+    about = notice.problem or notice.project or notice.region
+    region = about.county if notice.problem_id or notice.project_id else about
+    if not scope_for(actor).manages_region(region):
         raise NotAllowed(_("Only the county project office can retry its deliveries."))
     if attempt.retried or attempt.result == Result.SENT:
         raise DomainError(_("This delivery has already been sent or tried again."))
     audit_record(
         actor=actor,
         action="problem.delivery_retry",
-        target=attempt.notification.problem,
+        target=about,
         data={"attempt": attempt.pk, "channel": attempt.channel},
     )
     from keyprojects.problems.tasks import retry_delivery

@@ -225,7 +225,10 @@ class Attachment(models.Model):
 
 
 class Notification(models.Model):
-    """In-app notice to whoever must act next; e-mail and chat-robot copies are sent by tasks."""
+    """In-app notice to whoever must act next; e-mail and chat-robot copies are sent by tasks.
+
+    Most notices are about a problem; the others (a monthly report due, the office's reminder, a bulletin
+    published) name a project or a region instead, and carry their own subject and link."""
 
     class Kind(models.TextChoices):
         REPORTED = "reported", _("a problem was reported")
@@ -235,19 +238,36 @@ class Notification(models.Model):
         ESCALATED = "escalated", _("a problem was escalated")
         RESOLVED = "resolved", _("a problem was resolved: please confirm")
         RETURNED = "returned", _("a problem was returned to you")
+        REPORT_DUE = "report_due", _("a monthly report is due")
+        REPORT_REMINDER = "report_reminder", _("the project office reminds you to submit a monthly report")
+        BULLETIN_PUBLISHED = "bulletin_published", _("a bulletin was published")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="notifications", on_delete=models.CASCADE)
     problem = models.ForeignKey(Problem, related_name="notifications", null=True, on_delete=models.CASCADE)
+    # A notice that is not about a problem names the project or the region it is about (its robots hear it).
+    project = models.ForeignKey(
+        Project, related_name="notifications", null=True, blank=True, on_delete=models.CASCADE
+    )
+    region = models.ForeignKey(
+        Region, related_name="notifications", null=True, blank=True, on_delete=models.CASCADE
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     created_at = models.DateTimeField(db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # Due soon: days left; overdue: days late — counted between the county's local dates when it was sent.
+    # A monthly report due: days left to its deadline (0: today).
     days = models.SmallIntegerField(null=True, blank=True)
+    # Where the notice leads (a URL path), and what it is about in each language (core.bilingual).
+    link = models.CharField(max_length=300, blank=True)
+    subject_zh = models.CharField(max_length=300, blank=True)
+    subject_en = models.CharField(max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
+
+    subject = translated("subject")
 
     def __str__(self) -> str:
         return f"{self.user} {self.kind}"
@@ -263,6 +283,14 @@ class Notification(models.Model):
         if self.days is not None and self.kind == self.Kind.OVERDUE:
             return ngettext(
                 "a problem is overdue by %(days)d day", "a problem is overdue by %(days)d days", self.days
+            ) % {"days": self.days}
+        if self.days is not None and self.kind == self.Kind.REPORT_DUE:
+            if self.days == 0:
+                return gettext("a monthly report is due today")
+            return ngettext(
+                "a monthly report is due in %(days)d day",
+                "a monthly report is due in %(days)d days",
+                self.days,
             ) % {"days": self.days}
         return str(self.get_kind_display())
 

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.accounts.models import User
-from keyprojects.accounts.permissions import paths_q, scope_for
+from keyprojects.accounts.permissions import scope_for
 from keyprojects.core.workflow import SYSTEM, Transition, Workflow
 from keyprojects.problems.models import OPEN_STATUSES, Problem, RaisedAs, Status
 from keyprojects.projects.models import Project
@@ -122,7 +122,7 @@ PROBLEM_WORKFLOW = Workflow(
 
 def _office_q(actor) -> Q:
     scope = scope_for(actor)
-    return Q() if scope.is_admin else paths_q(scope.county_paths, "project__county__path")
+    return scope.managed_q("project__county__path")
 
 
 def _assigned_q(actor) -> Q:
