@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from keyprojects.accounts.models import Region
 from keyprojects.projects.models import Project
 
 MONTHS = [(m, str(m)) for m in range(1, 13)]
@@ -173,3 +174,34 @@ class ReportAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class MonthClose(models.Model):
+    """A county closing a month on purpose: its project office closes it with the reports still not approved
+    listed (`missing`). A month whose due reports are all approved is closed without one."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("county-level unit"), related_name="month_closes", on_delete=models.PROTECT
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"), choices=MONTHS)
+    closed_at = models.DateTimeField(_("closed"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    # [{"project": id, "code": …, "name": …, "status": a ReportStatus, or "missing" without a report}]
+    missing = models.JSONField(_("reports not approved when closed"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("closed month")
+        verbose_name_plural = _("closed months")
+        ordering = ["region", "year", "month"]
+        constraints = [models.UniqueConstraint(fields=["region", "year", "month"], name="month_close_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.year}-{self.month:02d}"

@@ -19,7 +19,7 @@ from keyprojects.core.forms import call_service, errors_to_messages, query_error
 from keyprojects.core.money import shown_amount, unit_label
 from keyprojects.core.spreadsheets import export_response
 from keyprojects.core.uploads import attachment_response
-from keyprojects.investment import exports, selectors, services
+from keyprojects.investment import closing, exports, selectors, services
 from keyprojects.investment.forms import (
     PeriodForm,
     PlanForm,
@@ -43,7 +43,7 @@ def _period(
         return year, month, form.cleaned_data["unverified"], form, None
     if any(name in request.GET for name in form.fields):
         query_errors_to_messages(request, form)  # a refused period is said, then the default one shown
-    default = selectors.default_period(projects=selectors.region_key_projects(region))
+    default = selectors.default_period(projects=selectors.region_key_projects(region), region=region)
     form = PeriodForm(initial={"year": default.year, "month": default.through_month, "unverified": False})
     return default.year, default.through_month, False, form, default
 
@@ -263,6 +263,7 @@ def report_detail(request: HttpRequest, county: str, code: str, year: int, month
         {
             "project": project,
             "report": report,
+            "late": report is not None and closing.is_late(report),
             "year": year,
             "month": month,
             "planned": planned,
