@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 
 # Debian packages: gettext compiles the translations; pango and the CJK fonts let WeasyPrint write Chinese PDFs.
 RUNTIME_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
-TEST_DEBS    := chromium fonts-noto-cjk
+TEST_DEBS    := chromium fonts-noto-cjk poppler-utils
 
 .PHONY: setup run dev test lint format messages screenshots clean worker .debs-runtime .debs-test
 

@@ -68,5 +68,27 @@ def main() -> None:
             print(f"{slug:<8} {fmt:<10}         {seconds * 1000:8.1f} ms  {len(data) / 1024:7.0f} KiB")
 
 
+def publishing() -> None:
+    """Publishing the city's bulletin: the snapshot (content in both languages and the counted reports), then
+    the six files laid out from it — what the publication task does once."""
+    from keyprojects.bulletins import services
+    from keyprojects.bulletins.models import MonthlyBulletin
+
+    region = Region.objects.get(slug="xingtai")
+    published = MonthlyBulletin.objects.get(region=region, year=YEAR, month=MONTH)
+    kept, published.snapshot = published.snapshot, None  # as at publication: computed from the figures
+    snapshot, queries, seconds = timed(lambda: services.snapshot_of(published))
+    published.snapshot = kept
+    size = len(str(snapshot).encode()) / 1024
+    print(
+        f"xingtai  snapshot    {queries:>4} q {seconds * 1000:8.1f} ms  {len(snapshot['reports'])} reports, {size:.0f} KiB"
+    )
+    published.files.all().delete()
+    start = time.perf_counter()
+    files = services.make_files(published)
+    print(f"xingtai  six files          {(time.perf_counter() - start) * 1000:8.1f} ms  ({len(files)} files)")
+
+
 if __name__ == "__main__":
     main()
+    publishing()

@@ -236,6 +236,7 @@ KEYPROJECTS_PERIODIC_TASKS = [
     "keyprojects.problems.tasks.daily_problem_check",
     "keyprojects.problems.tasks.retry_failed_deliveries",
     "keyprojects.imports.tasks.fail_stale_imports",
+    "keyprojects.bulletins.tasks.report_reminders",
 ]
 
 # API tokens: how long a personal access token lives before it must be renewed.
@@ -263,6 +264,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs each step of every PDF it lays out at INFO: only its warnings are news.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
 SITE_TITLE = _("Keyprojects")

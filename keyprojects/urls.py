@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("keyprojects.projects.urls")),
     path("", include("keyprojects.investment.urls")),
     path("", include("keyprojects.problems.urls")),
+    path("", include("keyprojects.bulletins.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -14,6 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from keyprojects.accounts.models import ApiToken, Department, Enterprise, User
 from keyprojects.api.api import api
+from keyprojects.bulletins.models import MonthlyBulletin
 from keyprojects.investment.forms import PeriodForm
 from keyprojects.investment.models import ReportAttachment
 from keyprojects.problems.models import Attachment, Problem
@@ -115,6 +116,8 @@ def _demo_values() -> dict[str, object]:
         "enterprise": Enterprise.objects.filter(projects__county__slug="julu").order_by("slug").first().slug,
         "role": "office",  # a user guide
         "name": "home-zh.png",  # a screenshot in a user guide
+        "bulletin": pk(MonthlyBulletin.objects.filter(region__slug="julu")),
+        "language": "zh",
     }
 
 
@@ -136,6 +139,7 @@ def _value(route: str, name: str, demo: dict) -> object:
             ("steps/", "step"),
             ("jobs/", "job"),
             ("tokens/", "token"),
+            ("bulletins/", "bulletin"),
         ):
             if part in route:
                 return demo[key]

@@ -24,6 +24,8 @@ NAV_ITEMS: tuple[tuple[str, str, Promise], ...] = (
     ("queue", "investment:queue", _("Reports to handle")),
     ("problems", "problems:list", _("Problems")),
     ("statistics", "problems:statistics", _("Assistance statistics")),
+    ("missing_reports", "bulletins:board", _("Missing reports")),
+    ("bulletins", "bulletins:list", _("Bulletins")),
     ("regions", "accounts:region_list", _("Regions")),
     ("departments", "accounts:department_list", _("Departments")),
     ("enterprises", "accounts:enterprise_list", _("Enterprises")),
@@ -36,11 +38,13 @@ NAV_ITEMS: tuple[tuple[str, str, Promise], ...] = (
 # (`reads_figures` in investment: offices, leaders, administrators).
 DIRECTORIES = frozenset({"regions", "departments", "enterprises"})
 FIELD_WORK = frozenset({"home", "my_work", "projects", "queue", "problems"})
-OVERSIGHT = frozenset({"home", "my_work", "projects", "map", "investment", "problems", "statistics"})
+OVERSIGHT = frozenset(
+    {"home", "my_work", "projects", "map", "investment", "problems", "statistics", "bulletins"}
+)
 ROLE_NAV: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(key for key, _name, _label in NAV_ITEMS),
-    Role.CITY_OFFICE: OVERSIGHT | DIRECTORIES,
-    Role.COUNTY_OFFICE: OVERSIGHT | DIRECTORIES | {"queue"},
+    Role.CITY_OFFICE: OVERSIGHT | DIRECTORIES | {"missing_reports"},
+    Role.COUNTY_OFFICE: OVERSIGHT | DIRECTORIES | {"queue", "missing_reports"},
     Role.LEADER: OVERSIGHT | {"departments"},  # the departments they coordinate
     Role.DEPARTMENT: FIELD_WORK,
     Role.ENTERPRISE: FIELD_WORK,

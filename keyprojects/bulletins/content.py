@@ -18,6 +18,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import Region
+from keyprojects.bulletins.records import record_sentences
 from keyprojects.core import clock, periods
 from keyprojects.core.bilingual import language_is_chinese
 from keyprojects.core.money import display_unit, format_money
@@ -26,6 +27,7 @@ from keyprojects.investment.selectors import (
     breakdown_ranking,
     city_summaries,
     furthest_behind,
+    monthly_series,
     projects_will_miss,
     region_key_projects,
     region_summary,
@@ -98,6 +100,15 @@ class Overview:
 
 
 @dataclass(frozen=True)
+class MonthPoint:
+    """Planned and completed (approved) investment from January through a month, for the cumulative chart."""
+
+    month: int
+    planned_cum: Decimal
+    completed_cum: Decimal
+
+
+@dataclass(frozen=True)
 class Bulletin:
     region: str  # slug
     region_name: str
@@ -120,6 +131,7 @@ class Bulletin:
     leading: tuple[str, ...] = ()
     lagging: tuple[str, ...] = ()
     requirements: str = ""  # 五、下步要求: written by the office before publishing
+    monthly: tuple[MonthPoint, ...] = ()  # January through the bulletin's month, cumulative
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -248,8 +260,62 @@ def _project_people(project: Project) -> tuple[str, str]:
 # ---- the bulletin ------------------------------------------------------------------------------------
 
 
-def bulletin_content(*, region: Region, year: int, month: int) -> Bulletin:
-    """The bulletin of a city or a county-level unit for January through `month` of `year`."""
+@dataclass(frozen=True)
+class Correction:
+    """An approved month corrected after a published bulletin counted it: the old and the new figure."""
+
+    code: str
+    project: str
+    year: int
+    month: int
+    old: Decimal
+    new: Decimal | None  # None: the month was reopened and is not approved again yet
+
+
+def _corrections_section(corrections: Sequence[Correction], unit: str) -> Section:
+    columns = (
+        Column(_("Project code")),
+        Column(_("Project")),
+        Column(_("Month")),
+        *_money_columns(
+            unit,
+            lambda: _("Published (%(unit)s)"),
+            lambda: _("Corrected (%(unit)s)"),
+            lambda: _("Difference (%(unit)s)"),
+        ),
+    )
+    rows = tuple(
+        (
+            c.code,
+            c.project,
+            f"{c.year}-{c.month:02d}",
+            c.old,
+            c.new,
+            None if c.new is None else c.new - c.old,
+        )
+        for c in corrections
+    )
+    paragraph = _(
+        "After the previous bulletin was published, the following approved monthly reports were corrected; "
+        "this bulletin counts the corrected figures."
+    )
+    table = BulletinTable("corrections", _("Corrections to the previous bulletin"), columns, rows)
+    return Section("corrections", _("Annex: corrections to the previous bulletin"), (paragraph,), (table,))
+
+
+def bulletin_content(
+    *,
+    region: Region,
+    year: int,
+    month: int,
+    issued_on: date | None = None,
+    requirements: str = "",
+    corrections: Sequence[Correction] = (),
+) -> Bulletin:
+    """The bulletin of a city or a county-level unit for January through `month` of `year`.
+
+    `requirements` is the office's 五、下步要求; `corrections` the approved months changed since the previous
+    published bulletin (bulletins/services.py finds them); `issued_on` the date of issue (default: today)."""
     if region.kind != Region.Kind.CITY and not region.is_county_level:
         raise ValueError(f"A bulletin is made for a city or a county-level unit, not a {region.kind}.")
     per_unit, unit = display_unit("wan")
@@ -292,7 +358,9 @@ def bulletin_content(*, region: Region, year: int, month: int) -> Bulletin:
         _problems_section(region, year, summaries if is_city else {}),
         Section("requirements", _("5. Requirements for the next step")),
     )
-    today = clock.today()
+    if corrections:
+        sections += (_corrections_section(corrections, unit),)
+    today = issued_on or clock.today()
     return Bulletin(
         region=region.slug,
         region_name=region.name,
@@ -318,6 +386,11 @@ def bulletin_content(*, region: Region, year: int, month: int) -> Bulletin:
         sections=sections,
         leading=leading if is_city else (),
         lagging=lagging if is_city else (),
+        requirements=requirements,
+        monthly=tuple(
+            MonthPoint(point["month"], point["planned_cum"], point["completed_cum"])
+            for point in monthly_series(projects=region_key_projects(region), year=year)[:month]
+        ),
     )
 
 
@@ -354,6 +427,7 @@ def _overview_section(region, year, month, overview: Overview, early, is_city: b
             "completed": overview.completed_in_month,
         }
     )
+    paragraphs += record_sentences(region, year, month)  # against the same period of earlier years
     if not is_city and overview.rank_in_city:
         paragraphs.append(
             _("%(region)s ranks %(rank)s of %(units)s county-level units in the city by completion rate.")

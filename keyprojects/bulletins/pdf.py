@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
 from keyprojects.bulletins.cells import text_rows, totals
+from keyprojects.bulletins.charts import bulletin_charts
 from keyprojects.bulletins.content import TEXT, Bulletin
 
 
@@ -24,7 +27,13 @@ def bulletin_html(bulletin: Bulletin) -> str:
             }
             for table in section.tables
         ]
-        sections.append({"heading": section.heading, "paragraphs": paragraphs, "tables": tables})
+        charts = [
+            {"caption": caption, "src": "data:image/png;base64," + base64.b64encode(png).decode("ascii")}
+            for caption, png in (bulletin_charts(bulletin) if section.key == "ranking" else [])
+        ]
+        sections.append(
+            {"heading": section.heading, "paragraphs": paragraphs, "tables": tables, "charts": charts}
+        )
     return render_to_string("bulletins/bulletin_pdf.html", {"bulletin": bulletin, "sections": sections})
 
 

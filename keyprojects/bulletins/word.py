@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from keyprojects.bulletins.cells import text_rows, totals
+from keyprojects.bulletins.charts import bulletin_charts
 from keyprojects.bulletins.content import TEXT, Bulletin, BulletinTable
 from keyprojects.core import clock
 
@@ -29,6 +30,7 @@ TITLE_SIZE = Pt(22)  # 二号
 BODY_SIZE = Pt(16)  # 三号
 TABLE_SIZE = Pt(10.5)  # 五号: a ranking of 18 units fits the width
 RED = RGBColor(0xC0, 0x00, 0x00)
+CHART_WIDTH = Mm(150)  # of the 156 mm between the margins
 
 
 def set_font(run, face: str, size: Pt, bold: bool = False) -> None:
@@ -92,6 +94,13 @@ def _table(document, bulletin: Bulletin, table: BulletinTable) -> None:
             )
 
 
+def _chart(document, caption: str, png: bytes) -> None:
+    """The picture centred, its caption under it as a table's title is over the table."""
+    document.add_picture(io.BytesIO(png), width=CHART_WIDTH)
+    document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _paragraph(document, caption, face=HEI, size=Pt(12), align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+
+
 def _page_number_footer(section) -> None:
     """ "— 1 —" centred: the dashes as text around a PAGE field."""
     paragraph = section.footer.paragraphs[0]
@@ -152,6 +161,9 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
             _paragraph(document, text)
         for table in part.tables:
             _table(document, bulletin, table)
+        if part.key == "ranking":
+            for caption, png in bulletin_charts(bulletin):
+                _chart(document, caption, png)
     _paragraph(document, "", indent=False)
     right = WD_ALIGN_PARAGRAPH.RIGHT
     _paragraph(document, bulletin.office, align=right, indent=False)

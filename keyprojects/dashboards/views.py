@@ -8,10 +8,30 @@ from django.shortcuts import render
 
 from keyprojects.accounts import selectors as accounts_selectors
 from keyprojects.accounts.permissions import scope_for
+from keyprojects.bulletins.records import records
+from keyprojects.core import periods
 from keyprojects.investment import selectors as investment_selectors
 from keyprojects.problems import selectors as problem_selectors
 from keyprojects.projects import selectors as project_selectors
 from keyprojects.projects.models import Project
+
+
+def _records_card(user) -> dict | None:
+    """This year's figures of the user's own region (the first whose figures they read in full) against the
+    same period of each earlier stored year, for the "Compared with earlier years" card: a fixed number of
+    queries (bulletins.records)."""
+    regions = problem_selectors.statistics_regions(user=user)
+    if not regions:
+        return None
+    region = regions[0]
+    year, month = investment_selectors.period_for(region=region, year=None, through_month=None)
+    found = records(region=region, year=year, month=month)
+    return {
+        "region": region,
+        "span": periods.months_span(year, month),
+        "years": [y for y, _value, _current in found[0].years()],
+        "records": found,
+    }
 
 
 @login_required
@@ -28,5 +48,6 @@ def home(request: HttpRequest) -> HttpResponse:
         ),
         "work": {key: len(rows) for key, rows in problem_selectors.my_work(user=user).items()},
         "reports": {key: len(rows) for key, rows in investment_selectors.report_queue(user=user).items()},
+        "records_card": _records_card(user),
     }
     return render(request, "dashboards/home.html", context)

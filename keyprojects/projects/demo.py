@@ -320,7 +320,9 @@ def _create(
         leader_in_charge=leader,
         responsible_departments=departments,
     )
-    signed_on = (start or ref) - timedelta(days=rng.randint(200, 400))
+    # Registered by the end of the programme's September at the latest: the report's 53 key projects are the
+    # registry of January–September, which the records count against earlier years (bulletins.records).
+    signed_on = min(ref - timedelta(days=1), (start or ref) - timedelta(days=rng.randint(200, 400)))
     project = services.project_create(
         actor=SYSTEM, county=ctx.unit, data=data, stage=Stage.SIGNED, stage_date=signed_on
     )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Sum, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from keyprojects.accounts.models import Region, User
 from keyprojects.accounts.permissions import paths_q, scope_for
@@ -272,3 +275,69 @@ def import_job_get(*, user: User, pk: int) -> ImportJob:
         return import_job_list(user=user).get(pk=pk)
     except ImportJob.DoesNotExist as exc:
         raise Http404 from exc
+
+
+# ---- the registry as it stood in earlier years ------------------------------------------------------
+
+
+def _registry_entries(projects: Q, group: str | None):
+    """(group value, level, the day the project entered the registry) of each project matching `projects`,
+    in one query: the day is its first recorded stage (project_create records the stage it is registered
+    at, usually the signing), else the day it was created."""
+    rows = (
+        Project.objects.filter(projects)
+        .annotate(entered=Min("stage_changes__date"))
+        .values_list(group or "pk", "level", "entered", "created_at")
+        .order_by()
+    )
+    for key, level, entered, created_at in rows:
+        yield key, level, entered or timezone.localdate(created_at)
+
+
+def _counts_by_year(entries, through_year: int, through_month: int) -> dict[int, dict[str, int]]:
+    days = [(level, entered) for level, entered in entries]
+    if not days:
+        return {}
+    first = min(entered.year for _level, entered in days)
+    counts = {}
+    for year in range(first, through_year + 1):
+        end = _period_end(year, through_month)
+        by_level = dict.fromkeys(Level.values, 0)
+        for level, entered in days:
+            if entered <= end:
+                by_level[level] += 1
+        by_level["total"] = sum(by_level.values())
+        counts[year] = by_level
+    return counts
+
+
+def _period_end(year: int, month: int) -> date:
+    return date(year, 12, 31) if month == 12 else date(year, month + 1, 1) - timedelta(days=1)
+
+
+def key_projects_by_year(
+    *, projects: Q, through_year: int, through_month: int = 12
+) -> dict[int, dict[str, int]]:
+    """How many of the projects matching `projects` (e.g. a region's provincial and municipal key projects,
+    investment.selectors.region_key_projects) the registry held at the end of `through_month` of each year,
+    from the year the first of them entered it through `through_year`: year → {level: count, "total": n}.
+
+    A region's key projects in a year, through a month, are those that had entered the registry by the end
+    of that month (the day of their first recorded stage). The registry keeps a project once listed (a
+    completed one stays, as the bulletin's overall situation counts it) and stores no list per year, so the
+    list of an earlier year's same period is read from these dated entries; a project counts at the level it
+    has today. One query, whatever the number of years."""
+    entries = [(level, entered) for _key, level, entered in _registry_entries(projects, None)]
+    return _counts_by_year(entries, through_year, through_month)
+
+
+def key_projects_by_unit_and_year(
+    *, projects: Q, through_year: int, through_month: int = 12
+) -> dict[int, dict[int, dict[str, int]]]:
+    """key_projects_by_year for each county-level unit: unit pk → year → counts, in one query."""
+    by_unit = defaultdict(list)
+    for county, level, entered in _registry_entries(projects, "county"):
+        by_unit[county].append((level, entered))
+    return {
+        county: _counts_by_year(entries, through_year, through_month) for county, entries in by_unit.items()
+    }

@@ -27,6 +27,8 @@ from openpyxl import Workbook
 from keyprojects.accounts import guide
 from keyprojects.accounts import selectors as accounts
 from keyprojects.accounts.models import ApiToken, Department, Enterprise, Membership, Region, User
+from keyprojects.bulletins import selectors as bulletins
+from keyprojects.bulletins.models import MonthlyBulletin
 from keyprojects.core import clock
 from keyprojects.imports import jobs
 from keyprojects.investment import selectors as investment
@@ -65,7 +67,12 @@ KIND_BY_WORD = {  # the first word found wins: the longer before the shorter
     "delivery": "delivery",
 }
 # …and otherwise from the app the route belongs to: "problems:detail" → a problem, "imports:job" → a job.
-KIND_BY_NAMESPACE = {"problems": "problem", "imports": "import_job", "projects": "project"}
+KIND_BY_NAMESPACE = {
+    "problems": "problem",
+    "imports": "import_job",
+    "projects": "project",
+    "bulletins": "bulletin",
+}
 
 
 @dataclass(frozen=True)
@@ -260,6 +267,10 @@ class Objects:
                 or Enterprise.objects.order_by("slug").first()
             ),
             "city": lambda: self.city,
+            "bulletin": lambda: (
+                bulletins.visible_bulletins(user).order_by("-year", "-month", "pk").first()
+                or MonthlyBulletin.objects.order_by("-year", "-month", "pk").first()
+            ),
         }
         if kind not in candidates:
             raise Unfillable(f"no object of kind {kind!r}")
@@ -303,8 +314,14 @@ class Objects:
                 values[param] = leader.username
             elif param == "fmt":  # exports: the spreadsheet every export offers
                 values[param] = "xlsx"
+            elif param in ("year", "month") and "month" in params:  # a month's page: the last one due
+                values["year"], values["month"] = clock.last_due_month(clock.today())
             elif param == "year":
                 values[param] = clock.today().year
+            elif param == "language":  # a bulletin's file: the official Chinese
+                values[param] = "zh"
+            elif param == "action":  # a bulletin's workflow step (POST only)
+                values[param] = "review"
             elif param == "role":  # a user guide: the user's own, else the project office's
                 values[param] = next(iter(guide.roles_for_user(self.user)), "office")
             elif param == "name":  # a guide's screenshot

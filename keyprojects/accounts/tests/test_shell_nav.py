@@ -23,23 +23,23 @@ DIRECTORIES = ("accounts:region_list", "accounts:department_list", "accounts:ent
 NAV = {
     "admin": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
-        "problems:list", ("problems:statistics", "xingtai"), *DIRECTORIES,
+        "problems:list", ("problems:statistics", "xingtai"), "bulletins:board", "bulletins:list", *DIRECTORIES,
     ],
     "city.xingtai": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "problems:list",
-        ("problems:statistics", "xingtai"), *DIRECTORIES,
+        ("problems:statistics", "xingtai"), "bulletins:board", "bulletins:list", *DIRECTORIES,
     ],
     "office.julu": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
-        "problems:list", ("problems:statistics", "julu"), *DIRECTORIES,
+        "problems:list", ("problems:statistics", "julu"), "bulletins:board", "bulletins:list", *DIRECTORIES,
     ],
     "office.ningjin": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
-        "problems:list", ("problems:statistics", "ningjin"), *DIRECTORIES,
+        "problems:list", ("problems:statistics", "ningjin"), "bulletins:board", "bulletins:list", *DIRECTORIES,
     ],
     "leader.julu": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "problems:list",
-        ("problems:statistics", "julu"), "accounts:department_list",
+        ("problems:statistics", "julu"), "bulletins:list", "accounts:department_list",
     ],
     "dept.julu.resources": [
         "dashboards:home", "problems:my_work", "projects:list", "investment:queue", "problems:list",
@@ -149,7 +149,8 @@ def test_it_labels_the_navigation_in_the_users_language(client, login):
     page = parse(client.get(reverse("dashboards:home")).content.decode())
 
     assert [text for _href, text, _current in page.links] == [
-        "Home", "My work", "Key projects", "Map", "Investment", "Problems", "Assistance statistics", "Departments",
+        "Home", "My work", "Key projects", "Map", "Investment", "Problems", "Assistance statistics", "Bulletins",
+        "Departments",
     ]  # fmt: skip
 
 

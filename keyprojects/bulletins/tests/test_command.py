@@ -9,6 +9,8 @@ from django.core.management import CommandError, call_command
 from docx import Document
 from openpyxl import load_workbook
 
+from keyprojects.bulletins import services
+from keyprojects.bulletins.models import MonthlyBulletin
 from keyprojects.core import clock
 
 # The demo's January–September on any day of the year: CI runs these again at a matrix of days.
@@ -74,3 +76,17 @@ def test_it_refuses_a_month_not_yet_begun(tmp_path):
             "bulletin", "--region", "xingtai", "--year", str(year), "--month", str(month),
             "--format", "xlsx", "--out", str(tmp_path / "x.xlsx"),
         )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_published_bulletin_is_written_as_the_product_keeps_it(tmp_path):
+    year = clock.programme_year(clock.today())
+    published = MonthlyBulletin.objects.get(region__slug="julu", year=year, month=9, status="published")
+    out, stdout = tmp_path / "julu.pdf", io.StringIO()
+    call_command(
+        "bulletin", "--region", "julu", "--year", str(year), "--month", "9", "--format", "pdf",
+        "--out", str(out), stdout=stdout,
+    )  # fmt: skip
+    kept = services.bulletin_file(published, "zh", "pdf")
+    assert out.read_bytes() == kept.file.open("rb").read()
+    assert "published" in stdout.getvalue()

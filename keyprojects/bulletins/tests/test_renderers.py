@@ -116,3 +116,21 @@ def test_every_character_of_the_bulletin_has_a_glyph_in_the_noto_cjk_faces(
 
     missing = sorted(ch for ch in characters if not ch.isspace() and ord(ch) not in cmap)
     assert not missing, f"no glyph in {family} for {missing}"
+
+
+def test_the_pdf_s_text_extracts_and_its_first_page_renders(city_bulletin, artifacts_dir):
+    """What a reader's PDF tool finds in the file (pdftotext), and page 1 as a picture kept for review."""
+    data = bulletin_pdf(city_bulletin)
+    text = subprocess.run(
+        ["/usr/bin/pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+    for expected in ("巨鹿县", "宁晋县", "77,000.00", "95.53", "五、下步要求"):
+        assert expected in text, expected
+    prefix = artifacts_dir / "bulletin-xingtai-page1"
+    subprocess.run(  # noqa: S603
+        ["/usr/bin/pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", "-", str(prefix)],
+        input=data,
+        check=True,
+    )
+    picture = prefix.with_suffix(".png")
+    assert picture.read_bytes().startswith(b"\x89PNG") and picture.stat().st_size > 10_000

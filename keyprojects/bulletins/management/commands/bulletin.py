@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from keyprojects.accounts.models import Region
+from keyprojects.bulletins import services
 from keyprojects.bulletins.content import bulletin_content
+from keyprojects.bulletins.models import BulletinStatus, MonthlyBulletin
 from keyprojects.bulletins.renderers import RENDERERS
 from keyprojects.core import clock
 
@@ -51,12 +53,25 @@ class Command(BaseCommand):
         today = clock.today()
         if (year, month) > (today.year, today.month):
             raise CommandError(f"{year}-{month:02d} has not begun yet (today is {today:%Y-%m-%d}).")
+        published = MonthlyBulletin.objects.filter(
+            region=region, year=year, month=month, status=BulletinStatus.PUBLISHED
+        ).first()
         with translation.override(options["language"]):
-            content = bulletin_content(region=region, year=year, month=month)
-            data = RENDERERS[options["fmt"]](content)
+            if published is not None:
+                # The published bulletin is frozen: the file it keeps, whatever was corrected since.
+                language = "zh" if options["language"].startswith("zh") else "en"
+                kept = services.bulletin_file(published, language, options["fmt"])
+                with kept.file.open("rb") as handle:
+                    data = handle.read()
+                title = published.title(language)
+            else:
+                content = bulletin_content(region=region, year=year, month=month)
+                data = RENDERERS[options["fmt"]](content)
+                title = content.title
         out: Path = options["out"]
         try:
             out.write_bytes(data)
         except OSError as exc:
             raise CommandError(f"Cannot write {out}: {exc.strerror}.") from exc
-        self.stdout.write(f"{out}: {content.title} ({options['fmt']}, {len(data):,} bytes)")
+        state = "published" if published is not None else "not published: today's figures"
+        self.stdout.write(f"{out}: {title} ({options['fmt']}, {len(data):,} bytes, {state})")

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from keyprojects.accounts import demo as accounts_demo
+from keyprojects.bulletins import demo as bulletins_demo
 from keyprojects.core import clock
 from keyprojects.investment import demo as investment_demo
 from keyprojects.problems import demo as problems_demo
@@ -66,6 +67,7 @@ class Command(BaseCommand):
             projects_demo.load(DEMO_SEED, as_of)
             investment_demo.load(DEMO_SEED, as_of)
             problems_demo.load(DEMO_SEED, as_of)
+            bulletins_demo.load(as_of)
         if connection.vendor == "postgresql":
             # Fresh statistics: where autovacuum is off, the planner would take the new tables for empty.
             with connection.cursor() as cursor:
