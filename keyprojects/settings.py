@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "keyprojects.problems",
     "keyprojects.imports",
     "keyprojects.bulletins",
+    "keyprojects.daily",
+    "keyprojects.meetings",
     "keyprojects.dashboards",
     "keyprojects.api",
     "keyprojects.demo",
@@ -237,6 +239,7 @@ KEYPROJECTS_PERIODIC_TASKS = [
     "keyprojects.problems.tasks.retry_failed_deliveries",
     "keyprojects.imports.tasks.fail_stale_imports",
     "keyprojects.bulletins.tasks.report_reminders",
+    "keyprojects.meetings.tasks.decision_reminders",
 ]
 
 # API tokens: how long a personal access token lives before it must be renewed.

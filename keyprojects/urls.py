@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("keyprojects.investment.urls")),
     path("", include("keyprojects.problems.urls")),
     path("", include("keyprojects.bulletins.urls")),
+    path("", include("keyprojects.meetings.urls")),
+    path("", include("keyprojects.daily.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -118,6 +118,8 @@ def _demo_values() -> dict[str, object]:
         "name": "home-zh.png",  # a screenshot in a user guide
         "bulletin": pk(MonthlyBulletin.objects.filter(region__slug="julu")),
         "language": "zh",
+        "week": "2026-11-30",  # a Monday
+        "decision": MISSING,
     }
 
 
@@ -140,6 +142,7 @@ def _value(route: str, name: str, demo: dict) -> object:
             ("jobs/", "job"),
             ("tokens/", "token"),
             ("bulletins/", "bulletin"),
+            ("decisions/", "decision"),
         ):
             if part in route:
                 return demo[key]

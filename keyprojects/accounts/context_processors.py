@@ -24,6 +24,8 @@ NAV_ITEMS: tuple[tuple[str, str, Promise], ...] = (
     ("queue", "investment:queue", _("Reports to handle")),
     ("problems", "problems:list", _("Problems")),
     ("statistics", "problems:statistics", _("Assistance statistics")),
+    ("daily", "daily:board", _("Daily board")),
+    ("meetings", "meetings:current", _("Weekly meeting")),
     ("missing_reports", "bulletins:board", _("Missing reports")),
     ("bulletins", "bulletins:list", _("Bulletins")),
     ("regions", "accounts:region_list", _("Regions")),
@@ -43,9 +45,9 @@ OVERSIGHT = frozenset(
 )
 ROLE_NAV: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(key for key, _name, _label in NAV_ITEMS),
-    Role.CITY_OFFICE: OVERSIGHT | DIRECTORIES | {"missing_reports"},
-    Role.COUNTY_OFFICE: OVERSIGHT | DIRECTORIES | {"queue", "missing_reports"},
-    Role.LEADER: OVERSIGHT | {"departments"},  # the departments they coordinate
+    Role.CITY_OFFICE: OVERSIGHT | DIRECTORIES | {"missing_reports", "daily"},
+    Role.COUNTY_OFFICE: OVERSIGHT | DIRECTORIES | {"queue", "missing_reports", "daily", "meetings"},
+    Role.LEADER: OVERSIGHT | {"departments", "daily", "meetings"},  # the departments they coordinate
     Role.DEPARTMENT: FIELD_WORK,
     Role.ENTERPRISE: FIELD_WORK,
 }
@@ -78,6 +80,16 @@ def figures_region_slug(scope: Scope) -> str | None:
     return None
 
 
+def meeting_county_slug(scope: Scope) -> str | None:
+    """The county whose weekly meeting the user attends: their office's or their leader post's; an
+    administrator's first county-level unit."""
+    paths = scope.county_paths or scope.leader_paths
+    counties = Region.objects.filter(kind__in=Region.COUNTY_LEVEL_KINDS).order_by("path")
+    if paths:
+        return counties.filter(path__in=paths).values_list("slug", flat=True).first()
+    return counties.values_list("slug", flat=True).first() if scope.is_admin else None
+
+
 def shell_nav(request: HttpRequest, scope: Scope) -> list[tuple[str, Promise, bool]]:
     """(url, label, is the current page) for each page the user's roles use."""
     keys = nav_keys(scope)
@@ -86,11 +98,23 @@ def shell_nav(request: HttpRequest, scope: Scope) -> list[tuple[str, Promise, bo
         slug = figures_region_slug(scope)
         if slug is None:
             keys.discard("statistics")
+    county = None
+    if "meetings" in keys:
+        # An office's or a leader's figures region is their county: no second query for it.
+        own_county = slug if (scope.county_paths or scope.leader_paths) else None
+        county = own_county or meeting_county_slug(scope)
+        if county is None:
+            keys.discard("meetings")
     nav = []
     for key, name, label in NAV_ITEMS:
         if key not in keys:
             continue
-        url = reverse(name, kwargs={"region": slug}) if key == "statistics" else reverse(name)
+        if key == "statistics":
+            url = reverse(name, kwargs={"region": slug})
+        elif key == "meetings":
+            url = reverse(name, kwargs={"county": county})
+        else:
+            url = reverse(name)
         nav.append((url, label, request.path == url))
     return nav
 

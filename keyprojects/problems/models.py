@@ -241,6 +241,8 @@ class Notification(models.Model):
         REPORT_DUE = "report_due", _("a monthly report is due")
         REPORT_REMINDER = "report_reminder", _("the project office reminds you to submit a monthly report")
         BULLETIN_PUBLISHED = "bulletin_published", _("a bulletin was published")
+        DECISION_DUE = "decision_due", _("a decision of the weekly meeting is due tomorrow")
+        DECISION_OVERDUE = "decision_overdue", _("a decision of the weekly meeting is overdue")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="notifications", on_delete=models.CASCADE)
     problem = models.ForeignKey(Problem, related_name="notifications", null=True, on_delete=models.CASCADE)

@@ -12,6 +12,7 @@ import io
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
@@ -33,6 +34,7 @@ from keyprojects.core import clock
 from keyprojects.imports import jobs
 from keyprojects.investment import selectors as investment
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportAttachment
+from keyprojects.meetings.models import Decision
 from keyprojects.problems import selectors as problems
 from keyprojects.problems.models import Attachment, DeliveryAttempt, Problem
 from keyprojects.projects import selectors as projects
@@ -65,6 +67,7 @@ KIND_BY_WORD = {  # the first word found wins: the longer before the shorter
     "region": "region",
     "token": "token",
     "delivery": "delivery",
+    "decision": "decision",
 }
 # …and otherwise from the app the route belongs to: "problems:detail" → a problem, "imports:job" → a job.
 KIND_BY_NAMESPACE = {
@@ -267,6 +270,7 @@ class Objects:
                 or Enterprise.objects.order_by("slug").first()
             ),
             "city": lambda: self.city,
+            "decision": lambda: Decision.objects.order_by("pk").first(),
             "bulletin": lambda: (
                 bulletins.visible_bulletins(user).order_by("-year", "-month", "pk").first()
                 or MonthlyBulletin.objects.order_by("-year", "-month", "pk").first()
@@ -318,6 +322,9 @@ class Objects:
                 values["year"], values["month"] = clock.last_due_month(clock.today())
             elif param == "year":
                 values[param] = clock.today().year
+            elif param == "week":  # a weekly meeting: this week's Monday
+                today = clock.today()
+                values[param] = (today - timedelta(days=today.weekday())).isoformat()
             elif param == "language":  # a bulletin's file: the official Chinese
                 values[param] = "zh"
             elif param == "action":  # a bulletin's workflow step (POST only)

@@ -23,23 +23,27 @@ DIRECTORIES = ("accounts:region_list", "accounts:department_list", "accounts:ent
 NAV = {
     "admin": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
-        "problems:list", ("problems:statistics", "xingtai"), "bulletins:board", "bulletins:list", *DIRECTORIES,
+        "problems:list", ("problems:statistics", "xingtai"), "daily:board", ("meetings:current", "baixiang"),
+        "bulletins:board", "bulletins:list", *DIRECTORIES,
     ],
     "city.xingtai": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "problems:list",
-        ("problems:statistics", "xingtai"), "bulletins:board", "bulletins:list", *DIRECTORIES,
+        ("problems:statistics", "xingtai"), "daily:board", "bulletins:board", "bulletins:list", *DIRECTORIES,
     ],
     "office.julu": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
-        "problems:list", ("problems:statistics", "julu"), "bulletins:board", "bulletins:list", *DIRECTORIES,
+        "problems:list", ("problems:statistics", "julu"), "daily:board", ("meetings:current", "julu"),
+        "bulletins:board", "bulletins:list", *DIRECTORIES,
     ],
     "office.ningjin": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
-        "problems:list", ("problems:statistics", "ningjin"), "bulletins:board", "bulletins:list", *DIRECTORIES,
+        "problems:list", ("problems:statistics", "ningjin"), "daily:board", ("meetings:current", "ningjin"),
+        "bulletins:board", "bulletins:list", *DIRECTORIES,
     ],
     "leader.julu": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "problems:list",
-        ("problems:statistics", "julu"), "bulletins:list", "accounts:department_list",
+        ("problems:statistics", "julu"), "daily:board", ("meetings:current", "julu"), "bulletins:list",
+        "accounts:department_list",
     ],
     "dept.julu.resources": [
         "dashboards:home", "problems:my_work", "projects:list", "investment:queue", "problems:list",
@@ -53,7 +57,7 @@ NAV = {
 def url_of(entry: str | tuple[str, str]) -> str:
     if isinstance(entry, tuple):
         name, region = entry
-        return reverse(name, kwargs={"region": region})
+        return reverse(name, kwargs={"county" if name.startswith("meetings:") else "region": region})
     return reverse(entry)
 
 
@@ -149,8 +153,8 @@ def test_it_labels_the_navigation_in_the_users_language(client, login):
     page = parse(client.get(reverse("dashboards:home")).content.decode())
 
     assert [text for _href, text, _current in page.links] == [
-        "Home", "My work", "Key projects", "Map", "Investment", "Problems", "Assistance statistics", "Bulletins",
-        "Departments",
+        "Home", "My work", "Key projects", "Map", "Investment", "Problems", "Assistance statistics", "Daily board",
+        "Weekly meeting", "Bulletins", "Departments",
     ]  # fmt: skip
 
 
