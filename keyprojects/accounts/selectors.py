@@ -117,3 +117,16 @@ def membership_list_for(*, user: User) -> QuerySet[Membership]:
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:
     """A user sees only their own tokens; nobody else, not even an administrator, lists them."""
     return ApiToken.objects.filter(user=user)
+
+
+def chosen_region(regions: list[Region], slug: str | None) -> Region:
+    """The region a board's ?region= names among those the user may open (the first when none is named);
+    404 when the user may open none, or not the one named."""
+    if not regions:
+        raise Http404
+    if not slug:
+        return regions[0]
+    region = next((r for r in regions if r.slug == slug), None)
+    if region is None:
+        raise Http404
+    return region

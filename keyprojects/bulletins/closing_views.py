@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from keyprojects.accounts.models import Region, User
 from keyprojects.accounts.permissions import paths_q, scope_for
+from keyprojects.accounts.selectors import chosen_region
 from keyprojects.bulletins import closing
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
@@ -64,17 +65,11 @@ def _board_url(region: Region, year: int, month: int) -> str:
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     regions = list(board_regions(request.user))
-    if not regions:
-        raise Http404
     form = BoardForm(request.GET)
     if not form.is_valid():
         query_errors_to_messages(request, form)  # a refused choice is said, then the default one shown
     data = form.cleaned_data if form.is_valid() else {}
-    region = regions[0]
-    if data.get("region"):
-        region = next((r for r in regions if r.slug == data["region"]), None)
-        if region is None:
-            raise Http404
+    region = chosen_region(regions, data.get("region"))
     year, month = clock.last_due_month()
     if data.get("year") and data.get("month"):
         year, month = data["year"], data["month"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from keyprojects.accounts.selectors import chosen_region
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
 from keyprojects.core.forms import query_errors_to_messages
@@ -67,17 +68,11 @@ def report(request: HttpRequest, county: str, code: str) -> HttpResponse:
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     regions = list(board_regions(request.user))
-    if not regions:
-        raise Http404
     form = BoardForm(request.GET)
     if not form.is_valid():
         query_errors_to_messages(request, form)  # a refused choice is said, then the default one shown
     data = form.cleaned_data if form.is_valid() else {}
-    region = regions[0]
-    if data.get("region"):
-        region = next((r for r in regions if r.slug == data["region"]), None)
-        if region is None:
-            raise Http404
+    region = chosen_region(regions, data.get("region"))
     day = data.get("date") or clock.today()
     return render(
         request,
