@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import subprocess
 
 import pytest
@@ -118,7 +120,7 @@ def test_every_character_of_the_bulletin_has_a_glyph_in_the_noto_cjk_faces(
     assert not missing, f"no glyph in {family} for {missing}"
 
 
-def test_the_pdf_s_text_extracts_and_its_first_page_renders(city_bulletin, artifacts_dir):
+def test_the_pdf_s_text_extracts_and_its_first_page_renders(city_bulletin, artifacts_dir, tmp_path):
     """What a reader's PDF tool finds in the file (pdftotext), and page 1 as a picture kept for review."""
     data = bulletin_pdf(city_bulletin)
     text = subprocess.run(
@@ -126,7 +128,7 @@ def test_the_pdf_s_text_extracts_and_its_first_page_renders(city_bulletin, artif
     ).stdout.decode()
     for expected in ("巨鹿县", "宁晋县", "77,000.00", "95.53", "五、下步要求"):
         assert expected in text, expected
-    prefix = artifacts_dir / "bulletin-xingtai-page1"
+    prefix = tmp_path / "bulletin-xingtai-page1"
     subprocess.run(  # noqa: S603
         ["/usr/bin/pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", "-", str(prefix)],
         input=data,
@@ -134,3 +136,7 @@ def test_the_pdf_s_text_extracts_and_its_first_page_renders(city_bulletin, artif
     )
     picture = prefix.with_suffix(".png")
     assert picture.read_bytes().startswith(b"\x89PNG") and picture.stat().st_size > 10_000
+    # Kept for review; CI runs two days of the calendar matrix at once, so the copy lands whole or not at all.
+    kept = artifacts_dir / f".{picture.name}.{os.getpid()}"
+    shutil.copyfile(picture, kept)
+    os.replace(kept, artifacts_dir / picture.name)
