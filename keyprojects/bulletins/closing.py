@@ -19,8 +19,9 @@ from keyprojects.core.audit import audit_record
 from keyprojects.core.errors import NotAllowed
 from keyprojects.core.periods import month_of_year
 from keyprojects.core.workflow import SystemActor, require_actor
-from keyprojects.investment.closing import SUBMITTED_STATUSES, is_month_office, month_board
+from keyprojects.investment.closing import SUBMITTED_STATUSES, month_board
 from keyprojects.investment.models import MonthlyReport
+from keyprojects.investment.workflow import is_region_office
 from keyprojects.problems.models import Notification
 from keyprojects.problems.notices import send_notices
 from keyprojects.projects.models import Project
@@ -87,7 +88,7 @@ def remind_missing(
     (all of them, or those among `projects`) to submit it. Returns how many people were notified (one notice
     per person and project)."""
     require_actor(actor)
-    if not is_month_office(actor, region):
+    if not is_region_office(actor, region):
         raise NotAllowed(_("Only the county project office can remind enterprises of their reports."))
     rows = month_board(region=region, year=year, month=month).not_submitted
     if projects is not None:

@@ -25,7 +25,8 @@ from keyprojects.core.errors import DomainError
 from keyprojects.core.forms import IdField, MonthField, YearField, query_errors_to_messages
 from keyprojects.core.periods import month_of_year
 from keyprojects.investment.closing import close_month as close_month_service
-from keyprojects.investment.closing import is_month_office, month_board
+from keyprojects.investment.closing import month_board
+from keyprojects.investment.workflow import is_region_office
 
 VIEWS = {"status": gettext_lazy("by status"), "department": gettext_lazy("by department"),
          "leader": gettext_lazy("by leader in charge")}  # fmt: skip
@@ -87,7 +88,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "period": month_of_year(year, month),
             "view": view,
             "views": VIEWS,
-            "may_act": is_month_office(request.user, region),
+            "may_act": is_region_office(request.user, region),
             "grouped": {"department": month_board_.by_department, "leader": month_board_.by_leader}.get(
                 view, list
             )(),
@@ -99,7 +100,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_POST
 def remind(request: HttpRequest, region: str, year: int, month: int) -> HttpResponse:
     unit = _region_get(request.user, region)
-    if not is_month_office(request.user, unit):
+    if not is_region_office(request.user, unit):
         raise PermissionDenied
     form = RemindForm(request.POST)
     if not (form.is_valid() and 1 <= month <= 12):
@@ -127,7 +128,7 @@ def remind(request: HttpRequest, region: str, year: int, month: int) -> HttpResp
 def close_month(request: HttpRequest, region: str, year: int, month: int) -> HttpResponse:
     """GET: what closing would leave missing, and a confirmation; POST: close it."""
     unit = _region_get(request.user, region)
-    if not is_month_office(request.user, unit):
+    if not is_region_office(request.user, unit):
         raise PermissionDenied
     if not 1 <= month <= 12:
         raise Http404

@@ -52,13 +52,6 @@ def may_issue(actor, region: Region) -> bool:
     return region.is_county_level and scope.manages_region(region)
 
 
-def may_read(actor, bulletin: MonthlyBulletin) -> bool:
-    """Published: everyone who reads the region (the city reads its counties'); drafts: those who issue."""
-    if may_issue(actor, bulletin.region):
-        return True
-    return bulletin.is_published and scope_for(actor).reads_region(bulletin.region)
-
-
 def _require_issuer(actor, region: Region) -> None:
     require_actor(actor)
     if not may_issue(actor, region):

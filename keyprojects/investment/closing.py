@@ -17,19 +17,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from keyprojects.accounts.models import Department, Membership, Region, User
-from keyprojects.accounts.permissions import scope_for
+from keyprojects.accounts.models import Department, Region, User
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.periods import month_of_year
-from keyprojects.core.workflow import SYSTEM, SystemActor, person, require_actor
+from keyprojects.core.workflow import SystemActor, person, require_actor
 from keyprojects.investment.models import MonthClose, MonthlyReport, ReportStatus
-from keyprojects.investment.selectors import approval_by, region_key_projects
-from keyprojects.investment.workflow import EDITABLE
+from keyprojects.investment.selectors import approval_by, counted_statuses, region_key_projects
+from keyprojects.investment.workflow import EDITABLE, is_region_office
 from keyprojects.projects.models import Project
 
-SUBMITTED_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.VERIFIED, ReportStatus.APPROVED)
+SUBMITTED_STATUSES = counted_statuses(include_unverified=True)  # submitted, verified or approved
 NO_REPORT = "missing"  # the status a board row (and a MonthClose's `missing` entry) has without a report
 
 
@@ -254,20 +253,12 @@ def closed_units(units: list[Region], year: int, month: int) -> set[int]:
     return closed
 
 
-def is_month_office(actor: User | SystemActor, region: Region) -> bool:
-    """The county project office of the region (or an administrator, or the system)."""
-    if actor is SYSTEM:
-        return True
-    scope = scope_for(actor)
-    return scope.has_role(Membership.Role.COUNTY_OFFICE) and scope.manages_region(region)
-
-
 @transaction.atomic
 def close_month(*, actor: User | SystemActor, region: Region, year: int, month: int) -> MonthClose:
     """The county project office closes a month: before its deadline only when every due report is approved,
     after it whatever is still missing, which is recorded. A month closes once."""
     require_actor(actor)
-    if not is_month_office(actor, region):
+    if not is_region_office(actor, region):
         raise NotAllowed(_("Only the county project office can close its month."))
     if not region.is_county_level:
         raise DomainError(_("A month is closed by a county-level unit."))

@@ -24,8 +24,13 @@ EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 # ---- who may act on a project's reports ------------------------------------------------------------------
 
 
+def is_region_office(actor, region) -> bool:
+    """The project office of the county-level unit (or an administrator, or the system)."""
+    return actor is SYSTEM or scope_for(actor).manages_region(region)
+
+
 def is_office(actor, project: Project) -> bool:
-    return actor is SYSTEM or scope_for(actor).manages_region(project.county)
+    return is_region_office(actor, project.county)
 
 
 def is_enterprise(actor, project: Project) -> bool:

@@ -15,15 +15,11 @@ from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.workflow import SYSTEM, person, require_actor
+from keyprojects.investment.workflow import is_region_office as is_office  # the county project office
 from keyprojects.meetings.models import Decision, WeeklyMeeting
 from keyprojects.problems.models import Notification, Problem
 from keyprojects.problems.notices import send_notices
 from keyprojects.projects.models import Project
-
-
-def is_office(actor: Any, county: Region) -> bool:
-    """The county's project office (or an administrator, or the system)."""
-    return actor is SYSTEM or scope_for(actor).manages_region(county)
 
 
 def is_owner(actor: Any, decision: Decision) -> bool:
