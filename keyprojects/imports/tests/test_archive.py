@@ -254,10 +254,10 @@ def test_it_passes_the_largest_registry_accepted_through_the_checks_quickly(
     assert settings.KEYPROJECTS_IMPORT_MAX_ROWS == 20_000
     assert len(content) < settings.KEYPROJECTS_IMPORT_MAX_BYTES
 
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other work on the machine does not count
     archive.check_archive(io.BytesIO(content))
 
-    assert time.perf_counter() - started < 5  # about a second on a quiet machine
+    assert time.process_time() - started < 5  # about a second on a quiet machine
 
 
 def test_it_reads_the_largest_registry_accepted(largest_registries, settings):
