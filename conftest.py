@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import tempfile
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -42,6 +44,9 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Uploads (the demo's site photos among them) go to a folder of the session's own, never into var/.
+    config._keyprojects_media = tempfile.mkdtemp(prefix="keyprojects-media-")
+    settings.MEDIA_ROOT = Path(config._keyprojects_media)
     start = session_start()
     if start is not None:
         # Started before collection, so that module-level "this year" constants see the same day.
@@ -62,6 +67,9 @@ def pytest_unconfigure(config):
     travel = getattr(config, "_keyprojects_travel", None)
     if travel is not None:
         travel.stop()
+    media = getattr(config, "_keyprojects_media", None)
+    if media is not None:
+        shutil.rmtree(media, ignore_errors=True)
 
 
 def pytest_report_header(config):

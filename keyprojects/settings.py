@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "keyprojects.imports",
     "keyprojects.bulletins",
     "keyprojects.daily",
+    "keyprojects.dispatch",
     "keyprojects.meetings",
     "keyprojects.dashboards",
     "keyprojects.api",
@@ -240,6 +241,7 @@ KEYPROJECTS_PERIODIC_TASKS = [
     "keyprojects.imports.tasks.fail_stale_imports",
     "keyprojects.bulletins.tasks.report_reminders",
     "keyprojects.meetings.tasks.decision_reminders",
+    "keyprojects.dispatch.tasks.dispatch_reminders",
 ]
 
 # API tokens: how long a personal access token lives before it must be renewed.

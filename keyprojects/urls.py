@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("keyprojects.bulletins.urls")),
     path("", include("keyprojects.meetings.urls")),
     path("", include("keyprojects.daily.urls")),
+    path("", include("keyprojects.dispatch.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -15,6 +15,8 @@ from django.utils.http import urlsafe_base64_encode
 from keyprojects.accounts.models import ApiToken, Department, Enterprise, User
 from keyprojects.api.api import api
 from keyprojects.bulletins.models import MonthlyBulletin
+from keyprojects.daily.models import DailyPhoto
+from keyprojects.dispatch.models import DispatchAnswer, DispatchTask
 from keyprojects.investment.forms import PeriodForm
 from keyprojects.investment.models import ReportAttachment
 from keyprojects.problems.models import Attachment, Problem
@@ -120,6 +122,10 @@ def _demo_values() -> dict[str, object]:
         "language": "zh",
         "week": "2026-11-30",  # a Monday
         "decision": MISSING,
+        "photo": pk(DailyPhoto.objects.filter(report__project__county__slug="julu")),
+        "size": 192,  # the site app's icon
+        "task": pk(DispatchTask.objects.filter(county__slug="julu")),
+        "answer": pk(DispatchAnswer.objects.filter(target__task__county__slug="julu").exclude(file="")),
     }
 
 
@@ -143,6 +149,7 @@ def _value(route: str, name: str, demo: dict) -> object:
             ("tokens/", "token"),
             ("bulletins/", "bulletin"),
             ("decisions/", "decision"),
+            ("daily/photos/", "photo"),
         ):
             if part in route:
                 return demo[key]

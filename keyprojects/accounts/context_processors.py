@@ -24,8 +24,10 @@ NAV_ITEMS: tuple[tuple[str, str, Promise], ...] = (
     ("queue", "investment:queue", _("Reports to handle")),
     ("problems", "problems:list", _("Problems")),
     ("statistics", "problems:statistics", _("Assistance statistics")),
+    ("site", "daily:site", _("Site report")),
     ("daily", "daily:board", _("Daily board")),
     ("meetings", "meetings:current", _("Weekly meeting")),
+    ("dispatch", "dispatch:list", _("Dispatch tasks")),
     ("missing_reports", "bulletins:board", _("Missing reports")),
     ("bulletins", "bulletins:list", _("Bulletins")),
     ("regions", "accounts:region_list", _("Regions")),
@@ -45,11 +47,13 @@ OVERSIGHT = frozenset(
 )
 ROLE_NAV: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(key for key, _name, _label in NAV_ITEMS),
-    Role.CITY_OFFICE: OVERSIGHT | DIRECTORIES | {"missing_reports", "daily"},
-    Role.COUNTY_OFFICE: OVERSIGHT | DIRECTORIES | {"queue", "missing_reports", "daily", "meetings"},
+    Role.CITY_OFFICE: OVERSIGHT | DIRECTORIES | {"missing_reports", "daily", "dispatch"},
+    Role.COUNTY_OFFICE: OVERSIGHT
+    | DIRECTORIES
+    | {"queue", "missing_reports", "daily", "meetings", "dispatch"},
     Role.LEADER: OVERSIGHT | {"departments", "daily", "meetings"},  # the departments they coordinate
     Role.DEPARTMENT: FIELD_WORK,
-    Role.ENTERPRISE: FIELD_WORK,
+    Role.ENTERPRISE: FIELD_WORK | {"site", "dispatch"},  # the site's daily report and answers, from a phone
 }
 NO_ROLE_NAV = frozenset({"home", "my_work"})
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from keyprojects.daily.services import MAX_PHOTOS
+from keyprojects.core.forms import DATE_INPUT
+from keyprojects.daily.services import MAX_PHOTOS, PhotoMeta
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -28,7 +32,7 @@ class PhotosField(forms.FileField):
 
 
 class DailyReportForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=DATE_INPUT)
     workers = forms.IntegerField(
         label=_("Workers on site"), min_value=0, validators=[MaxValueValidator(100_000)],
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
@@ -50,6 +54,33 @@ class DailyReportForm(forms.Form):
     )
     # The draft's key, made when the form is opened: sending the same draft twice files it once.
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    # Set by the phone (daily_site.js): what each photo's EXIF said before the phone made it smaller.
+    photo_meta = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def service_arguments(self) -> dict:
+        """The report as services.file_daily_report takes it (the page and the phone's JSON door alike)."""
+        data = self.cleaned_data
+        names = ("workers", "machinery", "work_today", "plan_tomorrow", "weather_stoppage", "note")
+        return {
+            "day": data["day"],
+            **{name: data[name] for name in names},
+            "idempotency_key": data["idempotency_key"],
+            "photos": data["photos"],
+            "photo_meta": data["photo_meta"],
+        }
+
+    def clean_photo_meta(self) -> list[PhotoMeta | None]:
+        raw = self.cleaned_data.get("photo_meta") or ""
+        if not raw:
+            return []
+        refused = forms.ValidationError(_("The photos' camera details could not be read."), code="photo_meta")
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            raise refused from None
+        if not isinstance(items, list) or len(items) > MAX_PHOTOS:
+            raise refused
+        return [_photo_meta(item, refused) for item in items]
 
     @staticmethod
     def new_key() -> str:
@@ -59,3 +90,25 @@ class DailyReportForm(forms.Form):
 class BoardForm(forms.Form):
     region = forms.SlugField(label=_("County"), required=False)
     date = forms.DateField(label=_("Day"), required=False)
+
+
+def _photo_meta(item: object, refused: forms.ValidationError) -> PhotoMeta | None:
+    """One photo's details as the phone sent them: {"taken_at": ISO 8601 with offset, "latitude", "longitude"}."""
+    if item is None:
+        return None
+    if not isinstance(item, dict):
+        raise refused
+    taken_at = latitude = longitude = None
+    try:
+        if item.get("taken_at"):
+            taken_at = datetime.fromisoformat(str(item["taken_at"]))
+            if taken_at.tzinfo is None:
+                raise refused
+        if item.get("latitude") is not None and item.get("longitude") is not None:
+            latitude = Decimal(str(item["latitude"])).quantize(Decimal("0.000001"))
+            longitude = Decimal(str(item["longitude"])).quantize(Decimal("0.000001"))
+            if not (abs(latitude) <= 90 and abs(longitude) <= 180):
+                raise refused
+    except (ValueError, InvalidOperation):
+        raise refused from None
+    return PhotoMeta(taken_at=taken_at, latitude=latitude, longitude=longitude)

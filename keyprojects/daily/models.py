@@ -64,6 +64,9 @@ class DailyPhoto(models.Model):
     width = models.PositiveIntegerField(_("width (px)"))
     height = models.PositiveIntegerField(_("height (px)"))
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    # Where the phone's camera says it was taken (EXIF GPS, WGS 84), when it says so.
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"))
 
     class Meta:

@@ -5,16 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import BooleanField, ExpressionWrapper, Max, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from keyprojects.accounts.models import Region, User
+from keyprojects.accounts.models import Membership, Region, User
 from keyprojects.accounts.permissions import paths_q, scope_for
 from keyprojects.daily.models import DailyPhoto, DailyReport
 from keyprojects.investment.selectors import region_key_projects
 from keyprojects.problems.models import Problem
 from keyprojects.problems.selectors import problem_list
 from keyprojects.projects.models import Project, Stage
+from keyprojects.projects.selectors import KEY_LEVELS
 
 SILENT_DAYS = 3
 
@@ -169,6 +170,45 @@ def board_regions(user: User) -> QuerySet[Region]:
     return regions.filter(paths_q(scope.office_paths + scope.leader_paths, "path"))
 
 
+def photo_get(*, user: User, pk: int) -> DailyPhoto:
+    """A site photo for those who read its project's daily reports: the project's enterprise users, the offices
+    above its county (county, city), administrators, and the project's leader in charge (a leader reads the
+    projects they lead, as on the board). Http404 for anyone else, so that a photo's existence is not told."""
+    scope = scope_for(user)
+    photos = DailyPhoto.objects.select_related("report__project")
+    if not scope.is_admin:
+        # Departments are left out on purpose: they neither file nor read the daily board.
+        readers = paths_q(scope.office_paths, "report__project__county__path") | Q(
+            report__project__enterprise_id__in=scope.enterprise_ids
+        )
+        if scope.has_role(Membership.Role.LEADER):
+            readers |= Q(report__project__leader_in_charge_id=user.pk)
+        photos = photos.filter(readers)
+    photo = photos.filter(pk=pk).first()
+    if photo is None:
+        raise Http404
+    return photo
+
+
 def report_of_day(*, project: Project, day: date) -> DailyReport | None:
     """The project's report of the day with its photos, if filed."""
     return DailyReport.objects.filter(project=project, date=day).prefetch_related("photos").first()
+
+
+def site_projects(*, user: User, day: date) -> QuerySet[Project]:
+    """The key projects under construction whose daily report the user files (their enterprise's; all of the
+    county for its project office) — the ones the daily board follows — each with `filed` (reported on
+    `day`), in registry order. One query."""
+    scope = scope_for(user)
+    mine = Q(enterprise_id__in=scope.enterprise_ids) | scope.managed_q("county__path")  # as may_file says
+    return (
+        Project.objects.filter(mine, stage=Stage.CONSTRUCTION, level__in=KEY_LEVELS)
+        .annotate(filed=Exists(DailyReport.objects.filter(project=OuterRef("pk"), date=day)))
+        .select_related("county")
+        .order_by("county__path", "code")
+    )
+
+
+def report_by_key(key: str) -> DailyReport | None:
+    """The report already filed under a draft key, if any (a retried draft)."""
+    return DailyReport.objects.filter(idempotency_key=key).first() if key else None

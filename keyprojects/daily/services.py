@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -29,6 +30,7 @@ MAX_PHOTO_PIXELS = 50_000_000  # larger than any phone camera; refuses decompres
 MAX_PHOTO_SIDE = 1600
 MAX_PHOTOS = 9
 EXIF_IFD = 0x8769
+GPS_IFD = 0x8825
 DATE_TIME_ORIGINAL = 36867
 OFFSET_TIME_ORIGINAL = 36881
 
@@ -40,11 +42,23 @@ def may_file(actor: User | SystemActor, project: Project) -> bool:
 
 
 @dataclass(frozen=True)
+class PhotoMeta:
+    """What the phone read from a photo's EXIF before it made the photo smaller (the smaller copy carries no
+    EXIF): used where the file itself says nothing."""
+
+    taken_at: datetime | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class _Photo:
     content: bytes
     width: int
     height: int
     taken_at: datetime | None
+    latitude: Decimal | None
+    longitude: Decimal | None
 
 
 def _exif_taken_at(image: Image.Image) -> datetime | None:
@@ -70,7 +84,34 @@ def _exif_taken_at(image: Image.Image) -> datetime | None:
     return timezone.make_aware(moment, timezone.get_default_timezone())
 
 
-def _prepare_photo(upload: UploadedFile) -> _Photo:
+def _degrees(value: object, ref: object, negative: str) -> Decimal | None:
+    """An EXIF GPS coordinate (degrees, minutes, seconds as rationals) in signed decimal degrees."""
+    try:
+        d, m, s = (float(part) for part in value)  # type: ignore[union-attr]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    degrees = d + m / 60 + s / 3600
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "ignore")
+    if isinstance(ref, str) and ref.strip("\x00 ").upper() == negative:
+        degrees = -degrees
+    return Decimal(f"{degrees:.6f}")
+
+
+def _exif_location(image: Image.Image) -> tuple[Decimal | None, Decimal | None]:
+    """EXIF GPS latitude and longitude (WGS 84); (None, None) when absent, unreadable or out of range."""
+    try:
+        gps = image.getexif().get_ifd(GPS_IFD)
+    except Exception:  # a broken EXIF block must not refuse the photo itself
+        return None, None
+    latitude = _degrees(gps.get(2), gps.get(1), "S")
+    longitude = _degrees(gps.get(4), gps.get(3), "W")
+    if latitude is None or longitude is None or abs(latitude) > 90 or abs(longitude) > 180:
+        return None, None
+    return latitude, longitude
+
+
+def _prepare_photo(upload: UploadedFile, meta: PhotoMeta | None = None) -> _Photo:
     """Check that the upload is an image of a sane size and re-encode it as a JPEG whose longest side is at
     most MAX_PHOTO_SIDE (the re-encoding also drops whatever else the file carried)."""
     name = getattr(upload, "name", "") or _("the photo")
@@ -99,6 +140,7 @@ def _prepare_photo(upload: UploadedFile) -> _Photo:
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             taken_at = _exif_taken_at(image)
+            latitude, longitude = _exif_location(image)
             image = ImageOps.exif_transpose(image)  # a phone's portrait photo stays upright
             image = image.convert("RGB")
             image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE), Image.Resampling.LANCZOS)
@@ -108,7 +150,10 @@ def _prepare_photo(upload: UploadedFile) -> _Photo:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         raise not_an_image from None
-    return _Photo(out.getvalue(), image.width, image.height, taken_at)
+    meta = meta or PhotoMeta()
+    if latitude is None and meta.latitude is not None and meta.longitude is not None:
+        latitude, longitude = meta.latitude, meta.longitude
+    return _Photo(out.getvalue(), image.width, image.height, taken_at or meta.taken_at, latitude, longitude)
 
 
 def _check_day(day: date) -> None:
@@ -152,6 +197,7 @@ def file_daily_report(
     note: str = "",
     idempotency_key: str,
     photos: Iterable[UploadedFile] = (),
+    photo_meta: Sequence[PhotoMeta | None] = (),
 ) -> DailyReport:
     """File a project's report of one day, exactly once: the same draft key again (a retry, a double tap)
     returns the stored report unchanged; another report of the same project and day is refused."""
@@ -175,7 +221,11 @@ def file_daily_report(
     photos = list(photos)
     if len(photos) > MAX_PHOTOS:
         raise DomainError(_("At most %(n)d photos can be added.") % {"n": MAX_PHOTOS}, field="photos")
-    prepared = [_prepare_photo(upload) for upload in photos]  # every photo checked before anything is written
+    # Every photo is checked before anything is written.
+    prepared = [
+        _prepare_photo(upload, photo_meta[i] if i < len(photo_meta) else None)
+        for i, upload in enumerate(photos)
+    ]
     report = DailyReport(
         project=project,
         date=day,
@@ -206,6 +256,8 @@ def file_daily_report(
             width=photo.width,
             height=photo.height,
             taken_at=photo.taken_at,
+            latitude=photo.latitude,
+            longitude=photo.longitude,
             size=len(photo.content),
         )
         kept.file.save(kept.token, ContentFile(photo.content), save=False)

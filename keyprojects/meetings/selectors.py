@@ -18,6 +18,7 @@ from keyprojects.accounts.models import Department, Membership, Region, User
 from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.daily.selectors import silent_projects
+from keyprojects.dispatch.selectors import UnansweredTask, unanswered_tasks
 from keyprojects.investment.selectors import furthest_behind, region_key_projects
 from keyprojects.meetings.models import Decision, WeeklyMeeting
 from keyprojects.problems.models import OPEN_STATUSES, WAITING_STATUSES, Problem
@@ -162,6 +163,7 @@ class WeeklyPack:
     late_milestones: tuple[LateMilestone, ...]
     problems: tuple[ProblemLine, ...]
     silent: tuple[SilentLine, ...]
+    unanswered_dispatch: tuple[UnansweredTask, ...] = ()
 
     @property
     def week_end(self) -> date:
@@ -183,7 +185,8 @@ def weekly_pack(*, county: Region, week_start: date) -> WeeklyPack:
     - the key projects' late milestones (planned before Monday, not done), the longest late first;
     - the county's problems overdue on Monday or put on the weekly agenda by the problem workflow, the most
       escalated first, then by deadline;
-    - the key projects under construction without daily reports in the three days before Monday.
+    - the key projects under construction without daily reports in the three days before Monday;
+    - the dispatch tasks due before the week's end that projects had not answered by Monday, with those projects.
 
     A constant number of queries, whatever the county's size."""
     day = week_start
@@ -246,4 +249,5 @@ def weekly_pack(*, county: Region, week_start: date) -> WeeklyPack:
         late_milestones=late,
         problems=problem_lines,
         silent=silent_lines,
+        unanswered_dispatch=tuple(unanswered_tasks(county=county, day=day)),
     )

@@ -116,6 +116,15 @@ def pack_docx(pack: WeeklyPack, *, decisions: list[Decision] = ()) -> bytes:
             for s in pack.silent
         ],
     )
+    heading(_("Dispatch tasks unanswered"))
+    _table(
+        document,
+        [_("Task"), _("Deadline"), _("Not answered")],
+        [
+            [u.task.title, u.task.deadline.isoformat(), _(", ").join(p.code for p in u.projects)]
+            for u in pack.unanswered_dispatch
+        ],
+    )
     if decisions:
         heading(_("This week's decisions"))
         _table(

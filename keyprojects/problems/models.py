@@ -243,6 +243,8 @@ class Notification(models.Model):
         BULLETIN_PUBLISHED = "bulletin_published", _("a bulletin was published")
         DECISION_DUE = "decision_due", _("a decision of the weekly meeting is due tomorrow")
         DECISION_OVERDUE = "decision_overdue", _("a decision of the weekly meeting is overdue")
+        DISPATCH_SENT = "dispatch_sent", _("the project office asks your project a few questions")
+        DISPATCH_REMINDER = "dispatch_reminder", _("the project office reminds you to answer its questions")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="notifications", on_delete=models.CASCADE)
     problem = models.ForeignKey(Problem, related_name="notifications", null=True, on_delete=models.CASCADE)

@@ -31,6 +31,9 @@ from keyprojects.accounts.models import ApiToken, Department, Enterprise, Member
 from keyprojects.bulletins import selectors as bulletins
 from keyprojects.bulletins.models import MonthlyBulletin
 from keyprojects.core import clock
+from keyprojects.daily.models import DailyPhoto
+from keyprojects.dispatch import selectors as dispatch
+from keyprojects.dispatch.models import DispatchAnswer, DispatchTask
 from keyprojects.imports import jobs
 from keyprojects.investment import selectors as investment
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportAttachment
@@ -68,6 +71,7 @@ KIND_BY_WORD = {  # the first word found wins: the longer before the shorter
     "token": "token",
     "delivery": "delivery",
     "decision": "decision",
+    "photo": "daily_photo",
 }
 # …and otherwise from the app the route belongs to: "problems:detail" → a problem, "imports:job" → a job.
 KIND_BY_NAMESPACE = {
@@ -75,6 +79,7 @@ KIND_BY_NAMESPACE = {
     "imports": "import_job",
     "projects": "project",
     "bulletins": "bulletin",
+    "dispatch": "dispatch_task",
 }
 
 
@@ -141,6 +146,8 @@ def routes() -> tuple[list[Route], dict[str, str]]:
 
 def kind_of(route: Route, param: str) -> str | None:
     """Which object fills a route's `pk`, `slug` or similar parameter."""
+    if param == "answer":  # a dispatch task's file answer
+        return "dispatch_answer"
     short = route.name.split(":", 1)[-1]
     for word, kind in KIND_BY_WORD.items():
         if word in short:
@@ -271,6 +278,15 @@ class Objects:
             ),
             "city": lambda: self.city,
             "decision": lambda: Decision.objects.order_by("pk").first(),
+            "daily_photo": lambda: (
+                DailyPhoto.objects.filter(report__project__in=self.projects).order_by("pk").first()
+                or DailyPhoto.objects.order_by("pk").first()
+            ),
+            "dispatch_task": lambda: (
+                dispatch.task_list(user=user).order_by("pk").first()
+                or DispatchTask.objects.order_by("pk").first()
+            ),
+            "dispatch_answer": lambda: DispatchAnswer.objects.exclude(file="").order_by("pk").first(),
             "bulletin": lambda: (
                 bulletins.visible_bulletins(user).order_by("-year", "-month", "pk").first()
                 or MonthlyBulletin.objects.order_by("-year", "-month", "pk").first()
@@ -289,7 +305,7 @@ class Objects:
         params = set(route.params)
         values: dict[str, Any] = {}
         # The object the page is about gives its own address: a report its project, year and month.
-        key = next((p for p in route.params if p in ("pk", "slug", "token_id")), None)
+        key = next((p for p in route.params if p in ("pk", "slug", "token_id", "task", "answer")), None)
         if key is not None:
             kind = kind_of(route, key)
             if kind is None:
@@ -325,6 +341,8 @@ class Objects:
             elif param == "week":  # a weekly meeting: this week's Monday
                 today = clock.today()
                 values[param] = (today - timedelta(days=today.weekday())).isoformat()
+            elif param == "size":  # the site app's icon
+                values[param] = 192
             elif param == "language":  # a bulletin's file: the official Chinese
                 values[param] = "zh"
             elif param == "action":  # a bulletin's workflow step (POST only)
@@ -339,7 +357,7 @@ class Objects:
                 values["token"] = default_token_generator.make_token(self.user)
             else:
                 raise Unfillable(f"{route.name}: no value for <{param}>")
-        return values
+        return {param: values[param] for param in route.params}
 
 
 def _address(kind: str, obj, key: str | None) -> dict[str, Any]:
@@ -348,6 +366,10 @@ def _address(kind: str, obj, key: str | None) -> dict[str, Any]:
     owner = {"report_attachment": "report"}.get(kind)
     if owner:
         values.update(_address(owner, getattr(obj, owner), None))
+    elif kind == "dispatch_task":  # its answer page is a target project's
+        target = obj.targets.select_related("project").order_by("project__code").first()
+        if target is not None:
+            values["code"] = target.project.code
     elif kind in ("project", "report", "plan"):
         project = obj if kind == "project" else obj.project
         values.update(county=project.county.slug, code=project.code)

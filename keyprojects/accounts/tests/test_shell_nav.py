@@ -23,22 +23,23 @@ DIRECTORIES = ("accounts:region_list", "accounts:department_list", "accounts:ent
 NAV = {
     "admin": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
-        "problems:list", ("problems:statistics", "xingtai"), "daily:board", ("meetings:current", "baixiang"),
-        "bulletins:board", "bulletins:list", *DIRECTORIES,
+        "problems:list", ("problems:statistics", "xingtai"), "daily:site", "daily:board",
+        ("meetings:current", "baixiang"), "dispatch:list", "bulletins:board", "bulletins:list", *DIRECTORIES,
     ],
     "city.xingtai": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "problems:list",
-        ("problems:statistics", "xingtai"), "daily:board", "bulletins:board", "bulletins:list", *DIRECTORIES,
+        ("problems:statistics", "xingtai"), "daily:board", "dispatch:list", "bulletins:board", "bulletins:list",
+        *DIRECTORIES,
     ],
     "office.julu": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
         "problems:list", ("problems:statistics", "julu"), "daily:board", ("meetings:current", "julu"),
-        "bulletins:board", "bulletins:list", *DIRECTORIES,
+        "dispatch:list", "bulletins:board", "bulletins:list", *DIRECTORIES,
     ],
     "office.ningjin": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
         "problems:list", ("problems:statistics", "ningjin"), "daily:board", ("meetings:current", "ningjin"),
-        "bulletins:board", "bulletins:list", *DIRECTORIES,
+        "dispatch:list", "bulletins:board", "bulletins:list", *DIRECTORIES,
     ],
     "leader.julu": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "problems:list",
@@ -49,7 +50,8 @@ NAV = {
         "dashboards:home", "problems:my_work", "projects:list", "investment:queue", "problems:list",
     ],
     "ent.liangshan": [
-        "dashboards:home", "problems:my_work", "projects:list", "investment:queue", "problems:list",
+        "dashboards:home", "problems:my_work", "projects:list", "investment:queue", "problems:list", "daily:site",
+        "dispatch:list",
     ],
 }  # fmt: skip
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -109,7 +110,7 @@ def test_it_refuses_a_file_that_is_not_an_image_and_keeps_nothing(land):
     with pytest.raises(DomainError, match="not a photo"):
         file(land, photos=[jpeg(), fake])
     assert not DailyReport.objects.filter(project=land.projects["DL-3"], date=DAY).exists()
-    assert not DailyPhoto.objects.exists()
+    assert not DailyPhoto.objects.filter(report__project__county=land.region).exists()
 
 
 def test_it_refuses_a_photo_over_the_size_limit(land, monkeypatch):
@@ -161,3 +162,33 @@ def test_silent_projects_keeps_to_the_projects_given(land):
     add_project(land, "DL-8", land.a, None)
     given = Project.objects.filter(code__in=["DL-5", "DL-6"], county=land.region)
     assert [p.code for p, _ in silent_projects(projects=given, day=DAY)] == ["DL-5"]
+
+
+def gps_jpeg(latitude: tuple, lat_ref: str, longitude: tuple, lng_ref: str):
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: lat_ref, 2: latitude, 3: lng_ref, 4: longitude})
+    return jpeg(exif=exif)
+
+
+def test_it_reads_where_the_photo_was_taken(land):
+    # 37°13'12" N, 115°2'24" E: Julu county seat.
+    report = file(land, photos=[gps_jpeg((37.0, 13.0, 12.0), "N", (115.0, 2.0, 24.0), "E")])
+    photo = report.photos.get()
+    assert (photo.latitude, photo.longitude) == (Decimal("37.220000"), Decimal("115.040000"))
+
+
+def test_a_southern_and_western_position_is_negative(land):
+    report = file(land, photos=[gps_jpeg((33.0, 30.0, 0.0), "S", (70.0, 45.0, 0.0), "W")])
+    photo = report.photos.get()
+    assert (photo.latitude, photo.longitude) == (Decimal("-33.500000"), Decimal("-70.750000"))
+
+
+def test_what_the_phone_read_fills_in_what_the_smaller_copy_lost(land):
+    taken = datetime(2030, 5, 20, 7, 0, tzinfo=SHANGHAI)
+    meta = services.PhotoMeta(taken_at=taken, latitude=Decimal("37.1"), longitude=Decimal("115.2"))
+    report = file(land, photos=[jpeg(), jpeg(taken="2030:05:20 09:00:00")], photo_meta=[meta, meta])
+    first, second = report.photos.order_by("id")
+    assert (first.taken_at, first.latitude, first.longitude) == (taken, Decimal("37.1"), Decimal("115.2"))
+    # The file's own EXIF wins over what the phone says.
+    assert second.taken_at == datetime(2030, 5, 20, 9, 0, tzinfo=SHANGHAI)

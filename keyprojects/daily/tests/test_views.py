@@ -43,7 +43,8 @@ def test_it_lets_the_enterprise_file_its_report_through_the_form(land, client):
     report = DailyReport.objects.get(project=land.projects["DL-3"], date=DAY)
     assert (report.workers, report.reported_by, report.photos.get().width) == (12, land.ent_b, 1600)
     shown = client.get(url)
-    assert b'data-testid="daily-filed"' in shown.content and b'data-testid="daily-form"' not in shown.content
+    # Filed: the form folds away (a copy kept on the phone unfolds it on a later day).
+    assert b'data-testid="daily-filed"' in shown.content and b'id="site-form-section" hidden' in shown.content
 
 
 def test_it_shows_the_refusal_of_a_file_that_is_not_a_photo(land, client):

@@ -7,6 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from keyprojects.dispatch import services as dispatch
+from keyprojects.dispatch.models import FieldKind
+from keyprojects.dispatch.services import FieldSpec, Targeting
 from keyprojects.meetings.selectors import weekly_pack
 from keyprojects.meetings.tests.conftest import MONDAY, grow
 
@@ -84,3 +87,37 @@ def test_it_reads_the_pack_in_a_constant_number_of_queries(week):
         pack = pack_of(week)
     assert len(pack.behind) == 10 and len(pack.late_milestones) == 8 and len(pack.last_week_decisions) == 9
     assert len(larger) == len(small) <= 6
+
+
+def test_it_lists_dispatch_tasks_unanswered_as_of_monday(week, on):
+    land, P = week.land, week.land.projects
+
+    def send(title, codes, deadline):
+        return dispatch.task_create(
+            actor=land.office, county=land.region, title=title, deadline=deadline,
+            fields=[FieldSpec("Workers", FieldKind.NUMBER)],
+            targeting=Targeting(projects=tuple(P[c].pk for c in codes)), notify=False,
+        )  # fmt: skip
+
+    def answer(task, code, actor):
+        target = task.targets.get(project=P[code])
+        dispatch.answer_submit(actor=actor, target=target, values={task.fields.get().pk: "5"})
+
+    on(date(2030, 3, 5))
+    overdue = send("Overdue", ["P1", "P2", "P3"], date(2030, 3, 8))  # deadline before Monday
+    this_week = send("This week", ["P4", "P5"], date(2030, 3, 15))  # deadline within the week
+    send("Later", ["P1"], date(2030, 3, 20))  # due after the week: not yet
+    done = send("All answered", ["P1"], date(2030, 3, 8))
+    closed = send("Closed", ["P2"], date(2030, 3, 8))
+    answer(overdue, "P1", land.office)
+    answer(done, "P1", land.office)
+    dispatch.task_close(actor=land.office, task=closed)
+    on(MONDAY)
+    answer(overdue, "P2", land.office)  # answered on Monday: the pack is as of the start of Monday
+    send("Sent on Monday", ["P1"], date(2030, 3, 12))
+    pack = pack_of(week)
+    assert [(u.task.title, [p.code for p in u.projects]) for u in pack.unanswered_dispatch] == [
+        ("Overdue", ["TL-2", "TL-3"]),
+        ("This week", ["TL-4", "TL-5"]),
+    ]
+    assert this_week.pk == pack.unanswered_dispatch[1].task.pk

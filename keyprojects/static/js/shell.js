@@ -42,6 +42,16 @@
       });
     }
     focusableScrollers(document);
+    // Logging out of this phone: the site app's kept pages (they show the enterprise's projects) go with the
+    // session; a daily report still waiting to be sent stays in IndexedDB and goes after the next log-in.
+    var logout = document.querySelector("form.logout");
+    if (logout && window.caches) {
+      logout.addEventListener("submit", function () {
+        caches.keys().then(function (keys) {
+          keys.forEach(function (key) { if (key.indexOf("keyprojects-site-") === 0) caches.delete(key); });
+        });
+      });
+    }
     document.body.addEventListener("htmx:afterSwap", function (event) { focusableScrollers(event.target); });
     var title = document.querySelector("[data-print-title]");
     if (title && document.title) title.textContent = document.title;

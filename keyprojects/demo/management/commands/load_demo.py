@@ -18,7 +18,10 @@ from django.utils import timezone, translation
 from keyprojects.accounts import demo as accounts_demo
 from keyprojects.bulletins import demo as bulletins_demo
 from keyprojects.core import clock
+from keyprojects.daily import demo as daily_demo
+from keyprojects.dispatch import demo as dispatch_demo
 from keyprojects.investment import demo as investment_demo
+from keyprojects.meetings import demo as meetings_demo
 from keyprojects.problems import demo as problems_demo
 from keyprojects.projects import demo as projects_demo
 
@@ -67,7 +70,10 @@ class Command(BaseCommand):
             projects_demo.load(DEMO_SEED, as_of)
             investment_demo.load(DEMO_SEED, as_of)
             problems_demo.load(DEMO_SEED, as_of)
+            daily_demo.load(DEMO_SEED, as_of)
+            meetings_demo.load(DEMO_SEED, as_of)
             bulletins_demo.load(as_of)
+            dispatch_demo.load(DEMO_SEED, as_of)
         if connection.vendor == "postgresql":
             # Fresh statistics: where autovacuum is off, the planner would take the new tables for empty.
             with connection.cursor() as cursor:
