@@ -8,6 +8,7 @@ and switches on the secure-cookie and HSTS settings that `manage.py check --depl
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_filters",
+    "axes",
     "keyprojects.core",
     "keyprojects.accounts",
     "keyprojects.projects",
@@ -104,6 +106,8 @@ MIDDLEWARE = [
     "keyprojects.core.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a log-in refused because of a lockout into the lockout page (or JSON for the API).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "keyprojects.urls"
@@ -152,12 +156,38 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboards:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Checked when a password is set through a form (change, reset, the admin); the demo sets its users'
+# passwords directly.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("KEYPROJECTS_PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "keyprojects.accounts.passwords.ForbiddenWordsValidator"},
 ]
+# AxesBackend first: it refuses a locked-out user before the password is even checked (and, being a
+# ModelBackend too, it can load the user of a session).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# The addresses of our own reverse proxies (comma-separated). Only a request coming from one of them may say
+# through X-Forwarded-For whom it forwards; empty (the default) means the header is never believed.
+KEYPROJECTS_TRUSTED_PROXIES = env_list("KEYPROJECTS_TRUSTED_PROXIES")
+# django-ninja's throttles read the header unless told there are no proxies; ours use client_address().
+NINJA_NUM_PROXIES = 0
+
+# Guessing passwords (django-axes): after this many failures for one user name from one address, that pair
+# is locked out for the cool-off time (other users, and the same user elsewhere, are not). The county office
+# or an administrator lifts a lockout sooner with `manage.py unlock <username>`.
+AXES_FAILURE_LIMIT = env_int("KEYPROJECTS_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KEYPROJECTS_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "keyprojects.accounts.addresses.client_address"
+AXES_LOCKOUT_CALLABLE = "keyprojects.accounts.views.lockout"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -248,7 +278,10 @@ KEYPROJECTS_PERIODIC_TASKS = [
 KEYPROJECTS_API_TOKEN_DAYS = env_int("KEYPROJECTS_API_TOKEN_DAYS", 90)
 
 SESSION_COOKIE_HTTPONLY = True
+# A session ends 12 hours after it was last changed (logging in starts it) whatever is done meanwhile, and
+# with the browser: on a shared office computer, closing the browser logs out.
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 60 * 60 * 12)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 X_FRAME_OPTIONS = "DENY"
 # A refused form (stale or missing CSRF token) gets the product's 403 page, in the user's language.
 CSRF_FAILURE_VIEW = "keyprojects.core.views.csrf_failure"

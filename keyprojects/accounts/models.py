@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -274,6 +275,11 @@ class Membership(models.Model):
         return f"{self.get_role_display()} · {org}" if org else str(self.get_role_display())
 
 
+def password_stamp(password_hash: str) -> str:
+    """A keyed fingerprint of a password hash (never the hash itself): equal while the password is."""
+    return salted_hmac("keyprojects.accounts.ApiToken", password_hash, algorithm="sha256").hexdigest()
+
+
 class ApiToken(models.Model):
     """A personal access token for scripts. Only a SHA-256 of the secret is stored."""
 
@@ -285,6 +291,9 @@ class ApiToken(models.Model):
         _("prefix"), max_length=12, help_text=_("The first characters, to tell tokens apart.")
     )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # password_stamp(user.password) when the token was issued: a new password (changed, reset, set by an
+    # administrator) changes the stamp, and every token issued before it stops working.
+    password_stamp = models.CharField(max_length=64, editable=False, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)

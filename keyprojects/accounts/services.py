@@ -7,14 +7,24 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from keyprojects.accounts.models import ApiToken, Department, Enterprise, Membership, Region, User
+from keyprojects.accounts.models import (
+    ApiToken,
+    Department,
+    Enterprise,
+    Membership,
+    Region,
+    User,
+    password_stamp,
+)
 from keyprojects.accounts.naming import pinyin_name, unique_slug
 from keyprojects.accounts.permissions import forget_scope, scope_for
 from keyprojects.core import clock
@@ -269,6 +279,66 @@ def user_set_email(*, actor: User | SystemActor, user: User, email: str) -> User
     return user
 
 
+def _user_regions(user: User) -> list[Region]:
+    """The regions where the user holds a role (directly, or through a department or an enterprise)."""
+    regions = []
+    for membership in user.memberships.select_related("region", "department__region", "enterprise__region"):
+        org = membership.department or membership.enterprise
+        region = membership.region or (org.region if org else None)
+        if region is not None:
+            regions.append(region)
+    return regions
+
+
+def _require_manage_user(actor: User | SystemActor, user: User) -> None:
+    """An administrator, or the county office of a region where the user holds every one of their roles."""
+    if _is_admin(actor):
+        return
+    regions = _user_regions(user)
+    if not regions or not all(scope_for(actor).manages_region(region) for region in regions):
+        raise NotAllowed(_("You may only manage the users of your own county."))
+
+
+def _revoke_all_tokens(*, actor: User | SystemActor, user: User, reason: str) -> int:
+    tokens = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+    now = clock.now()
+    ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).update(revoked_at=now)
+    for token in tokens:
+        audit_record(actor=actor, action="api_token.revoke", target=token, data={"reason": reason})
+    return len(tokens)
+
+
+@transaction.atomic
+def user_password_changed(*, user: User) -> int:
+    """After the user's own password change or reset: their API tokens are revoked (a token issued before
+    the change stops working in any case, see api_token_authenticate; this also shows it on the tokens
+    page). Returns how many were revoked."""
+    return _revoke_all_tokens(actor=user, user=user, reason="password changed")
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User | SystemActor, user: User) -> User:
+    """The user can no longer log in, and every API token of theirs is revoked (for good: reactivating the
+    user does not bring them back)."""
+    _require_manage_user(actor, user)
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        audit_record(actor=actor, action="user.deactivate", target=user)
+    _revoke_all_tokens(actor=actor, user=user, reason="user deactivated")
+    return user
+
+
+def user_unlock(*, actor: User | SystemActor, user: User) -> int:
+    """Lift a log-in lockout (too many wrong passwords) of this user from every address, before the cool-off
+    ends. Returns how many recorded failures were cleared."""
+    _require_manage_user(actor, user)
+    with transaction.atomic():
+        cleared = axes_reset(username=user.username)
+        audit_record(actor=actor, action="user.unlock", target=user, data={"failures_cleared": cleared})
+    return cleared
+
+
 def _hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -284,6 +354,7 @@ def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
         name=name[:80],
         prefix=secret[:10],
         key_hash=_hash_token(secret),
+        password_stamp=password_stamp(user.password),
         expires_at=clock.now() + timedelta(days=settings.KEYPROJECTS_API_TOKEN_DAYS),
     )
     token.full_clean(exclude=["key_hash"])
@@ -316,8 +387,8 @@ def api_token_authenticate(secret: str) -> User | None:
         )
         .first()
     )
-    if token is None:
-        return None
+    if token is None or not constant_time_compare(token.password_stamp, password_stamp(token.user.password)):
+        return None  # unknown, or issued before the owner's password last changed
     # Record use at most once a minute: a script polling the API should not write on every call.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

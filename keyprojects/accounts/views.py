@@ -12,12 +12,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from keyprojects.accounts import selectors, services
@@ -62,8 +62,30 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("dashboards:home")
 
     def form_valid(self, form):
+        response = super().form_valid(form)
+        services.user_password_changed(user=form.user)
         messages.success(self.request, _("Your password has been changed."))
-        return super().form_valid(form)
+        return response
+
+
+def lockout(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """What django-axes answers to a locked-out log-in (AXES_LOCKOUT_CALLABLE): a page, or JSON for the API."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    message = ngettext(
+        "Too many wrong passwords for this user from this computer. Try again in %(minutes)d minute, "
+        "or ask your county project office to unlock the account.",
+        "Too many wrong passwords for this user from this computer. Try again in %(minutes)d minutes, "
+        "or ask your county project office to unlock the account.",
+        minutes,
+    ) % {"minutes": minutes}
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=429)
+    else:
+        response = render(request, "accounts/lockout.html", {"message": message}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
 
 
 @require_POST
@@ -118,6 +140,11 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.user_password_changed(user=form.user)
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
+from ninja.throttling import AnonRateThrottle
 
+from keyprojects.accounts.addresses import client_address
 from keyprojects.accounts.services import api_token_authenticate
 
 
@@ -26,3 +28,20 @@ class ActiveSessionAuth(SessionAuth):
 
 
 API_AUTH = [TokenAuth(), ActiveSessionAuth()]
+
+
+class ClientRateThrottle(AnonRateThrottle):
+    """Requests per client address, the address told by client_address(): an X-Forwarded-For that the
+    client wrote itself does not give it a fresh allowance."""
+
+    def get_ident(self, request: HttpRequest) -> str:
+        return client_address(request)
+
+
+def text_without_surrogates(value: str) -> str:
+    """A lone UTF-16 surrogate ("\\ud800" in JSON) is no character: refuse it here, not in the database."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("not valid text") from None
+    return value

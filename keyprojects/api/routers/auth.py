@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
-from ninja.throttling import AnonRateThrottle
+from ninja import Field, Router, Schema, Status
+from pydantic import AfterValidator
 
 from keyprojects.accounts import selectors, services
+from keyprojects.api.auth import ClientRateThrottle, text_without_surrogates
 
 router = Router(tags=["auth"])
 
 
+# Bounded, and refused (400) when not valid text: the lockout records the user name it is given.
+Credential = Annotated[str, AfterValidator(text_without_surrogates)]
+
+
 class TokenRequest(Schema):
-    username: str
-    password: str
-    name: str = ""
+    username: Credential = Field(max_length=150)
+    password: Credential = Field(max_length=4096)
+    name: Credential = Field("", max_length=80)
 
 
 class TokenIssued(Schema):
@@ -46,7 +52,7 @@ class Message(Schema):
     "/token",
     auth=None,
     response={201: TokenIssued, 401: Message},
-    throttle=[AnonRateThrottle("20/m")],
+    throttle=[ClientRateThrottle("20/m")],
     summary="Issue a personal access token",
 )
 def token_issue(request: HttpRequest, payload: TokenRequest):
