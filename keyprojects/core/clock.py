@@ -13,7 +13,9 @@ from contextvars import ContextVar
 from datetime import date, datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 _frozen: ContextVar[datetime | None] = ContextVar("keyprojects_clock_frozen", default=None)
 
@@ -21,6 +23,17 @@ _frozen: ContextVar[datetime | None] = ContextVar("keyprojects_clock_frozen", de
 # and no programme has data; every year field and parameter is checked against these two.
 MIN_YEAR = 2000
 MAX_YEAR = 2100
+
+
+def validate_day(day: date) -> None:
+    """A day the system handles (MIN_YEAR to MAX_YEAR): beyond them date arithmetic fails (a day before
+    0001-01-01, milestones planned from a start date) and no programme has data."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValidationError(
+            _("Give a date from %(first)s to %(last)s."),
+            code="date_range",
+            params={"first": date(MIN_YEAR, 1, 1).isoformat(), "last": date(MAX_YEAR, 12, 31).isoformat()},
+        )
 
 
 def now() -> datetime:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from keyprojects.core.clock import MAX_YEAR, MIN_YEAR
+from keyprojects.core.clock import MAX_YEAR, MIN_YEAR, validate_day
 from keyprojects.core.errors import DomainError
 from keyprojects.core.models import MAX_ID
 
@@ -49,6 +49,16 @@ class YearField(forms.IntegerField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(min_value=MIN_YEAR, max_value=MAX_YEAR, **kwargs)
+
+
+class DayField(forms.DateField):
+    """A day from clock.MIN_YEAR to clock.MAX_YEAR, entered as an ISO date (<input type="date">)."""
+
+    default_validators = [validate_day]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", DATE_INPUT)
+        super().__init__(**kwargs)
 
 
 class MonthField(forms.IntegerField):

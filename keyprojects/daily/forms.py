@@ -11,7 +11,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from keyprojects.core.forms import DATE_INPUT
+from keyprojects.core.forms import DayField
 from keyprojects.daily.services import MAX_PHOTOS, PhotoMeta
 
 
@@ -32,7 +32,7 @@ class PhotosField(forms.FileField):
 
 
 class DailyReportForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=DATE_INPUT)
+    day = DayField(label=_("Day"))
     workers = forms.IntegerField(
         label=_("Workers on site"), min_value=0, validators=[MaxValueValidator(100_000)],
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
@@ -89,7 +89,7 @@ class DailyReportForm(forms.Form):
 
 class BoardForm(forms.Form):
     region = forms.SlugField(label=_("County"), required=False)
-    date = forms.DateField(label=_("Day"), required=False)
+    date = DayField(label=_("Day"), required=False)
 
 
 def _photo_meta(item: object, refused: forms.ValidationError) -> PhotoMeta | None:

@@ -10,6 +10,6 @@ urlpatterns = [
     path("daily/icon-<int:size>.png", site.icon, name="icon"),
     path("daily/board/", views.board, name="board"),
     path("daily/photos/<int:pk>/", views.photo, name="photo"),
-    path("daily/<slug:county>/<str:code>/", views.report, name="report"),
-    path("daily/<slug:county>/<str:code>/send/", site.send, name="send"),
+    path("daily/<slug:county>/<project_code:code>/", views.report, name="report"),
+    path("daily/<slug:county>/<project_code:code>/send/", site.send, name="send"),
 ]

@@ -141,8 +141,8 @@ class Matcher:
         name = parsed.get("name_zh") or ""
         enterprise = parsed.get("enterprise")
         if code:
-            if "/" in code or any(ch.isspace() for ch in code):
-                fail("code", code, _("A code may not contain spaces or slashes."))
+            # Which characters a code may hold is the model's rule (projects.models.validate_project_code),
+            # checked with every other field in registry_checks.check_row; here a code is only looked up.
             key: Any = ("code", code)
             project = self.lookups.by_code.get(code)
             same = self.by_name(name, enterprise) if project is None and name else []

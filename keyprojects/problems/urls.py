@@ -18,5 +18,5 @@ urlpatterns = [
     path("problems/statistics/<slug:region>/", views.statistics, name="statistics"),
     path("problems/leaders/<str:username>/", views.leader_page, name="leader"),
     path("problems/departments/<slug:slug>/", views.department_page, name="department"),
-    path("problems/report/<slug:county>/<str:code>/", views.problem_report, name="report"),
+    path("problems/report/<slug:county>/<project_code:code>/", views.problem_report, name="report"),
 ]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -11,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from keyprojects.accounts.models import Department, Enterprise, Region
+from keyprojects.core import clock
 from keyprojects.core.bilingual import translated
 from keyprojects.core.models import BilingualName
 
@@ -65,9 +70,47 @@ class PauseReason(models.TextChoices):
     OTHER = "other", _("other")
 
 
+# A project's code names it in every address (projects/julu/JL-2026-001/), file and list, so it holds only
+# characters that mean nothing in an address: letters of any script (JL, 巨鹿), digits, "-", "_" and ".", and
+# begins with a letter or a digit ("." and ".." alone are the address's own "here" and "up"). The form, the
+# services (full_clean) and the import (imports.registry_checks.check_row, clean_fields) all check this one rule.
+CODE_CHARACTER = re.compile(r"[\w.-]")
+# Words the project addresses use after the county (projects/julu/new/): a project of that code could not
+# be reached.
+RESERVED_CODES = frozenset({"new", "templates"})
+
+
+def validate_project_code(code: str) -> None:
+    """Refuse a code that an address could not carry, saying which characters are not allowed."""
+    refused = sorted({ch for ch in code if not CODE_CHARACTER.fullmatch(ch)})
+    if refused:
+        shown = " ".join(f"“{_('space') if ch.isspace() else ch}”" for ch in refused)
+        raise ValidationError(
+            _("A code may hold only letters, digits, “-”, “_” and “.”, not %(characters)s."),
+            code="code_characters",
+            params={"characters": shown},
+        )
+    if code[:1] in {"-", "_", "."}:
+        raise ValidationError(_("A code begins with a letter or a digit."), code="code_start")
+    if code in RESERVED_CODES:
+        raise ValidationError(
+            _("“%(code)s” is part of the registry's page addresses; choose another code."),
+            code="code_reserved",
+            params={"code": code},
+        )
+
+
+def validate_project_date(day: date) -> None:
+    """A project's dates lie within the days the system handles (milestones are planned from the start date)."""
+    clock.validate_day(day)
+
+
 class Project(BilingualName):
     code = models.CharField(
-        _("code"), max_length=30, help_text=_("Unique within the county, e.g. JL-2026-001.")
+        _("code"),
+        max_length=30,
+        validators=[validate_project_code],
+        help_text=_("Unique within the county, e.g. JL-2026-001: letters, digits, “-”, “_” and “.”."),
     )
     county = models.ForeignKey(
         Region, verbose_name=_("county-level unit"), related_name="projects", on_delete=models.PROTECT
@@ -126,8 +169,10 @@ class Project(BilingualName):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    start_date = models.DateField(_("start date"), null=True, blank=True)
-    planned_completion_date = models.DateField(_("planned completion date"), null=True, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True, validators=[validate_project_date])
+    planned_completion_date = models.DateField(
+        _("planned completion date"), null=True, blank=True, validators=[validate_project_date]
+    )
     stage = models.CharField(
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.SIGNED, db_index=True
     )

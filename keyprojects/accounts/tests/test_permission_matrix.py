@@ -109,7 +109,7 @@ MATRIX = [
     ("admin:index",                       (),                      "get",  302, 200, 302, 302, 302, 302, 302),
     ("admin:accounts_enterprise_changelist", (),                   "get",  302, 200, 302, 302, 302, 302, 302),
     ("admin:accounts_enterprise_change",  (LIANGSHAN_PK,),         "get",  302, 200, 302, 302, 302, 302, 302),
-    ("admin:accounts_department_add",     (),                      "get",  302, 200, 302, 302, 302, 302, 302),
+    ("admin:accounts_department_add",     (),                      "get",  302, 403, 302, 302, 302, 302, 302),  # read-only: the services own it
     ("admin:accounts_user_changelist",    (),                      "get",  302, 200, 302, 302, 302, 302, 302),
     ("admin:accounts_apitoken_changelist", (),                     "get",  302, 200, 302, 302, 302, 302, 302),
 ]
