@@ -31,17 +31,20 @@ from keyprojects.projects.models import (
 SKIPPED = ("admin/", "static/", "media/", "accounts/logout/", "accounts/login/")
 YEAR = 2026  # any year within bounds: the period asked for beside a spoilt parameter
 HUGE = "99999999999999999999"  # beyond a 64-bit integer
+TWO_TO_64 = str(2**64)  # the first integer past 64 bits (PostgreSQL's bigint overflows; SQLite does not)
+TEN_TO_20 = str(10**20)
 MISSING = 999999999  # an id or a year no row has
 
 BAD = {
-    "year": ["0", "-1", "10000", "99999", "abc", "2026.5", "", HUGE],
-    "month": ["0", "13", "-1", "x", ""],
-    "through_month": ["0", "13", "x"],
-    "page": ["-1", "abc", "99999", HUGE],
-    "leader": ["abc", HUGE],
+    "year": ["0", "1", "-1", "10000", "99999", "abc", "2026.5", "", HUGE, TWO_TO_64],
+    "month": ["0", "13", "-1", "x", "", TWO_TO_64],
+    "through_month": ["0", "13", "x", TEN_TO_20],
+    "page": ["-1", "abc", "99999", HUGE, TWO_TO_64],
+    "leader": ["abc", "-1", "0", HUGE, TWO_TO_64, TEN_TO_20],
+    "date": ["0000-01-01", "0001-01-01", "9999-12-31", "10000-01-01", "2026-13-45", "abc", HUGE],
 }
-# Pages read each parameter on its own: the bad values go together, row by row (eight requests, not
-# twenty-two), plus a bad year and a bad month each beside a valid other half of the period.
+# Pages read each parameter on its own: the bad values go together, row by row (ten requests, not
+# forty-odd), plus a bad year and a bad month each beside a valid other half of the period.
 PAGE_QUERIES = [
     {name: values[row % len(values)] for name, values in BAD.items()} for row in range(len(BAD["year"]))
 ] + [{"year": str(YEAR), "month": "13"}, {"year": "0", "month": "9"}]
@@ -49,9 +52,9 @@ PAGE_QUERIES = [
 # parameter an operation declares is spoilt alone, its required neighbours valid.
 API_BAD = {
     **BAD,
-    "limit": ["0", "-1", "abc", HUGE],
-    "offset": ["-1", "abc", HUGE],
-    "integer": ["abc", "-1", "0", "2026.5", HUGE],
+    "limit": ["0", "-1", "abc", HUGE, TWO_TO_64, TEN_TO_20],
+    "offset": ["-1", "abc", HUGE, TWO_TO_64, TEN_TO_20],
+    "integer": ["abc", "-1", "0", "2026.5", HUGE, TWO_TO_64, TEN_TO_20],
     "boolean": ["maybe", HUGE],
 }
 VALID_API_QUERY = {"region": "julu", "year": str(YEAR), "through_month": "9"}
@@ -188,7 +191,11 @@ def _is_server_error(status: int | str) -> bool:
     return isinstance(status, str) or status >= 500
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"/{route}")
+@pytest.mark.parametrize(
+    "route",
+    ROUTES,
+    ids=lambda route: f"/{route}",
+)
 def test_it_never_answers_500_to_a_malformed_parameter(client, login, route):
     login("office.julu")
     demo = _demo_values()
@@ -260,6 +267,35 @@ def test_it_refuses_an_offset_beyond_any_database_integer_with_400(client, offic
 
     assert response.status_code == 400
     assert response.json()["field"] == "offset"
+
+
+@pytest.mark.parametrize("value", [TWO_TO_64, TEN_TO_20])
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("/api/v1/projects", "limit"),
+        ("/api/v1/projects", "offset"),
+        ("/api/v1/projects", "leader"),
+        ("/api/v1/problems", "limit"),
+        ("/api/v1/problems", "offset"),
+        ("/api/v1/problems", "leader"),
+    ],
+)
+def test_it_refuses_an_integer_past_64_bits_with_400_naming_it(client, office_in_english, path, name, value):
+    """Issue 15: on PostgreSQL such an integer overflowed in the query (a 500); it is refused before."""
+    response = client.get(path, {name: value})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == name
+    assert response.json()["detail"].startswith(f"{name}: ")
+
+
+@pytest.mark.parametrize("value", [TWO_TO_64, TEN_TO_20, "-1"])
+def test_it_says_a_leader_past_64_bits_on_the_problem_list(client, office_in_english, value):
+    response = client.get(reverse("problems:list"), {"leader": value})
+
+    assert response.status_code == 200
+    assert "Leader in charge: " in response.content.decode()
 
 
 def test_it_says_a_refused_year_on_the_statistics_page_and_shows_the_default_year(client, office_in_english):

@@ -50,7 +50,11 @@ def chosen_month(job: ImportJob) -> tuple[int, int, str]:
     except (TypeError, ValueError):
         raise DomainError(_("Give the year and the month the figures are for."), field="month") from None
     if not clock.MIN_YEAR <= year <= clock.MAX_YEAR:
-        raise DomainError(_("Give the year and the month the figures are for."), field="year")
+        raise DomainError(
+            _("The year must be between %(first)s and %(last)s.")
+            % {"first": clock.MIN_YEAR, "last": clock.MAX_YEAR},
+            field="year",
+        )
     status = job.options.get("report_status") or ReportStatus.SUBMITTED
     if status not in investment_services.IMPORT_STATUSES:
         raise DomainError(

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import re
 import warnings
+import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import IO, Any
+from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from keyprojects.imports.archive import check_archive
 from keyprojects.imports.sheets import (
     MAX_COLUMNS,
+    UNREADABLE,
     Formula,
     ImportRefused,
     RawSheet,
@@ -39,11 +43,78 @@ def read_xlsx(fileobj: IO[bytes], max_rows: int) -> list[RawSheet]:
     except ImportRefused:
         raise
     except Exception as exc:  # openpyxl raises many kinds of error for a damaged or foreign file
+        fileobj.seek(0)
+        bad = _unreadable_cell(fileobj)
+        if bad is not None:  # one cell openpyxl cannot read (NaN, INF as a number) fails the whole workbook
+            raise ImportRefused(
+                _(
+                    "Worksheet “%(sheet)s”, row %(row)s, column %(column)s: the cell holds “%(value)s”, which is "
+                    "not a number. Type a number in it or empty it, save the file and upload it again."
+                )
+                % bad,
+                field="file",
+            ) from exc
         raise ImportRefused(
             _("The file could not be read as an Excel workbook. Open it in Excel or WPS and save it again."),
             field="file",
         ) from exc
     return sheets
+
+
+def _local(tag: str) -> str:
+    """An XML tag without its namespace: transitional and strict Open XML name the same parts differently."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _cell_readable(kind: str, text: str) -> bool:
+    """Whether openpyxl can read a stored value: numbers as it casts them, true/false as 0/1."""
+    try:
+        if kind == "n":
+            float(text) if any(c in text for c in ".eE") else int(text)
+        elif kind in ("b", "s"):
+            int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _unreadable_cell(fileobj: IO[bytes]) -> dict[str, Any] | None:
+    """The first cell whose stored value is not of its type (a number cell holding NaN or INF, as some
+    programs write it), by worksheet, row and column, for the refusal to name; None if there is none.
+    check_archive has checked every XML part first (sizes, and no document type declaration, which entity
+    bombs need), so the standard parser is safe on them here."""
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            names = set(archive.namelist())
+            targets = {
+                rel.get("Id"): rel.get("Target", "")
+                for rel in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
+            }
+            for sheet in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter():  # noqa: S314
+                if _local(sheet.tag) != "sheet":
+                    continue
+                rel = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+                target = targets.get(rel, "")
+                part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                if part not in names:
+                    continue
+                with archive.open(part) as stream:
+                    for _event, cell in ElementTree.iterparse(stream):  # noqa: S314
+                        if _local(cell.tag) != "c":
+                            continue
+                        text = next((v.text for v in cell if _local(v.tag) == "v"), None)
+                        if text and not _cell_readable(cell.get("t", "n"), text):
+                            column, row = coordinate_from_string(cell.get("r", ""))
+                            return {
+                                "sheet": sheet.get("name", ""),
+                                "row": row,
+                                "column": column,
+                                "value": text[:50],
+                            }
+                        cell.clear()
+    except (KeyError, ValueError, ElementTree.ParseError, *UNREADABLE):
+        return None
+    return None
 
 
 def _worksheets(fileobj: IO[bytes], *, data_only: bool) -> Iterable[Any]:

@@ -218,6 +218,13 @@ def _spread_around(project: Project, year: int, total: Decimal, kept: dict[int, 
 
 def _check_month(year: int, month: int) -> None:
     today = clock.today()
+    # A year no programme has (0, 1, 10000) would pass "has begun" and wait in the verification queue forever.
+    if not clock.MIN_YEAR <= year <= clock.MAX_YEAR:
+        raise DomainError(
+            _("The year must be between %(first)s and %(last)s.")
+            % {"first": clock.MIN_YEAR, "last": clock.MAX_YEAR},
+            field="year",
+        )
     if not 1 <= month <= 12:
         raise DomainError(_("The month must be between 1 and 12."), field="month")
     if (year, month) > (today.year, today.month):
@@ -511,7 +518,7 @@ class MonthFigures:
 
 
 def report_month_check(*, year: int, month: int) -> None:
-    """Refuse a month that cannot be reported: not 1–12, or not begun yet."""
+    """Refuse a month that cannot be reported: of a year outside the programme's, not 1–12, or not begun yet."""
     _check_month(year, month)
 
 

@@ -256,6 +256,10 @@ def report_detail(request: HttpRequest, county: str, code: str, year: int, month
         )
     }
     editable = "submit" in actions  # the figures are edited while they can be submitted
+    if form.errors and not editable:
+        # The form is not shown for a month closed to this user (approved, or not theirs to fill in): its
+        # refusal would go unsaid, so the page says it as a message.
+        errors_to_messages(request, form)
     can_read_files = may_read_attachments(request.user, project)
     return render(
         request,
