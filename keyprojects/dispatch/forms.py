@@ -47,10 +47,20 @@ class TaskForm(forms.Form):
             self.fields[f"field_{i}_label"] = forms.CharField(
                 label=_("Question %(n)d") % {"n": i + 1}, required=False, max_length=MAX_LABEL
             )
+            # One row per question: the column heads say "Kind" and "Required"; the inputs name their row.
             self.fields[f"field_{i}_kind"] = forms.ChoiceField(
-                label=_("Kind"), choices=FieldKind.choices, initial=FieldKind.TEXT
+                label=_("Kind"),
+                choices=FieldKind.choices,
+                initial=FieldKind.TEXT,
+                widget=forms.Select(attrs={"aria-label": _("Question %(n)d: kind") % {"n": i + 1}}),
             )
-            self.fields[f"field_{i}_required"] = forms.BooleanField(label=_("Required"), required=False)
+            self.fields[f"field_{i}_required"] = forms.BooleanField(
+                label=_("Required"),
+                required=False,
+                widget=forms.CheckboxInput(
+                    attrs={"aria-label": _("Question %(n)d: required") % {"n": i + 1}}
+                ),
+            )
 
     def question_rows(self) -> list[tuple]:
         """(label, kind, required) bound fields, one row per question slot, for the template."""

@@ -33,7 +33,7 @@ from keyprojects.bulletins.models import MonthlyBulletin
 from keyprojects.core import clock
 from keyprojects.daily.models import DailyPhoto
 from keyprojects.dispatch import selectors as dispatch
-from keyprojects.dispatch.models import DispatchAnswer, DispatchTask
+from keyprojects.dispatch.models import DispatchAnswer, DispatchField, DispatchTarget, DispatchTask, FieldKind
 from keyprojects.imports import jobs
 from keyprojects.investment import selectors as investment
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportAttachment
@@ -426,6 +426,27 @@ def seed_uploads() -> list[str]:
         )
         attachment.file.save(attachment.token, ContentFile(PDF), save=False)
         attachment.save()
+    if not DispatchAnswer.objects.exclude(file="").exists():
+        # The demo's dispatch questions ask for no file: one more, optional, answered with one.
+        target = (
+            DispatchTarget.objects.filter(task__county=showcase.county)
+            .order_by("task__deadline", "project__code")
+            .first()
+        )
+        if target is None:
+            missing.append("a dispatch task of the showcase's county")
+        else:
+            last = target.task.fields.order_by("-order").first()
+            field = DispatchField.objects.create(
+                task=target.task, order=(last.order + 1) if last else 1, label="附件", kind=FieldKind.FILE,
+                required=False,
+            )  # fmt: skip
+            answer = DispatchAnswer(
+                target=target, field=field, token=secrets.token_hex(16), original_name="pagecheck.pdf",
+                content_type="application/pdf", size=len(PDF),
+            )  # fmt: skip
+            answer.file.save(answer.token, ContentFile(PDF), save=False)
+            answer.save()
     if not ImportJob.objects.exists():
         office = User.objects.filter(
             memberships__role=Membership.Role.COUNTY_OFFICE, memberships__region=showcase.county

@@ -224,10 +224,9 @@ def latin_data_values() -> list[str]:
 # ---- the builder ----------------------------------------------------------------------------------------
 
 
-def test_it_fills_every_route_for_every_role(db, settings, tmp_path):
+def test_it_fills_every_route_for_every_role(db):
     """Every page route gets its parameters from the demo for every role: a route nobody taught pages.py to
     fill is named here, so no page escapes the browser check below by being skipped."""
-    settings.MEDIA_ROOT = tmp_path
     assert seed_uploads() == []
     found, excluded = routes()
     pages = [r for r in found if r.get]
@@ -258,13 +257,10 @@ def test_it_fills_every_route_for_every_role(db, settings, tmp_path):
 
 
 @pytest.mark.browser
-def test_it_keeps_every_page_comfortable_for_every_role(
-    page: Page, demo, log_in, settings, tmp_path, artifacts_dir
-):
+def test_it_keeps_every_page_comfortable_for_every_role(page: Page, demo, log_in, artifacts_dir):
     """Each role opens each page (a page answering 403/404 to a role is counted, not failed); every check
     runs on every page shown; all failures are reported together at the end."""
     started = time.monotonic()
-    settings.MEDIA_ROOT = tmp_path
     run = Run(base=demo.url, data_values=latin_data_values(), axe_source=AXE.read_text(encoding="utf-8"))
     for missing in seed_uploads():
         run.fail("unfilled", None, f"could not add {missing}")

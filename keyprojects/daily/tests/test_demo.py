@@ -19,7 +19,7 @@ from keyprojects.daily.models import DailyPhoto, DailyReport
 from keyprojects.daily.selectors import SILENT_DAYS, daily_board
 from keyprojects.demo.management.commands.load_demo import DEMO_SEED
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]  # the demo is told as of any day
 
 # Today (the session's day), and the calendar matrix's turn of the year and first day of the demo's October.
 DAYS = [

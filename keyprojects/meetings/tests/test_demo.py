@@ -22,7 +22,7 @@ from keyprojects.meetings.models import Decision, WeeklyMeeting
 from keyprojects.meetings.selectors import decision_state, monday_of, owner_choices
 from keyprojects.problems.models import OPEN_STATUSES, Problem
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]  # the demo is told as of any day
 
 # Today (the session's day), the calendar matrix's turn of the year and first day of the demo's October, and a
 # Monday (this week's meeting is the day's own).
