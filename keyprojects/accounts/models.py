@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keyprojects.core import clock
+from keyprojects.core.history import AddressedHistory
 from keyprojects.core.models import BilingualName
 
 
@@ -55,7 +56,7 @@ class Region(BilingualName):
     seat_lng = models.DecimalField(
         _("longitude of the seat of government"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("region")
@@ -95,7 +96,7 @@ class Department(BilingualName):
         Region, verbose_name=_("region"), related_name="departments", on_delete=models.PROTECT
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("department")
@@ -121,7 +122,7 @@ class Enterprise(BilingualName):
     )
     contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("enterprise")
@@ -166,7 +167,7 @@ class User(AbstractUser):
         _("show amounts in"), max_length=5, choices=MoneyUnit.choices, default=MoneyUnit.WAN
     )
     # Password hashes never go into the history tables.
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("user")
@@ -218,7 +219,7 @@ class Membership(models.Model):
         related_name="memberships",
         on_delete=models.PROTECT,
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("role")

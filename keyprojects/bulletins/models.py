@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from keyprojects.accounts.models import Region
 from keyprojects.core.bilingual import translated
+from keyprojects.core.history import AddressedHistory
 
 
 class BulletinStatus(models.TextChoices):
@@ -54,7 +55,7 @@ class MonthlyBulletin(models.Model):
     issued_on = models.DateField(_("date of issue"), null=True, blank=True)
     # {"zh": Bulletin.as_dict(), "en": …, "reports": {report id: [code, name, year, month, yuan]}}
     snapshot = models.JSONField(_("snapshot"), null=True, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["snapshot"])
+    history = HistoricalRecords(excluded_fields=["snapshot"], bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("monthly bulletin")

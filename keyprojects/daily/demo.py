@@ -21,10 +21,10 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
-from simple_history.utils import bulk_create_with_history
 
 from keyprojects.accounts.models import Membership, Region, User
 from keyprojects.core import clock, uploads
+from keyprojects.core.history import bulk_create_with_history
 from keyprojects.core.models import AuditEntry
 from keyprojects.core.rows import insert_rows
 from keyprojects.daily.models import DailyPhoto, DailyReport
@@ -234,7 +234,7 @@ def load(seed: int, as_of: date) -> int:
             if rng.random() < PHOTO_SHARE:
                 photographed.append((report, rng))
 
-    bulk_create_with_history(reports, DailyReport, default_change_reason="demo")
+    bulk_create_with_history(reports, DailyReport, reason="demo")
     stored = dict(
         DailyReport.objects.filter(idempotency_key__in=[r.idempotency_key for r in reports]).values_list(
             "idempotency_key", "pk"

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from keyprojects.core.history import AddressedHistory
 from keyprojects.projects.models import Project
 
 
@@ -35,7 +36,7 @@ class DailyReport(models.Model):
         on_delete=models.SET_NULL,
     )
     reported_at = models.DateTimeField(_("reported at"))
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("daily report")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keyprojects.accounts.models import Region
+from keyprojects.core.history import AddressedHistory
 from keyprojects.projects.models import Project
 
 
@@ -43,7 +44,7 @@ class DispatchTask(models.Model):
     )
     created_at = models.DateTimeField(_("created at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("dispatch task")
@@ -107,7 +108,7 @@ class DispatchTarget(models.Model):
         on_delete=models.SET_NULL,
     )
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("dispatch target")
@@ -149,7 +150,7 @@ class DispatchAnswer(models.Model):
     original_name = models.CharField(_("file name"), max_length=120, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("dispatch answer")

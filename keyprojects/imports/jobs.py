@@ -30,6 +30,7 @@ from keyprojects.accounts.models import Region, User
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
 from keyprojects.core.errors import DomainError
+from keyprojects.core.history import copy_history
 from keyprojects.imports.cells import UNIT_NAMES, normalise
 from keyprojects.imports.columns import Kind, position_key, remembered_key, remembered_mapping
 from keyprojects.imports.formats import check_upload
@@ -155,11 +156,11 @@ def import_configure(
     job.save(update_fields=["mapping", "options"])
     audit_record(actor=actor, action="project.import_mapping", target=job, data={"mapping": job.mapping})
     if remember:
-        _remember(job, mapping)
+        _remember(job, mapping, actor=actor)
     return start(job, ImportJob.Status.PENDING)
 
 
-def _remember(job: ImportJob, mapping: dict[int, str]) -> None:
+def _remember(job: ImportJob, mapping: dict[int, str], *, actor: User) -> None:
     remembered = {
         remembered_key(job.kind, normalise(c["header"]) or position_key(i))[:200]: mapping.get(i, "")
         for i, c in enumerate(job.columns)
@@ -169,6 +170,19 @@ def _remember(job: ImportJob, mapping: dict[int, str]) -> None:
         update_conflicts=True,
         unique_fields=["county", "source_header"],
         update_fields=["field", "updated_at"],
+    )
+    # An upsert sends no signal: the history rows of the county's settings are copied from the stored rows.
+    copy_history(
+        ColumnMapping,
+        list(
+            ColumnMapping.objects.filter(county=job.county, source_header__in=list(remembered)).values_list(
+                "pk", flat=True
+            )
+        ),
+        kind="~",
+        when=clock.now(),
+        user_id=actor.pk,
+        reason="",
     )
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from keyprojects.accounts.models import Region
 from keyprojects.core import clock
 from keyprojects.core.clock import last_due_month, programme_year
+from keyprojects.core.history import copy_history
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, PlanMonth, ReportStatus
 from keyprojects.investment.services import COUNTY_CURVE
 from keyprojects.projects.models import Project, Stage
@@ -268,3 +269,9 @@ def _store(year: int, projects: dict, plans: dict[int, list[int]], reports: list
         batch_size=1000,
     )
     MonthlyReport.objects.bulk_create(reports, batch_size=1000)
+    # Their history rows, copied by the database as an import writes them (core.history.copy_history).
+    history = {"when": clock.now(), "user_id": None, "reason": "demo", "kind": "+"}
+    plan_ids = [plan.pk for plan, _months in annual]
+    copy_history(AnnualPlan, plan_ids, **history)
+    copy_history(PlanMonth, plan_ids, by="plan", **history)
+    copy_history(MonthlyReport, [report.pk for report in reports], **history)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keyprojects.accounts.models import Region
+from keyprojects.core.history import AddressedHistory
 from keyprojects.projects.models import Project
 
 MONTHS = [(m, str(m)) for m in range(1, 13)]
@@ -54,7 +55,7 @@ class AnnualPlan(FundingSplit):
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic locking: each save takes the next version; a form opened at an older one is refused.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("annual plan")
@@ -74,7 +75,7 @@ class PlanMonth(models.Model):
     amount = models.DecimalField(
         _("planned investment (yuan)"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("planned month")
@@ -132,7 +133,7 @@ class MonthlyReport(FundingSplit):
     )
     return_reason = models.CharField(_("reason for return"), max_length=300, blank=True)
     reopen_reason = models.CharField(_("reason for reopening"), max_length=300, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("monthly report")
@@ -165,7 +166,7 @@ class ReportAttachment(models.Model):
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
     uploaded_at = models.DateTimeField(_("uploaded"))
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("report attachment")

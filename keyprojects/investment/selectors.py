@@ -14,10 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import Department, Region, User
 from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
+from keyprojects.core.history import Version, merged, versions
 from keyprojects.investment.models import (
     MonthClose,
     MonthlyReport,
@@ -739,3 +741,38 @@ def figures_by_year(
         year: Figures(planned.get(year, ZERO), completed.get(year, ZERO))
         for year in sorted(planned.keys() | completed.keys())
     }
+
+
+def report_get(*, project: Project, year: int, month: int) -> MonthlyReport:
+    """The project's report of the month, or 404. The caller has fetched the project through project_get."""
+    report = MonthlyReport.objects.filter(project=project, year=year, month=month).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+def report_history(*, report: MonthlyReport, with_files: bool, unit: str = "wan") -> list[Version]:
+    """The report's versions (and, for whoever may read them, its files' arrivals and removals), newest first,
+    each with the fields it changed (old → new), who, when, from which address and why; a fixed number of
+    queries."""
+    timelines = [
+        versions(
+            report.history.select_related("history_user"),
+            subject=lambda r: _("Monthly report"),
+            money_fields=(
+                "completed_investment",
+                *MonthlyReport.FUNDING_FIELDS,
+            ),
+            hidden_fields=("project", "year", "month"),
+            unit=unit,
+        )
+    ]
+    if with_files:
+        timelines.append(
+            versions(
+                ReportAttachment.history.filter(report_id=report.pk).select_related("history_user"),
+                subject=lambda r: _("File: %(name)s") % {"name": r.original_name},
+                hidden_fields=("report", "token", "file", "content_type", "uploaded_by", "uploaded_at"),
+            )
+        )
+    return merged(*timelines)

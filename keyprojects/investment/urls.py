@@ -16,6 +16,11 @@ urlpatterns = [
         name="report",
     ),
     path(
+        "investment/reports/<slug:county>/<project_code:code>/<year:year>/<int:month>/history/",
+        views.report_history,
+        name="report_history",
+    ),
+    path(
         "investment/reports/<slug:county>/<project_code:code>/<year:year>/<int:month>/<str:action>/",
         views.report_action,
         name="report_action",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -288,6 +289,28 @@ def report_detail(request: HttpRequest, county: str, code: str, year: int, month
             "history": history,
         },
     )
+
+
+@login_required
+def report_history(request: HttpRequest, county: str, code: str, year: int, month: int) -> HttpResponse:
+    """Every version of the month's report (and of its files, for whoever reads them), with the fields each
+    changed."""
+    project = _project(request, county, code)
+    report = selectors.report_get(project=project, year=year, month=month)
+    found = selectors.report_history(
+        report=report,
+        with_files=may_read_attachments(request.user, project),
+        unit=request.user.money_unit or "wan",
+    )
+    page = Paginator(found, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "investment/report_history.html",
+        {"project": project, "report": report, "year": year, "month": month, "page": page},
+    )
+
+
+HISTORY_PAGE_SIZE = 50
 
 
 # Lazy: the messages are built once at import, and must be shown in the language of each request.

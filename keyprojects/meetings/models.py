@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keyprojects.accounts.models import Department, Region
+from keyprojects.core.history import AddressedHistory
 from keyprojects.problems.models import Problem
 from keyprojects.projects.models import Project
 
@@ -30,7 +31,7 @@ class WeeklyMeeting(models.Model):
         on_delete=models.PROTECT,
     )
     created_at = models.DateTimeField(_("created"))
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("weekly meeting")
@@ -90,7 +91,7 @@ class Decision(models.Model):
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     done_note = models.TextField(_("what was done"), blank=True)
     created_at = models.DateTimeField(_("created"))
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("decision")

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from keyprojects.accounts.models import Department, Region
 from keyprojects.core.bilingual import translated
+from keyprojects.core.history import AddressedHistory
 from keyprojects.projects.models import Project
 
 
@@ -136,7 +137,7 @@ class Problem(models.Model):
     on_weekly_agenda = models.BooleanField(_("on the weekly meeting agenda"), default=False)
     # Each save takes the next version: a change counter that a form opened at an older version can check.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    history = HistoricalRecords(m2m_fields=[supporting_departments])
+    history = HistoricalRecords(m2m_fields=[supporting_departments], bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("problem")
@@ -316,7 +317,7 @@ class Webhook(models.Model):
         Department, null=True, blank=True, related_name="webhooks", on_delete=models.CASCADE
     )
     active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("chat webhook")

@@ -9,10 +9,12 @@ from datetime import date
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import Department, Region, User
 from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
+from keyprojects.core.history import Version, versions
 from keyprojects.investment.selectors import reads_figures
 from keyprojects.problems.models import (
     OPEN_STATUSES,
@@ -352,3 +354,15 @@ def problems_solved_by_year(*, region: Region, through_year: int, through_month:
         .order_by()
     )
     return {row["closed_at__year"]: row["n"] for row in rows}
+
+
+def problem_history(*, problem: Problem, unit: str = "wan") -> list[Version]:
+    """The problem's versions, newest first, each with the fields it changed (old → new), who, when, from which
+    address and why; a fixed number of queries. The caller has fetched the problem through problem_get."""
+    return versions(
+        problem.history.select_related("history_user"),
+        subject=lambda r: _("Problem #%(number)s") % {"number": r.id},
+        money_fields=("amount",),
+        hidden_fields=("project",),
+        unit=unit,
+    )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("problems/", views.problem_list, name="list"),
     path("problems/export.<str:fmt>", views.problem_export, name="export"),
     path("problems/<int:pk>/", views.problem_detail, name="detail"),
+    path("problems/<int:pk>/history/", views.problem_history, name="history"),
     path("problems/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("problems/<int:pk>/<str:action>/", views.problem_action, name="action"),
     path("problems/attachments/<int:pk>/", views.attachment_download, name="attachment"),

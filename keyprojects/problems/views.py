@@ -125,6 +125,18 @@ def problem_report(request: HttpRequest, county: str, code: str) -> HttpResponse
 
 
 @login_required
+def problem_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every version of the problem, with the fields each changed."""
+    problem = selectors.problem_get(user=request.user, pk=pk)
+    found = selectors.problem_history(problem=problem, unit=request.user.money_unit or "wan")
+    page = Paginator(found, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "problems/problem_history.html", {"problem": problem, "page": page})
+
+
+HISTORY_PAGE_SIZE = 50
+
+
+@login_required
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problem = selectors.problem_get(user=request.user, pk=pk)
     user = request.user

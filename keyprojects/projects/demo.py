@@ -22,6 +22,7 @@ from keyprojects.accounts.demo import BRANDS
 from keyprojects.accounts.models import Department, Enterprise, Membership, Region, User
 from keyprojects.core import clock
 from keyprojects.core.clock import programme_year
+from keyprojects.core.history import bulk_update_with_history
 from keyprojects.core.money import WAN
 from keyprojects.core.workflow import SYSTEM
 from keyprojects.projects import services
@@ -348,7 +349,9 @@ def _walk_stages(
             day = min(ref, day + timedelta(days=rng.randint(20, 200)))
         changes.append(StageChange(project=project, stage=s, date=day))
     StageChange.objects.bulk_create(changes)
-    Project.objects.filter(pk=project.pk).update(stage=stage, stage_since=day)
+    if changes:  # saved, not updated in the table: the project's history shows the stage it reached
+        project.stage, project.stage_since = stage, day
+        project.save(update_fields=["stage", "stage_since"])
 
 
 def _settle(settling: list[tuple[Project, int]], ref: date) -> None:
@@ -359,18 +362,47 @@ def _settle(settling: list[tuple[Project, int]], ref: date) -> None:
         milestones[m.project_id].append(m)
     for g in ServiceGuarantee.objects.filter(project__in=pks).order_by("project_id", "kind"):
         guarantees[g.project_id].append(g)
+    milestone_fields, guarantee_fields = (
+        ["actual_date", "planned_date"],
+        ["status", "delivered_on", "needed_by"],
+    )
+    before = {
+        **{("m", m.pk): _values(m, milestone_fields) for rows in milestones.values() for m in rows},
+        **{("g", g.pk): _values(g, guarantee_fields) for rows in guarantees.values() for g in rows},
+    }
     for project, seed in settling:
         own = random.Random(seed)
         _settle_milestones(own, milestones[project.pk])
         _settle_guarantees(own, project, guarantees[project.pk], ref)
-    Milestone.objects.bulk_update(
-        [m for rows in milestones.values() for m in rows], ["actual_date", "planned_date"], batch_size=500
-    )
-    ServiceGuarantee.objects.bulk_update(
-        [g for rows in guarantees.values() for g in rows],
-        ["status", "delivered_on", "needed_by"],
+    # Only what changed is written, with its history row as a person's edit would leave.
+    bulk_update_with_history(
+        [
+            m
+            for rows in milestones.values()
+            for m in rows
+            if before["m", m.pk] != _values(m, milestone_fields)
+        ],
+        Milestone,
+        milestone_fields,
+        reason="demo",
         batch_size=500,
     )
+    bulk_update_with_history(
+        [
+            g
+            for rows in guarantees.values()
+            for g in rows
+            if before["g", g.pk] != _values(g, guarantee_fields)
+        ],
+        ServiceGuarantee,
+        guarantee_fields,
+        reason="demo",
+        batch_size=500,
+    )
+
+
+def _values(obj, fields: list[str]) -> tuple:
+    return tuple(getattr(obj, name) for name in fields)
 
 
 def _settle_milestones(rng: random.Random, milestones: list[Milestone]) -> None:

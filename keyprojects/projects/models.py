@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from keyprojects.accounts.models import Department, Enterprise, Region
 from keyprojects.core import clock
 from keyprojects.core.bilingual import translated
+from keyprojects.core.history import AddressedHistory
 from keyprojects.core.models import BilingualName
 
 
@@ -198,7 +199,7 @@ class Project(BilingualName):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Optimistic locking: each save takes the next version; an edit form opened at an older one is refused.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    history = HistoricalRecords(m2m_fields=[responsible_departments])
+    history = HistoricalRecords(m2m_fields=[responsible_departments], bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("key project")
@@ -280,7 +281,7 @@ class ServiceGuarantee(models.Model):
     )
     needed_by = models.DateField(_("needed by"), null=True, blank=True)
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("service guarantee")
@@ -323,7 +324,7 @@ class MilestoneTemplateStep(BilingualName):
         blank=True,
         help_text=_("The approval's statutory time limit, if any."),
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("milestone template step")
@@ -362,7 +363,7 @@ class Milestone(BilingualName):
     baseline_date = models.DateField(_("baseline"))
     planned_date = models.DateField(_("planned date"))
     actual_date = models.DateField(_("actual date"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("milestone")
@@ -479,6 +480,7 @@ class ColumnMapping(models.Model):
         _("field"), max_length=40, blank=True, help_text=_("Empty: the column is ignored.")
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
         verbose_name = _("remembered column mapping")

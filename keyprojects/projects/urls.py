@@ -18,6 +18,7 @@ urlpatterns = [
     path("projects/<slug:county>/new/", views.project_create, name="create"),
     path("projects/<slug:county>/<project_code:code>/", views.project_detail, name="detail"),
     path("projects/<slug:county>/<project_code:code>/edit/", views.project_edit, name="edit"),
+    path("projects/<slug:county>/<project_code:code>/history/", views.project_history, name="history"),
     path("projects/<slug:county>/<project_code:code>/stage/", views.project_stage, name="stage"),
     path("projects/<slug:county>/<project_code:code>/pause/", views.project_pause, name="pause"),
     path("projects/<slug:county>/<project_code:code>/resume/", views.project_resume, name="resume"),

@@ -93,6 +93,18 @@ def project_detail(request: HttpRequest, county: str, code: str) -> HttpResponse
     )
 
 
+HISTORY_PAGE_SIZE = 50
+
+
+@login_required
+def project_history(request: HttpRequest, county: str, code: str) -> HttpResponse:
+    """Every version of the project, its milestones and guarantees, with the fields each changed."""
+    project = selectors.project_get(user=request.user, county=county, code=code)
+    found = selectors.project_history(project=project, unit=request.user.money_unit or "wan")
+    page = Paginator(found, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "projects/project_history.html", {"project": project, "page": page})
+
+
 def _milestone_chart(milestones) -> dict:
     """The milestones as a timeline: original baseline, current plan and actual date of each."""
 

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 
 from keyprojects.accounts.models import Region, User
+from keyprojects.core.history import copy_history
 from keyprojects.core.models import AuditEntry
-from keyprojects.core.rows import copy_history, insert_rows
+from keyprojects.core.rows import insert_rows
 from keyprojects.investment.models import AnnualPlan, PlanMonth
 from keyprojects.projects.models import Project
 

@@ -237,7 +237,7 @@ def track(django_db_setup, django_db_blocker, monkeypatch):
             ):
                 MonthlyReport.objects.filter(pk=pk).delete()
                 MonthlyReport.history.filter(id=pk).delete()
-                AuditEntry.objects.filter(target_type="investment.monthlyreport", target_id=str(pk)).delete()
+                racing.forget_audit_entries("investment.monthlyreport", pk)
 
 
 # A racer: reads the report as its page did, then takes the step.

@@ -119,6 +119,8 @@ def test_it_covers_every_investment_page():
 
     # A report's files have their own matrix (they need a file): test_report_attachments.py.
     files = {"investment:report_attachment", "investment:report_attachment_delete"}
+    # …and so has a report's history page (test_report_history.py, and the generated role × endpoint matrix).
+    files.add("investment:report_history")
     assert {f"investment:{p.name}" for p in urls.urlpatterns} - {"investment:report_action", *files} <= {
         row[0] for row in MATRIX
     }

@@ -164,7 +164,7 @@ def reported(django_db_setup, django_db_blocker, monkeypatch):
         finally:
             Problem.objects.filter(pk=problem.pk).delete()
             Problem.history.filter(id=problem.pk).delete()
-            AuditEntry.objects.filter(target_type="problems.problem", target_id=str(problem.pk)).delete()
+            racing.forget_audit_entries("problems.problem", problem.pk)
 
 
 # A racer: reads the problem as its page did, then takes the step.
