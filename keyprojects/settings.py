@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "keyprojects.core",
     "keyprojects.accounts",
     "keyprojects.projects",
@@ -95,12 +97,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "keyprojects.core.middleware.ContentSecurityPolicyMiddleware",
+    "keyprojects.accounts.middleware.RequestAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second step of a two-factor log-in.
+    "django_otp.middleware.OTPMiddleware",
+    "keyprojects.accounts.middleware.TwoFactorMiddleware",
     "keyprojects.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "keyprojects.core.middleware.MethodNotAllowedPageMiddleware",

@@ -110,3 +110,19 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
             super().send_mail(
                 subject_template_name, email_template_name, context, from_email, to_email, **kwargs
             )
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The 6-digit code of an authenticator app (spaces allowed: some apps show "123 456")."""
+
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "size": 8}
+        ),
+    )
+
+
+class UserSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keyprojects.accounts.models import ApiToken, Department, Enterprise, Membership, Region, User
 from keyprojects.accounts.permissions import paths_q, scope_for
+from keyprojects.core import clock
+from keyprojects.core.errors import NotAllowed
 
 
 def region_list(*, user: User, kind: str | None = None) -> QuerySet[Region]:
@@ -109,6 +115,63 @@ def user_list(*, user: User) -> QuerySet[User]:
     return qs.filter(pk__in=Membership.objects.filter(inside).values("user_id"))
 
 
+def user_get(*, user: User, username: str) -> User:
+    """A user the asking office may look up, or 404."""
+    try:
+        return user_list(user=user).get(username=username)
+    except User.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def user_search(*, user: User, search: str = "") -> QuerySet[User]:
+    """The user management list: who the office may look up, with their roles, lockout and two-factor state."""
+    qs = (
+        user_list(user=user)
+        .prefetch_related("memberships__region", "memberships__department", "memberships__enterprise")
+        .annotate(
+            twofactor_on=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+            locked_out=Exists(_lockouts().filter(username=OuterRef("username"))),
+        )
+        .order_by("username")
+    )
+    if search:
+        qs = qs.filter(Q(username__icontains=search) | Q(display_name__icontains=search))
+    return qs
+
+
+def user_regions(user: User) -> list[Region]:
+    """The regions where the user holds a role (directly, or through a department or an enterprise)."""
+    regions = []
+    for membership in user.memberships.select_related("region", "department__region", "enterprise__region"):
+        org = membership.department or membership.enterprise
+        region = membership.region or (org.region if org else None)
+        if region is not None:
+            regions.append(region)
+    return regions
+
+
+def user_manageable(*, user: User, target: User) -> bool:
+    """May deactivate, reactivate, unlock `target` and reset their two-factor log-in: an administrator, or
+    the county office of a region where the target holds every one of their roles."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return True
+    regions = user_regions(target)
+    return bool(regions) and all(scope.manages_region(region) for region in regions)
+
+
+def _lockouts() -> QuerySet[AccessAttempt]:
+    """Log-in lockouts still in force (too many wrong passwords for a user from an address)."""
+    return AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        attempt_time__gte=clock.now() - settings.AXES_COOLOFF_TIME,
+    )
+
+
+def user_locked_out(user: User) -> bool:
+    return _lockouts().filter(username=user.username).exists()
+
+
 def membership_list_for(*, user: User) -> QuerySet[Membership]:
     """The user's own roles, with their organisations, for the shell and the profile page."""
     return Membership.objects.filter(user=user).select_related("region", "department", "enterprise")
@@ -130,3 +193,15 @@ def chosen_region(regions: list[Region], slug: str | None) -> Region:
     if region is None:
         raise Http404
     return region
+
+
+def audit_log_scope_q(*, user: User, lookup: str) -> Q:
+    """The objects whose audit log the user reads, by their region's path (`lookup`): a county office its
+    county-level units, a city office its city's subtree, an administrator everything. Any other role is
+    refused (NotAllowed, 403) even for objects it may otherwise read: the log names people and addresses."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    if not scope.office_paths:
+        raise NotAllowed(_("Only the project offices and the administrators read the audit log."))
+    return paths_q(scope.office_paths, lookup)

@@ -14,8 +14,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from keyprojects.accounts import selectors
 from keyprojects.accounts.models import (
     ApiToken,
     Department,
@@ -30,6 +31,7 @@ from keyprojects.accounts.permissions import forget_scope, scope_for
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.history import bulk_create_with_history
 from keyprojects.core.workflow import SYSTEM, SystemActor, person, require_actor
 
 TOKEN_PREFIX = "kp_"  # noqa: S105 - a marker that makes leaked tokens easy to grep for, not a secret
@@ -279,23 +281,11 @@ def user_set_email(*, actor: User | SystemActor, user: User, email: str) -> User
     return user
 
 
-def _user_regions(user: User) -> list[Region]:
-    """The regions where the user holds a role (directly, or through a department or an enterprise)."""
-    regions = []
-    for membership in user.memberships.select_related("region", "department__region", "enterprise__region"):
-        org = membership.department or membership.enterprise
-        region = membership.region or (org.region if org else None)
-        if region is not None:
-            regions.append(region)
-    return regions
-
-
 def _require_manage_user(actor: User | SystemActor, user: User) -> None:
     """An administrator, or the county office of a region where the user holds every one of their roles."""
     if _is_admin(actor):
         return
-    regions = _user_regions(user)
-    if not regions or not all(scope_for(actor).manages_region(region) for region in regions):
+    if not selectors.user_manageable(user=actor, target=user):
         raise NotAllowed(_("You may only manage the users of your own county."))
 
 
@@ -321,12 +311,36 @@ def user_deactivate(*, actor: User | SystemActor, user: User) -> User:
     """The user can no longer log in, and every API token of theirs is revoked (for good: reactivating the
     user does not bring them back)."""
     _require_manage_user(actor, user)
+    if actor is not SYSTEM and actor.pk == user.pk:
+        raise DomainError(_("You cannot deactivate your own account."))
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
         audit_record(actor=actor, action="user.deactivate", target=user)
     _revoke_all_tokens(actor=actor, user=user, reason="user deactivated")
     return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User | SystemActor, user: User) -> User:
+    """The user may log in again (with the password they had); their revoked tokens stay revoked."""
+    _require_manage_user(actor, user)
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        audit_record(actor=actor, action="user.reactivate", target=user)
+    return user
+
+
+@transaction.atomic
+def user_twofactor_reset(*, actor: User | SystemActor, user: User) -> int:
+    """Remove the user's two-factor devices (a lost phone): their next log-in needs only the password, and they
+    may set up a new device. Returns how many devices were removed."""
+    _require_manage_user(actor, user)
+    removed, _by_model = TOTPDevice.objects.filter(user=user).delete()
+    if removed:
+        audit_record(actor=actor, action="user.twofactor_reset", target=user, data={"devices": removed})
+    return removed
 
 
 def user_unlock(*, actor: User | SystemActor, user: User) -> int:
@@ -344,10 +358,19 @@ def _hash_token(secret: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """Create a token and return it with its secret; the secret is shown once and never stored."""
+def api_token_create(*, user: User, name: str = "", second_factor: bool = False) -> tuple[ApiToken, str]:
+    """Create a token and return it with its secret; the secret is shown once and never stored.
+    `second_factor`: the caller saw the user pass a two-factor log-in; a user with a device gets no token on
+    the strength of a password alone (POST /api/v1/auth/token), else the token would step around the code."""
     if not user.is_active:
         raise NotAllowed(_("An inactive user cannot have API tokens."))
+    if not second_factor and TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise NotAllowed(
+            _(
+                "This account uses two-factor log-in: create API tokens on the “API tokens” page of your account "
+                "after logging in."
+            )
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -421,18 +444,14 @@ def organisations_bulk_create(
     for leader in leaders:
         leader.username = unique_slug(leader.display_name, taken, max_length=150).replace("-", ".")
         leader.set_unusable_password()
-    bulk_create_with_history(
-        enterprises, Enterprise, default_user=person(actor), default_change_reason="import"
-    )
-    bulk_create_with_history(
-        departments, Department, default_user=person(actor), default_change_reason="import"
-    )
-    bulk_create_with_history(leaders, User, default_user=person(actor), default_change_reason="import")
+    bulk_create_with_history(enterprises, Enterprise, user=person(actor), reason="import")
+    bulk_create_with_history(departments, Department, user=person(actor), reason="import")
+    bulk_create_with_history(leaders, User, user=person(actor), reason="import")
     bulk_create_with_history(
         [Membership(user=u, role=Membership.Role.LEADER, region=county) for u in leaders],
         Membership,
-        default_user=person(actor),
-        default_change_reason="import",
+        user=person(actor),
+        reason="import",
     )
     audit_records(
         actor=actor,
