@@ -23,7 +23,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
 ]
 
+handler400 = "keyprojects.core.views.error_400"
 handler403 = "keyprojects.core.views.error_403"
 handler404 = "keyprojects.core.views.error_404"
-# 400 and 500 keep Django's handlers: they render 400.html and 500.html without the request, so neither
-# the context processors nor the database (which may be what failed) can fail the error page too.
+# 400 (for pages) and 500 keep Django's handlers: they render 400.html and 500.html without the request, so
+# neither the context processors nor the database (which may be what failed) can fail the error page too.

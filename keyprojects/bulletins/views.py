@@ -21,6 +21,7 @@ from keyprojects.bulletins.pdf import bulletin_html
 from keyprojects.bulletins.renderers import RENDERERS
 from keyprojects.core import clock
 from keyprojects.core.forms import call_service, errors_to_messages
+from keyprojects.core.middleware import framed_document_policy
 
 CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -107,6 +108,7 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @xframe_options_sameorigin
+@framed_document_policy
 def bulletin_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The bulletin laid out as its PDF is, in the reader's language, shown in the bulletin's page: the
     snapshot once published."""

@@ -27,7 +27,9 @@ ALLOWED = {
     ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", None),
 }
 OFFICE_MARKERS = {".docx": "word/", ".xlsx": "xl/"}
-SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f<>:\"|?*]{1,120}$")
+# No folders, control characters or characters Windows refuses; nor the marks that reverse the text's direction
+# (U+202E shows "invoice\u202egpj.pdf" as "invoicefdp.jpg": a name that lies about its type).
+SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f\x7f<>:\"|?*\u200e\u200f\u202a-\u202e\u2066-\u2069]{1,120}$")
 
 
 def check(upload: UploadedFile) -> tuple[str, str]:

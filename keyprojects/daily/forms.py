@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.core.forms import DayField
-from keyprojects.daily.services import MAX_PHOTOS, PhotoMeta
+from keyprojects.daily.services import MAX_PHOTOS, MAX_TEXT, PhotoMeta
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -41,12 +41,19 @@ class DailyReportForm(forms.Form):
         label=_("Machines on site"), min_value=0, validators=[MaxValueValidator(10_000)],
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )  # fmt: skip
-    work_today = forms.CharField(label=_("Work done today"), widget=forms.Textarea(attrs={"rows": 3}))
+    work_today = forms.CharField(
+        label=_("Work done today"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3})
+    )
     plan_tomorrow = forms.CharField(
-        label=_("Plan for tomorrow"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Plan for tomorrow"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     weather_stoppage = forms.BooleanField(label=_("Work stopped by the weather"), required=False)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 2})
+    )
     photos = PhotosField(
         label=_("Site photos"),
         required=False,

@@ -207,8 +207,3 @@ def site_projects(*, user: User, day: date) -> QuerySet[Project]:
         .select_related("county")
         .order_by("county__path", "code")
     )
-
-
-def report_by_key(key: str) -> DailyReport | None:
-    """The report already filed under a draft key, if any (a retried draft)."""
-    return DailyReport.objects.filter(idempotency_key=key).first() if key else None

@@ -183,6 +183,10 @@ def _already_filed(project: Project, day: date) -> DomainError:
     )
 
 
+# What one box may hold: a page of text; more is a paste gone wrong.
+MAX_TEXT = 5000
+
+
 @transaction.atomic
 def file_daily_report(
     *,
@@ -200,7 +204,8 @@ def file_daily_report(
     photo_meta: Sequence[PhotoMeta | None] = (),
 ) -> DailyReport:
     """File a project's report of one day, exactly once: the same draft key again (a retry, a double tap)
-    returns the stored report unchanged; another report of the same project and day is refused."""
+    returns the stored report unchanged; another report of the same project and day is refused.
+    The report's `filed_now` says which happened (False: a retry answered with the stored report)."""
     if not may_file(actor, project):
         raise NotAllowed(
             _("Only the project's enterprise or the county project office can file its daily report.")
@@ -210,12 +215,20 @@ def file_daily_report(
         raise DomainError(_("The draft key is missing or too long."), field="idempotency_key")
     stored = _same_key(key, project, day)
     if stored is not None:
+        stored.filed_now = False
         return stored
     _check_day(day)
     if workers is None or machinery is None or workers < 0 or machinery < 0:
         raise DomainError(_("Workers and machines are counted from zero up."), field="workers")
     if not (work_today or "").strip():
         raise DomainError(_("Say what work was done today."), field="work_today")
+    for field, text in (("work_today", work_today), ("plan_tomorrow", plan_tomorrow), ("note", note)):
+        if text and len(text) > MAX_TEXT:
+            raise DomainError(
+                _("The text is %(length)d characters long; at most %(max)d are allowed.")
+                % {"length": len(text), "max": MAX_TEXT},
+                field=field,
+            )
     if DailyReport.objects.filter(project=project, date=day).exists():
         raise _already_filed(project, day)
     photos = list(photos)
@@ -247,6 +260,7 @@ def file_daily_report(
         # Another request filed at the same moment: the same draft (a retry) gets the stored report.
         stored = _same_key(key, project, day)
         if stored is not None:
+            stored.filed_now = False
             return stored
         raise _already_filed(project, day) from None
     for photo in prepared:
@@ -268,4 +282,5 @@ def file_daily_report(
         target=report,
         data={"date": day.isoformat(), "workers": workers, "machinery": machinery, "photos": len(prepared)},
     )
+    report.filed_now = True
     return report

@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.daily.forms import DailyReportForm
-from keyprojects.daily.selectors import report_by_key, site_projects
+from keyprojects.daily.selectors import site_projects
 from keyprojects.daily.services import file_daily_report, may_file
 from keyprojects.projects.selectors import project_get
 
@@ -164,7 +164,6 @@ def send(request: HttpRequest, county: str, code: str) -> JsonResponse:
     form = DailyReportForm(request.POST, request.FILES)
     if not form.is_valid():
         return JsonResponse({"errors": _errors(form)}, status=400)
-    retried = report_by_key(form.cleaned_data["idempotency_key"].strip())
     try:
         filed = file_daily_report(
             actor=request.user,
@@ -177,11 +176,11 @@ def send(request: HttpRequest, county: str, code: str) -> JsonResponse:
         field = exc.field if exc.field in form.fields else "__all__"
         return JsonResponse({"errors": {field: [exc.message]}}, status=400)
     body = {
-        "status": "already" if retried is not None else "filed",
+        "status": "filed" if filed.filed_now else "already",
         "id": filed.pk,
         "day": filed.date.isoformat(),
         "photos": filed.photos.count(),
         "message": _("The daily report of %(project)s for %(day)s is filed.")
         % {"project": project.code, "day": filed.date.isoformat()},
     }
-    return JsonResponse(body, status=200 if retried is not None else 201)
+    return JsonResponse(body, status=201 if filed.filed_now else 200)

@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from keyprojects.accounts.models import Region
 from keyprojects.core.forms import DATE_INPUT
 from keyprojects.dispatch.models import DispatchAnswer, DispatchField, FieldKind
-from keyprojects.dispatch.services import MAX_FIELDS, MAX_LABEL, MAX_TEXT, MAX_TITLE, FieldSpec, Targeting
+from keyprojects.dispatch.services import (
+    MAX_FIELDS,
+    MAX_INSTRUCTIONS,
+    MAX_LABEL,
+    MAX_TEXT,
+    MAX_TITLE,
+    FieldSpec,
+    Targeting,
+)
 from keyprojects.projects.models import Level, Project, Stage
 from keyprojects.projects.selectors import KEY_LEVELS
 
@@ -19,7 +27,10 @@ class TaskForm(forms.Form):
 
     title = forms.CharField(label=_("Title"), max_length=MAX_TITLE)
     instructions = forms.CharField(
-        label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Instructions"),
+        required=False,
+        max_length=MAX_INSTRUCTIONS,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     deadline = forms.DateField(label=_("Deadline"), widget=DATE_INPUT)
     levels = forms.MultipleChoiceField(

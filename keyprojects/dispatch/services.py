@@ -25,6 +25,7 @@ from keyprojects.accounts.models import Membership, Region, User
 from keyprojects.core import clock, uploads
 from keyprojects.core.audit import audit_record
 from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.history import bulk_create_with_history, bulk_update_with_history
 from keyprojects.core.workflow import SYSTEM, SystemActor, person, require_actor
 from keyprojects.dispatch.models import DispatchAnswer, DispatchField, DispatchTarget, DispatchTask, FieldKind
 from keyprojects.investment.selectors import region_key_projects
@@ -38,6 +39,7 @@ MAX_FIELDS = 10
 MAX_TEXT = 2000
 MAX_TITLE = 200
 MAX_LABEL = 100
+MAX_INSTRUCTIONS = 5000
 NUMBER_LIMIT = Decimal("1e15")  # the column holds 16 digits before the point
 NUMBER_PLACES = 4
 
@@ -194,6 +196,12 @@ def task_create(
         raise DomainError(
             _("The title is longer than %(max)d characters.") % {"max": MAX_TITLE}, field="title"
         )
+    if len(instructions or "") > MAX_INSTRUCTIONS:
+        raise DomainError(
+            _("The text is %(length)d characters long; at most %(max)d are allowed.")
+            % {"length": len(instructions), "max": MAX_INSTRUCTIONS},
+            field="instructions",
+        )
     if deadline is None:
         raise DomainError(_("Give the task a deadline."), field="deadline")
     if deadline < clock.today():
@@ -225,7 +233,9 @@ def task_create(
         DispatchField(task=task, order=i, label=s.label, kind=s.kind, required=s.required)
         for i, s in enumerate(specs, start=1)
     )
-    DispatchTarget.objects.bulk_create(DispatchTarget(task=task, project=p) for p in projects)
+    bulk_create_with_history(
+        [DispatchTarget(task=task, project=p) for p in projects], DispatchTarget, user=person(actor)
+    )
     audit_record(
         actor=actor,
         action="dispatch.create",
@@ -414,7 +424,9 @@ def remind_unanswered(*, actor: User | SystemActor, task: DispatchTask) -> int:
     if not due:
         raise DomainError(_("The projects that have not answered were already reminded today."))
     now = clock.now()
-    DispatchTarget.objects.filter(pk__in=[t.pk for t in due]).update(reminded_at=now)
+    for target in due:
+        target.reminded_at = now
+    bulk_update_with_history(due, DispatchTarget, ["reminded_at"], user=person(actor))
     send_notices(
         users=_enterprise_users(t.project for t in due),
         kind=Notification.Kind.DISPATCH_REMINDER,

@@ -11,6 +11,7 @@ from keyprojects.core.forms import MonthField, YearField
 from keyprojects.core.money import WAN
 from keyprojects.core.periods import month_name
 from keyprojects.investment.models import AnnualPlan, FundingSplit, MonthlyReport
+from keyprojects.investment.services import MAX_DESCRIPTION
 
 
 class PeriodForm(forms.Form):
@@ -153,7 +154,10 @@ class ReportForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )  # fmt: skip
     description = forms.CharField(
-        label=_("What was done this month"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What was done this month"),
+        required=False,
+        max_length=MAX_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     # Named like the service's argument, so that a refused file's error lands on it.
     file = forms.FileField(

@@ -14,16 +14,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from keyprojects.accounts.models import User
 from keyprojects.core import clock, uploads
 from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import already_changed, claim_version, lock_fresh, saved_meanwhile
 from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.history import bulk_create_with_history, bulk_update_with_history, copy_history
 from keyprojects.core.money import format_money
 from keyprojects.core.periods import month_name
-from keyprojects.core.rows import copy_history, insert_rows
+from keyprojects.core.rows import insert_rows
 from keyprojects.core.workflow import SystemActor, Transition, person, require_actor
 from keyprojects.investment.models import (
     AnnualPlan,
@@ -231,6 +231,10 @@ def _check_month(year: int, month: int) -> None:
         raise DomainError(_("A month cannot be reported before it has begun."), field="month")
 
 
+# What the month's description may hold: a page of text; more is a paste gone wrong.
+MAX_DESCRIPTION = 5000
+
+
 @transaction.atomic
 def report_save(
     *,
@@ -247,6 +251,12 @@ def report_save(
     if not _may_fill(actor, project):
         raise NotAllowed(_("Only the enterprise or the county project office can fill in this report."))
     _check_month(year, month)
+    if len(description or "") > MAX_DESCRIPTION:
+        raise DomainError(
+            _("The text is %(length)d characters long; at most %(max)d are allowed.")
+            % {"length": len(description), "max": MAX_DESCRIPTION},
+            field="description",
+        )
     funding = _check_funding(funding or {})
     if funding and sum(funding.values()) != completed_investment:
         raise DomainError(
@@ -467,23 +477,23 @@ def plans_bulk_set(
             AnnualPlan,
             [*FundingSplit.FUNDING_FIELDS, "spread_along_curve", "version", "updated_at"],
             batch_size=500,
-            default_user=person(actor),
-            default_change_reason=reason,
+            user=person(actor),
+            reason=reason,
         )
         bulk_update_with_history(
             [m for m in revised_months if m.pk],
             PlanMonth,
             ["amount"],
             batch_size=2000,
-            default_user=person(actor),
-            default_change_reason=reason,
+            user=person(actor),
+            reason=reason,
         )
         bulk_create_with_history(
             [m for m in revised_months if not m.pk],
             PlanMonth,
             batch_size=2000,
-            default_user=person(actor),
-            default_change_reason=reason,
+            user=person(actor),
+            reason=reason,
         )
     audit_records(
         actor=actor,
@@ -611,9 +621,7 @@ def reports_bulk_set(
                 _("%(project)s: %(error)s") % {"project": given.project.code, "error": " ".join(exc.messages)}
             ) from None
         (updated if report.pk else created).append(report)
-    bulk_create_with_history(
-        created, MonthlyReport, batch_size=500, default_user=person(actor), default_change_reason=reason
-    )
+    bulk_create_with_history(created, MonthlyReport, batch_size=500, user=person(actor), reason=reason)
     bulk_update_with_history(
         updated,
         MonthlyReport,
@@ -628,8 +636,8 @@ def reports_bulk_set(
             "return_reason",
         ],
         batch_size=500,
-        default_user=person(actor),
-        default_change_reason=reason,
+        user=person(actor),
+        reason=reason,
     )
     audit_records(
         actor=actor,

@@ -4,12 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.core.forms import DATE_INPUT
+from keyprojects.meetings.services import MAX_TEXT
 
 
 class DecisionForm(forms.Form):
     """Choices are set by the view from the county's departments, leaders, projects and problems."""
 
-    text = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(label=_("Decision"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
     due = forms.DateField(label=_("Due"), widget=DATE_INPUT)
     owner_department = forms.TypedChoiceField(
         label=_("Owner department"), required=False, coerce=int, empty_value=None
@@ -42,4 +43,9 @@ class DecisionForm(forms.Form):
 
 
 class DoneForm(forms.Form):
-    note = forms.CharField(label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("What was done"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -55,6 +55,10 @@ def meeting_for_week(*, actor: User | Any, county: Region, week_start: date) -> 
     return meeting
 
 
+# What one decision or note may hold: a page of text; more is a paste gone wrong.
+MAX_TEXT = 5000
+
+
 @transaction.atomic
 def record_decision(
     *,
@@ -72,6 +76,12 @@ def record_decision(
     text = (text or "").strip()
     if not text:
         raise DomainError(_("Write what was decided."), field="text")
+    if len(text) > MAX_TEXT:
+        raise DomainError(
+            _("The text is %(length)d characters long; at most %(max)d are allowed.")
+            % {"length": len(text), "max": MAX_TEXT},
+            field="text",
+        )
     if owner_department is None and owner_leader is None:
         raise DomainError(
             _("Name who owns the decision: a department or a leader."), field="owner_department"
@@ -109,6 +119,12 @@ def mark_decision_done(*, actor: User | Any, decision: Decision, note: str) -> D
         raise DomainError(_("This decision is already done."))
     decision.status = Decision.Status.DONE
     decision.done_at = clock.now()
+    if len(note or "") > MAX_TEXT:
+        raise DomainError(
+            _("The text is %(length)d characters long; at most %(max)d are allowed.")
+            % {"length": len(note), "max": MAX_TEXT},
+            field="note",
+        )
     decision.done_note = (note or "").strip()
     decision.save(update_fields=["status", "done_at", "done_note"])
     audit_record(actor=actor, action="decision.done", target=decision)

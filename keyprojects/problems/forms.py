@@ -13,6 +13,7 @@ from keyprojects.core.bilingual import Bilingual, language_is_chinese
 from keyprojects.core.forms import DATE_INPUT
 from keyprojects.core.money import WAN
 from keyprojects.problems.models import Category, Problem, Severity, Side
+from keyprojects.problems.services import MAX_TEXT
 
 
 class ProblemForm(forms.Form):
@@ -30,10 +31,16 @@ class ProblemForm(forms.Form):
     )
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM)
     description_zh = forms.CharField(
-        label=_("Description (Chinese)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Description (Chinese)"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     description_en = forms.CharField(
-        label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Description (English)"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     # Entered in 万元; the service receives yuan. Named like the service's argument so its errors land here.
     amount = forms.DecimalField(
@@ -102,7 +109,7 @@ class ReopenForm(forms.Form):
     """Reopening: the reason, and for the office the new deadline (asked for, and offered, when the old one
     has passed). Named like the service's arguments so that its errors land on the fields."""
 
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
     deadline = forms.DateField(
         label=_("New deadline"),
         required=False,
@@ -119,7 +126,7 @@ class ReopenForm(forms.Form):
 
 
 class TextForm(forms.Form):
-    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(label=_("Note"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AttachmentForm(forms.Form):

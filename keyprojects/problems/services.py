@@ -97,11 +97,24 @@ def notify(
 
 # What people write in the workflow: one box, filed under the language it is written in, or both languages.
 Text = str | Bilingual
+# What one box may hold: a page of text; more is a paste gone wrong (or an attack on the pages that show it).
+MAX_TEXT = 5000
+
+
+def _within_limit(value: Bilingual, *, field: str) -> Bilingual:
+    for text in (value.zh, value.en):
+        if text and len(text) > MAX_TEXT:
+            raise DomainError(
+                _("The text is %(length)d characters long; at most %(max)d are allowed.")
+                % {"length": len(text), "max": MAX_TEXT},
+                field=field,
+            )
+    return value
 
 
 def _written(value: Text, missing: str, *, field: str) -> Bilingual:
     """What a step needs written (a reason, a note, what was done), or the refusal saying what is missing."""
-    text = Bilingual.of(value)
+    text = _within_limit(Bilingual.of(value), field=field)
     if not text:
         raise DomainError(missing, field=field)
     return text
@@ -230,7 +243,7 @@ def problem_return(*, actor: User | SystemActor, problem: Problem, reason: Text)
 def problem_resubmit(*, actor: User | SystemActor, problem: Problem, description: Text) -> Problem:
     """Back to the office with more information; what is written replaces the description in its language."""
     step = _check("resubmit", actor, problem)
-    description = Bilingual.of(description)
+    description = _within_limit(Bilingual.of(description), field="description_zh")
     changed = store(problem, "description", description.merged_into(stored(problem, "description")))
     problem.status = step.target
     _save(problem, "status", *changed)

@@ -15,7 +15,8 @@ from keyprojects.core import clock
 from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import claim_version, lock_fresh
 from keyprojects.core.errors import DomainError, NotAllowed
-from keyprojects.core.rows import copy_history, insert_rows
+from keyprojects.core.history import bulk_create_with_history, copy_history
+from keyprojects.core.rows import insert_rows
 from keyprojects.core.workflow import SYSTEM, SystemActor, person, require_actor
 from keyprojects.projects import selectors
 from keyprojects.projects.models import (
@@ -135,14 +136,16 @@ def project_create(
     project.save()
     project.responsible_departments.set(data.responsible_departments)
     StageChange.objects.create(project=project, stage=stage, date=stage_date, recorded_by=person(actor))
-    ServiceGuarantee.objects.bulk_create(
+    bulk_create_with_history(
         [
             ServiceGuarantee(project=project, kind=kind, status=GuaranteeStatus.NEEDED)
             for kind in GuaranteeKind.values
-        ]
+        ],
+        ServiceGuarantee,
+        user=person(actor),
     )
     if project.start_date:
-        milestones_from_template(project=project)
+        milestones_from_template(project=project, actor=actor)
     audit_record(actor=actor, action="project.create", target=project)
     return project
 
@@ -171,13 +174,13 @@ def project_update(
     project.save()
     project.responsible_departments.set(data.responsible_departments)
     if project.start_date and not project.milestones.exists():
-        milestones_from_template(project=project)
+        milestones_from_template(project=project, actor=actor)
     changed = {k: str(getattr(project, k)) for k, v in before.items() if getattr(project, k) != v}
     audit_record(actor=actor, action="project.update", target=project, data=changed)
     return project
 
 
-def milestones_from_template(*, project: Project) -> list[Milestone]:
+def milestones_from_template(*, project: Project, actor: User | SystemActor) -> list[Milestone]:
     steps = selectors.template_steps_for(county=project.county, category=project.category)
     milestones = []
     for step in steps:
@@ -194,7 +197,7 @@ def milestones_from_template(*, project: Project) -> list[Milestone]:
                 planned_date=planned,
             )
         )
-    return Milestone.objects.bulk_create(milestones)
+    return bulk_create_with_history(milestones, Milestone, user=person(actor))
 
 
 @transaction.atomic
@@ -364,7 +367,7 @@ def template_copy_for_county(
     if MilestoneTemplateStep.objects.filter(county=county, category=category).exists():
         raise DomainError(_("This county already has its own template for this category."))
     defaults = MilestoneTemplateStep.objects.filter(county__isnull=True, category=category).order_by("order")
-    steps = MilestoneTemplateStep.objects.bulk_create(
+    steps = bulk_create_with_history(
         [
             MilestoneTemplateStep(
                 county=county,
@@ -377,7 +380,9 @@ def template_copy_for_county(
                 time_limit_days=d.time_limit_days,
             )
             for d in defaults
-        ]
+        ],
+        MilestoneTemplateStep,
+        user=person(actor),
     )
     audit_record(actor=actor, action="template.copy", target=county, data={"category": category})
     return steps
@@ -514,8 +519,12 @@ def projects_bulk_write(
         ["project", "kind", "status"],
         ((project.pk, kind, GuaranteeStatus.NEEDED) for project in new for kind in GuaranteeKind.values),
     )
+    copy_history(ServiceGuarantee, [p.pk for p in new], by="project", kind="+", **history)
     _bulk_milestones(
-        county, [p for p in new if p.start_date], [m.project for m in updated if m.project.start_date]
+        county,
+        [p for p in new if p.start_date],
+        [m.project for m in updated if m.project.start_date],
+        history=history,
     )
     audit_records(
         actor=actor,
@@ -525,12 +534,14 @@ def projects_bulk_write(
     return new, [m.project for m in updated]
 
 
-def _bulk_milestones(county: Region, new: list[Project], updated: list[Project]) -> None:
-    """Milestones from the template for new projects with a start date, and for updated ones that had none."""
+def _bulk_milestones(county: Region, new: list[Project], updated: list[Project], *, history: dict) -> None:
+    """Milestones from the template for new projects with a start date, and for updated ones that had none,
+    with their history rows."""
     have = set(Milestone.objects.filter(project__in=updated).values_list("project_id", flat=True).distinct())
     steps_by_category: dict[str, list[MilestoneTemplateStep]] = {}
     milestones = []
-    for project in [*new, *(p for p in updated if p.pk not in have)]:
+    given = [*new, *(p for p in updated if p.pk not in have)]
+    for project in given:
         if project.category not in steps_by_category:
             steps_by_category[project.category] = selectors.template_steps_for(
                 county=county, category=project.category
@@ -554,3 +565,4 @@ def _bulk_milestones(county: Region, new: list[Project], updated: list[Project])
         ],
         milestones,
     )
+    copy_history(Milestone, [p.pk for p in given], by="project", kind="+", **history)

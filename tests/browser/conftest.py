@@ -20,6 +20,55 @@ from playwright.sync_api import Page, expect
 
 DESKTOP = {"width": 1280, "height": 800}
 
+# Run by the browser before any script of each document (frames too), untouched by the page's own policy:
+# every Content-Security-Policy violation is handed to the test through the __cspViolation binding.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const el = e.target instanceof Element ? e.target : null;
+  const what = el ? el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.classList.length ? "." + [...el.classList].slice(0, 2).join(".") : "") : "";
+  window.__cspViolation({
+    page: e.documentURI, directive: e.effectiveDirective, blocked: e.blockedURI, element: what,
+    source: e.sourceFile ? e.sourceFile + ":" + e.lineNumber : "",
+  });
+}, true);
+"""
+
+
+class CspViolations(list):
+    """The Content-Security-Policy violations a test's page met, as text; `listeners` also hear each one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listeners: list[Callable[[str], None]] = []
+
+    def add(self, violation: dict) -> None:
+        where = " ".join(filter(None, [violation["element"], violation["source"]]))
+        text = f"{violation['directive']} refused {violation['blocked'] or 'inline'}" + (
+            f" ({where})" if where else ""
+        )
+        self.append(f"{text} on {violation['page']}")
+        for listener in self.listeners:
+            listener(text)
+
+
+@pytest.fixture
+def csp_violations() -> CspViolations:
+    return CspViolations()
+
+
+@pytest.fixture
+def page(page: Page, csp_violations: CspViolations) -> Iterator[Page]:
+    """Every browser test fails when a page it opened broke the Content-Security-Policy (an inline script
+    or style, eval…). A test that provokes violations on purpose clears csp_violations."""
+    page.expose_binding("__cspViolation", lambda source, violation: csp_violations.add(violation))
+    page.add_init_script(CSP_LISTENER)
+    yield page
+    if not page.is_closed():
+        page.wait_for_timeout(50)  # hands over the events still on their way
+    violations = list(dict.fromkeys(csp_violations))
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
 
 @pytest.fixture
 def browser_context_args(browser_context_args):

@@ -390,18 +390,20 @@ SHOWCASE_CODE = "JL-2026-001"  # DOMAIN.md's advanced environmental protection e
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-def seed_uploads() -> list[str]:
+def seed_uploads(code: str = SHOWCASE_CODE) -> list[str]:
     """The demo uploads no file and imports nothing: add one problem attachment, one report attachment and
-    one pending import of the showcase's county, so that their pages and downloads are checked too.
+    one pending import of the showcase's county (or of project `code`'s), so that their pages and downloads
+    are checked too.
 
     Returns what could not be made (the pages that need it are then reported as not filled)."""
     missing = []
-    showcase = Project.objects.filter(code=SHOWCASE_CODE).select_related("county").first()
+    showcase = Project.objects.filter(code=code).select_related("county").first()
     if showcase is None:
-        return [f"the showcase project {SHOWCASE_CODE} is not in the demo"]
+        return [f"the project {code} is not in the demo"]
+    county = showcase.county
     now = clock.now()
     problem = Problem.objects.filter(project=showcase).order_by("pk").first()
-    if problem is not None and not Attachment.objects.exists():
+    if problem is not None and not Attachment.objects.filter(problem__project__county=county).exists():
         attachment = Attachment(
             problem=problem,
             token=secrets.token_hex(16),
@@ -414,7 +416,7 @@ def seed_uploads() -> list[str]:
         attachment.file.save(attachment.token, ContentFile(PDF), save=False)
         attachment.save()
     report = MonthlyReport.objects.filter(project=showcase).order_by("-year", "-month").first()
-    if report is not None and not ReportAttachment.objects.exists():
+    if report is not None and not ReportAttachment.objects.filter(report__project__county=county).exists():
         attachment = ReportAttachment(
             report=report,
             token=secrets.token_hex(16),
@@ -426,7 +428,7 @@ def seed_uploads() -> list[str]:
         )
         attachment.file.save(attachment.token, ContentFile(PDF), save=False)
         attachment.save()
-    if not DispatchAnswer.objects.exclude(file="").exists():
+    if not DispatchAnswer.objects.exclude(file="").filter(target__task__county=county).exists():
         # The demo's dispatch questions ask for no file: one more, optional, answered with one.
         target = (
             DispatchTarget.objects.filter(task__county=showcase.county)
@@ -447,7 +449,7 @@ def seed_uploads() -> list[str]:
             )  # fmt: skip
             answer.file.save(answer.token, ContentFile(PDF), save=False)
             answer.save()
-    if not ImportJob.objects.exists():
+    if not ImportJob.objects.filter(county=county).exists():
         office = User.objects.filter(
             memberships__role=Membership.Role.COUNTY_OFFICE, memberships__region=showcase.county
         ).first()

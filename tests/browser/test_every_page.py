@@ -6,7 +6,8 @@ listed anywhere. For each page a role may open, the check asserts that it
 - logs no error to the console and no request fails (no same-site subresource answers 400 or more),
 - in Chinese, shows no English interface word (data in Latin letters, such as names, is left out),
 - links only to pages that open for this role (a link answering 403/404/405/500 is a dead end),
-- has no "serious" or "critical" axe-core violation.
+- has no "serious" or "critical" axe-core violation,
+- breaks nothing of its Content-Security-Policy (no inline script or style, no eval: conftest.py listens).
 
 It collects every failure and fails once, with a report grouped by check (also written to
 test-artifacts/pagecheck-report.txt). Run it alone with `pytest -m pagecheck -s`.
@@ -138,7 +139,7 @@ async () => {
 }
 """
 
-CHECKS = ("unfilled", "page", "dead end", "overflow", "console", "request", "untranslated", "axe")
+CHECKS = ("unfilled", "page", "dead end", "overflow", "console", "request", "csp", "untranslated", "axe")
 
 
 @dataclass
@@ -150,6 +151,7 @@ class Visit:
     url: str
     console: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    csp: list[str] = field(default_factory=list)
 
     @property
     def size_label(self) -> str:
@@ -257,7 +259,9 @@ def test_it_fills_every_route_for_every_role(db):
 
 
 @pytest.mark.browser
-def test_it_keeps_every_page_comfortable_for_every_role(page: Page, demo, log_in, artifacts_dir):
+def test_it_keeps_every_page_comfortable_for_every_role(
+    page: Page, demo, log_in, artifacts_dir, csp_violations
+):
     """Each role opens each page (a page answering 403/404 to a role is counted, not failed); every check
     runs on every page shown; all failures are reported together at the end."""
     started = time.monotonic()
@@ -282,7 +286,7 @@ def test_it_keeps_every_page_comfortable_for_every_role(page: Page, demo, log_in
                 plan[username].append(((route_index + role_index) % len(COMBOS), route, url))
 
     page.set_default_timeout(30_000)
-    _listen(page, run)
+    _listen(page, run, csp_violations)
     for username in ROLES:
         _as(page, run, log_in, username)
         for language in (ZH, EN):
@@ -310,6 +314,7 @@ def test_it_keeps_every_page_comfortable_for_every_role(page: Page, demo, log_in
     report = _report(run, pages, time.monotonic() - started)
     (artifacts_dir / "pagecheck-report.txt").write_text(report, encoding="utf-8")
     print("\n" + report)
+    csp_violations.clear()  # in the report, page by page
     assert not run.failures, report
 
 
@@ -318,6 +323,7 @@ SELF_TEST_PAGE = """<!doctype html><html lang="zh-hans"><head><title>自检</tit
 <p>Hebei Save Co., Ltd.</p>
 <p>Save changes</p>
 <div style="width: 2000px">宽</div>
+<p style="color: #333">样式</p>
 <img src="/selftest/missing.png" alt="图">
 <button></button>
 <a href="/no-such-page/">链接</a>
@@ -326,29 +332,40 @@ SELF_TEST_PAGE = """<!doctype html><html lang="zh-hans"><head><title>自检</tit
 
 
 @pytest.mark.browser
-def test_the_checks_find_what_they_look_for(page: Page, live_server):
+def test_the_checks_find_what_they_look_for(page: Page, live_server, csp_violations):
     """Each check can fail: a made-up page that scrolls sideways, logs an error, misses an image, shows an
-    English button label in Chinese, links to nothing and has an unnamed button is reported for each, while
-    an enterprise name in Latin letters is not taken for interface."""
+    English button label in Chinese, links to nothing, has an unnamed button and a style attribute its
+    policy refuses is reported for each, while an enterprise name in Latin letters is not taken for
+    interface."""
     base = live_server.url
 
     def serve(route):
         if route.request.url == f"{base}/selftest/":
-            route.fulfill(status=200, body=SELF_TEST_PAGE, content_type="text/html; charset=utf-8")
+            # Style attributes refused (the wide one stays wide: a width attribute would not do).
+            route.fulfill(
+                status=200,
+                body=SELF_TEST_PAGE,
+                content_type="text/html; charset=utf-8",
+                headers={
+                    "Content-Security-Policy": "style-src-attr 'sha256-VebmRojrXQL44IFamjc8pOyvNaWYQ9QikNRZlt4bzg0=' 'unsafe-hashes'"
+                },
+            )
         else:
             route.fulfill(status=404, body="", content_type="image/png")
 
     page.route(f"{base}/selftest/**", serve)
     run = Run(base=base, data_values=["Hebei Save Co., Ltd."], axe_source=AXE.read_text(encoding="utf-8"))
     route = Route(name="selftest", route="selftest/", params=(), get=True)
-    _listen(page, run)
+    _listen(page, run, csp_violations)
     _check(page, run, route, "admin", 0, "/selftest/")  # the first combination: Chinese on a phone
     _report(run, [route], 0)
+    csp_violations.clear()
 
     found = defaultdict(list)
     for failure in run.failures:
         found[failure.check].append(failure.detail)
-    assert set(found) == {"overflow", "console", "request", "untranslated", "dead end", "axe"}, found
+    assert set(found) == {"overflow", "console", "request", "csp", "untranslated", "dead end", "axe"}, found
+    assert found["csp"] == [f"style-src-attr refused inline (p {base}/selftest/:6)"]
     assert found["untranslated"] == ["Save in p: “Save changes”"]
     assert found["console"] == ["boom"]
     assert found["request"] == ["image /selftest/missing.png answered 404"]
@@ -388,11 +405,22 @@ def _speak(page: Page, run: Run, username: str, language: str) -> None:
     User.objects.filter(username=username).update(language=language)
 
 
-def _listen(page: Page, run: Run) -> None:
+def _listen(page: Page, run: Run, csp_violations) -> None:
     def console(message):
-        # A resource that failed to load is reported (with its address) by the request checks below.
-        if message.type == "error" and run.current and not message.text.startswith("Failed to load resource"):
-            run.current.console.append(message.text[:300])
+        # A resource that failed to load is reported (with its address) by the request checks below, a
+        # Content-Security-Policy violation (with the element) by the csp check.
+        text = message.text
+        if (
+            message.type == "error"
+            and run.current
+            and not text.startswith("Failed to load resource")
+            and "Content Security Policy" not in text
+        ):
+            run.current.console.append(text[:300])
+
+    def csp(violation: str) -> None:
+        if run.current:
+            run.current.csp.append(violation)
 
     def page_error(error):
         if run.current:
@@ -413,6 +441,7 @@ def _listen(page: Page, run: Run) -> None:
     page.on("pageerror", page_error)
     page.on("requestfailed", request_failed)
     page.on("response", response)
+    csp_violations.listeners.append(csp)
 
 
 def _check(page: Page, run: Run, route: Route, username: str, combo: int, url: str) -> None:
@@ -496,7 +525,7 @@ def _check_page(page: Page, run: Run, visit: Visit, combo: int) -> None:
     run.phases["following links"] += time.monotonic() - started
 
     started = time.monotonic()
-    page.add_script_tag(content=run.axe_source)
+    page.evaluate(run.axe_source)  # not a <script> in the page: its policy refuses inline scripts
     for v in page.evaluate(AXE_JS):
         run.fail(
             "axe", visit, f"{v['impact']} {v['id']} ×{v['count']}: {v['help']} — {', '.join(v['targets'])}"
@@ -558,6 +587,8 @@ def _report(run: Run, pages: list[Route], seconds: float) -> str:
             run.fail("console", visit, text)
         for text in dict.fromkeys(visit.requests):
             run.fail("request", visit, text)
+        for text in dict.fromkeys(visit.csp):
+            run.fail("csp", visit, text)
     shown_routes = {v.route.name for v in run.visits}
     lines = [
         "Page check: every page × role × language × size",

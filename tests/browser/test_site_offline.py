@@ -59,7 +59,8 @@ def site_photo(folder: Path) -> Path:
 
 def wait_until_kept(page: Page) -> None:
     """The service worker controls the page and has kept the app's pages for offline use."""
-    page.wait_for_function("document.documentElement.dataset.offlineReady === '1'", timeout=20_000)
+    # A locator, not wait_for_function: that evaluates a string, which the page's CSP (no eval) refuses.
+    expect(page.locator("html[data-offline-ready='1']")).to_have_count(1, timeout=20_000)
 
 
 def fill(page: Page, photo: Path | None) -> None:

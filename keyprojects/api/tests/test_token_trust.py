@@ -34,15 +34,23 @@ def credentials(username: str, password: str) -> str:
     return json.dumps({"username": username, "password": password})
 
 
-def test_it_refuses_a_ten_megabyte_request_with_400(client, settings):
+def test_it_refuses_a_ten_megabyte_request_with_400_in_json(client, settings):
     body = credentials("a" * (10 * 1024 * 1024), "x")
     assert len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # Django refuses it before anything reads it
 
     response = post(client, body)
 
     assert response.status_code == 400
-    assert "This request could not be handled" in response.content.decode()
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "The request is too large."}
     assert not ApiToken.objects.exists()
+
+
+def test_an_unknown_api_address_answers_404_in_json(client):
+    response = client.get("/api/v1/no-such-resource", headers={"Accept-Language": "en"})
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
 
 
 @pytest.mark.parametrize("field, size", [("username", 1024 * 1024), ("username", 151), ("password", 5000)])

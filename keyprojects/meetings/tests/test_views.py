@@ -31,7 +31,7 @@ def test_it_shows_the_pack_to_the_office(client, week):
         assert heading in html
     assert 'data-testid="decision-form"' in html
     assert '<span class="tag bad">overdue</span>' in html  # "Water pipe"
-    assert '<style media="print">' in html and "size: A4" in html
+    assert 'css/meeting_print.css" media="print">' in html  # the A4 print rules, a static file (CSP)
 
 
 def test_it_redirects_to_this_weeks_monday(client, week, on):

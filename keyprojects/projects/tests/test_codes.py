@@ -152,3 +152,15 @@ def test_it_links_a_legacy_code_from_the_list_to_its_page(client, login, own_pro
     assert reverse("projects:detail", args=["julu", code]) in listed.content.decode()
     assert page.status_code == 200
     assert page.context["project"] == project
+
+
+@pytest.mark.parametrize("code", LEGACY)
+def test_the_map_links_a_legacy_code_to_its_page(client, login, own_project, code):
+    project = legacy(own_project, code)
+    Project.objects.filter(pk=project.pk).update(lat=37.2, lng=115.0)
+    login("office.julu")
+
+    features = client.get(reverse("projects:geojson")).json()["features"]
+    url = next(f["properties"]["url"] for f in features if f["properties"]["code"] == code)
+
+    assert client.get(url).status_code == 200

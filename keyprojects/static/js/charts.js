@@ -8,12 +8,20 @@
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
   }
-  // The axis's value (a month, a unit's name) over one line per series: marker, name, value.
+  // The axis's value (a month, a unit's name) over one line per series: marker, name, value. Built as
+  // elements, texts as text: ECharts' own p.marker is HTML with a style attribute, which the
+  // Content-Security-Policy refuses; the marker's colour is set through the CSSOM, which it allows.
   function axisTooltip(params) {
     var rows = params.filter(function (p) { return p.value !== null && p.value !== undefined; });
-    return [escapeHtml(params.length ? params[0].axisValueLabel : "")].concat(rows.map(function (p) {
-      return p.marker + escapeHtml(p.seriesName) + ": " + escapeHtml(echarts.format.addCommas(p.value));
-    })).join("<br>");
+    var tip = document.createElement("div");
+    tip.append(params.length ? params[0].axisValueLabel : "");
+    rows.forEach(function (p) {
+      var marker = document.createElement("span");
+      marker.className = "chart-marker";
+      if (typeof p.color === "string") marker.style.backgroundColor = p.color;
+      tip.append(document.createElement("br"), marker, p.seriesName + ": " + echarts.format.addCommas(p.value));
+    });
+    return tip;
   }
   var series = data("series-data");
   var box = document.getElementById("series-chart");

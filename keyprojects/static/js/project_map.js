@@ -50,7 +50,7 @@
         onEachFeature: function (feature, marker) {
           var p = feature.properties;
           var link = document.createElement("a");
-          link.href = "/projects/" + encodeURIComponent(p.county) + "/" + encodeURIComponent(p.code) + "/";
+          link.href = p.url;
           link.textContent = p.code + " " + p.name;
           var box = document.createElement("div");
           box.appendChild(link);
