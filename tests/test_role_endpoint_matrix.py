@@ -617,7 +617,9 @@ def probe(world: World, persona: Persona, endpoint: Endpoint) -> list[str]:
             else:
                 ok = status in (OUTSIDE_GET if method == "GET" else OUTSIDE_POST)
             if not ok:
-                failures.append(f"{where} → {status}")
+                # Where a redirect leads tells a lost session (the log-in page) from a refusal that let through.
+                location = "" if isinstance(response, str) else response.get("Location", "")
+                failures.append(f"{where} → {status}" + (f" {location}" if location else ""))
             shown = [m for m in identifying if m in _text(response)]
             if shown:
                 failures.append(f"{where} shows {shown}")
