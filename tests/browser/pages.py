@@ -64,6 +64,7 @@ KIND_BY_WORD = {  # the first word found wins: the longer before the shorter
     "milestone": "milestone",
     "guarantee": "guarantee",
     "template_step": "template_step",
+    "attachment_upload": "problem",  # files are attached to a problem: its pk is the problem's
     "attachment": "attachment",
     "department": "department",
     "enterprise": "enterprise",
