@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 RUNTIME_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
 TEST_DEBS    := chromium fonts-noto-cjk poppler-utils
 
-.PHONY: setup run dev test lint format messages screenshots clean worker audit .debs-runtime .debs-test
+.PHONY: setup run dev test lint format messages screenshots clean worker audit bench scale .debs-runtime .debs-test
 
 setup: $(VENV)/.runtime node_modules/.installed keyprojects/static/vendor/htmx.min.js .debs-runtime
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules
@@ -101,6 +101,18 @@ format: $(VENV)/.test
 # "dependency audit NOT RUN: <reason>" and does not fail (an offline build is not a pass, nor a failure).
 audit: $(VENV)/.test node_modules/.installed
 	$(BIN)/python scripts/dependency-audit
+
+# Province scale (issue 16): `make scale` loads the demo and generates a province into BENCH_DATABASE_URL
+# (PostgreSQL), `make bench` measures every figure against its hand-written SQL floor there.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kp_scale
+scale: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --verbosity 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py load_demo --quiet-logins
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py generate_scale --cities 11 --units-per-city 16 --projects-per-unit 60 --years 10 --seed 1
+
+bench: setup
+	@pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1 || { echo "make bench measures PostgreSQL, and none answers on 127.0.0.1:5432: start it (see .ci/run)"; exit 1; }
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/province.py
 
 messages: $(VENV)/.runtime
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules --ignore=tests --ignore=bench

@@ -101,6 +101,7 @@ PUBLIC = {
 OTHER_COUNTY = {
     "anonymous": "office.julu",  # everything is outside the anonymous
     "admin": None,  # nothing is outside an administrator
+    "province.hebei": None,  # the demo has one province: nothing is outside it (reads only: test_province_office)
     "city.xingtai": "province",
     "office.julu": "office.ningjin",
     "leader.julu": "office.ningjin",

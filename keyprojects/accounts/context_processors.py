@@ -47,6 +47,7 @@ OVERSIGHT = frozenset(
 )
 ROLE_NAV: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(key for key, _name, _label in NAV_ITEMS),
+    Role.PROVINCE_OFFICE: OVERSIGHT | DIRECTORIES,  # reads and compares; the cities run the rest
     Role.CITY_OFFICE: OVERSIGHT | DIRECTORIES | {"missing_reports", "daily", "dispatch"},
     Role.COUNTY_OFFICE: OVERSIGHT
     | DIRECTORIES
@@ -71,7 +72,7 @@ def nav_keys(scope: Scope) -> set[str]:
 def figures_region_slug(scope: Scope) -> str | None:
     """The region whose figures the user reads first — their county, or their city; an administrator's
     first city — as the investment home page chooses it. None when the user reads no region's figures."""
-    paths = scope.county_paths or scope.leader_paths or scope.city_paths
+    paths = scope.county_paths or scope.leader_paths or scope.city_paths or scope.province_paths
     if paths:
         return Region.objects.filter(path__in=paths).order_by("path").values_list("slug", flat=True).first()
     if scope.is_admin:

@@ -299,6 +299,7 @@ def load_users(units: list[Region], regions: dict[str, Region]) -> list[DemoLogi
         )
 
     grant("admin", "系统管理员", Membership.Role.ADMIN, language=User.Language.ENGLISH)
+    grant("province.hebei", "河北省发展改革委", Membership.Role.PROVINCE_OFFICE, region=regions["hebei"])
     grant("city.xingtai", "邢台市项目办", Membership.Role.CITY_OFFICE, region=regions["xingtai"])
     for i, unit in enumerate(units):
         grant(f"office.{unit.slug}", f"{unit.name_zh}项目办", Membership.Role.COUNTY_OFFICE, region=unit)

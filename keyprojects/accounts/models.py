@@ -183,6 +183,7 @@ class Membership(models.Model):
 
     class Role(models.TextChoices):
         ADMIN = "admin", _("administrator")
+        PROVINCE_OFFICE = "province_office", _("province office")
         CITY_OFFICE = "city_office", _("city office")
         COUNTY_OFFICE = "county_office", _("county project office")
         LEADER = "leader", _("leader in charge")
@@ -191,6 +192,7 @@ class Membership(models.Model):
 
     # Which organisation each role must name: a region of these kinds, a department, or an enterprise.
     REGION_KINDS_FOR_ROLE = {
+        Role.PROVINCE_OFFICE: (Region.Kind.PROVINCE,),
         Role.CITY_OFFICE: (Region.Kind.CITY,),
         Role.COUNTY_OFFICE: Region.COUNTY_LEVEL_KINDS,
         Role.LEADER: Region.COUNTY_LEVEL_KINDS,
@@ -231,7 +233,7 @@ class Membership(models.Model):
                 condition=(
                     Q(role="admin", region__isnull=True, department__isnull=True, enterprise__isnull=True)
                     | Q(
-                        role__in=["city_office", "county_office", "leader"],
+                        role__in=["province_office", "city_office", "county_office", "leader"],
                         region__isnull=False,
                         department__isnull=True,
                         enterprise__isnull=True,

@@ -5,6 +5,7 @@ themselves. An object outside the scope is simply absent from the queryset, so i
 
 Roles and their reach:
 - administrator: everything;
+- province office (the development and reform commission): reads everything in its province, changes nothing;
 - city office: reads everything in its city's subtree, changes nothing;
 - county project office: reads and changes everything in its county-level unit (and its zones);
 - leader in charge: the county's directory, and (later capabilities) the projects and problems they lead;
@@ -34,6 +35,7 @@ def paths_q(paths: tuple[str, ...], lookup: str) -> Q:
 class Scope:
     user_id: int | None
     is_admin: bool = False
+    province_paths: tuple[str, ...] = ()
     city_paths: tuple[str, ...] = ()
     county_paths: tuple[str, ...] = ()
     leader_paths: tuple[str, ...] = ()
@@ -45,8 +47,8 @@ class Scope:
 
     @property
     def office_paths(self) -> tuple[str, ...]:
-        """Subtrees whose every record the user reads: city and county offices."""
-        return self.city_paths + self.county_paths
+        """Subtrees whose every record the user reads: province, city and county offices."""
+        return self.province_paths + self.city_paths + self.county_paths
 
     @property
     def directory_paths(self) -> tuple[str, ...]:
@@ -85,7 +87,9 @@ def scope_for(user: User) -> Scope:
     if cached is not None:
         return cached
     roles: set[str] = set()
-    paths: dict[str, list[str]] = {"city": [], "county": [], "leader": [], "department": [], "enterprise": []}
+    paths: dict[str, list[str]] = {
+        "province": [], "city": [], "county": [], "leader": [], "department": [], "enterprise": []
+    }  # fmt: skip
     department_ids: set[int] = set()
     enterprise_ids: set[int] = set()
     memberships = Membership.objects.filter(user=user).select_related(
@@ -93,7 +97,9 @@ def scope_for(user: User) -> Scope:
     )
     for m in memberships:
         roles.add(m.role)
-        if m.role == Membership.Role.CITY_OFFICE:
+        if m.role == Membership.Role.PROVINCE_OFFICE:
+            paths["province"].append(m.region.path)
+        elif m.role == Membership.Role.CITY_OFFICE:
             paths["city"].append(m.region.path)
         elif m.role == Membership.Role.COUNTY_OFFICE:
             paths["county"].append(m.region.path)
@@ -108,6 +114,7 @@ def scope_for(user: User) -> Scope:
     scope = Scope(
         user_id=user.pk,
         is_admin=Membership.Role.ADMIN in roles or user.is_superuser,
+        province_paths=tuple(sorted(set(paths["province"]))),
         city_paths=tuple(sorted(set(paths["city"]))),
         county_paths=tuple(sorted(set(paths["county"]))),
         leader_paths=tuple(sorted(set(paths["leader"]))),

@@ -243,7 +243,7 @@ def closed_units(units: list[Region], year: int, month: int) -> set[int]:
     rest = [unit for unit in units if unit.pk not in closed]
     if rest:
         approval = approval_by(
-            group="plan__project__county",
+            group="project__county",
             projects=reduce(or_, (region_key_projects(unit) for unit in rest)),
             year=year,
             first_month=month,

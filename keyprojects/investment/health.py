@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from keyprojects.investment.selectors import counted_statuses, cumulative_figures
+from keyprojects.investment.selectors import cumulative_figures
 from keyprojects.projects.rules import HealthSignal, last_finished_month
 
 RED_BELOW_RATE = Decimal("0.70")
@@ -19,7 +19,7 @@ AMBER_BELOW_RATE = Decimal("0.90")
 def _sums(today: date) -> dict:
     # Approved reports only: health is judged on verified figures, as the rankings are.
     year, month = last_finished_month(today)
-    figures = cumulative_figures(year=year, through_month=month, statuses=counted_statuses(False))
+    figures = cumulative_figures(year=year, through_month=month)
     return {"planned_to_date": figures["planned"], "completed_to_date": figures["completed"]}
 
 

@@ -206,3 +206,35 @@ class MonthClose(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} {self.year}-{self.month:02d}"
+
+
+class ProjectMonthFigures(models.Model):
+    """What the figures read: one project's planned and completed investment in one month, kept by database
+    triggers (migration 0009, `month_figures`) in the same transaction as every write to a planned month or a
+    monthly report, whatever writes it (a service, an import, the admin, a console). Rankings and dashboards
+    sum these rows instead of the plans and reports: one row per project-month, no join to the plan, and the
+    approval flags without a subquery per planned month. Never written by the application."""
+
+    # No database constraint and no cascade: the triggers remove a project's rows as its plans and reports go,
+    # in whatever order a deletion takes them.
+    project = models.ForeignKey(Project, related_name="+", on_delete=models.DO_NOTHING, db_constraint=False)
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField(choices=MONTHS)
+    planned = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    completed = models.DecimalField(max_digits=16, decimal_places=2, default=0)  # approved reports only
+    completed_unverified = models.DecimalField(  # submitted, verified and approved reports
+        max_digits=16, decimal_places=2, default=0
+    )
+    reported = models.BooleanField(default=False)  # a submitted, verified or approved report exists
+    approved = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("project month in figures")
+        verbose_name_plural = _("project months in figures")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year", "month"], name="month_figures_unique")
+        ]
+        indexes = [models.Index(fields=["year", "month"], name="month_figures_period")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.year}-{self.month:02d}"

@@ -3,6 +3,10 @@
 Every figure is summed from stored plans and reports here, in a fixed number of queries, and every page,
 export, bulletin and API endpoint reads it from here. By default only approved reports count; the
 "including unverified" view adds submitted and verified ones.
+
+The sums read `ProjectMonthFigures`, one row per project-month that the database keeps equal to the plans
+and reports (see month_figures): a ranking sums a few thousand of those rows instead of joining plans, planned
+months and reports, and the approval of a month is two flags instead of a subquery per planned month.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -24,6 +28,7 @@ from keyprojects.investment.models import (
     MonthClose,
     MonthlyReport,
     PlanMonth,
+    ProjectMonthFigures,
     ReportAttachment,
     ReportStatus,
 )
@@ -40,6 +45,11 @@ def counted_statuses(include_unverified: bool) -> tuple[str, ...]:
     if include_unverified:
         return (ReportStatus.SUBMITTED, ReportStatus.VERIFIED, ReportStatus.APPROVED)
     return (ReportStatus.APPROVED,)
+
+
+def completed_column(include_unverified: bool) -> str:
+    """The `ProjectMonthFigures` column of completed investment that counts the reports asked for."""
+    return "completed_unverified" if include_unverified else "completed"
 
 
 @dataclass(frozen=True)
@@ -107,11 +117,6 @@ def dashboard_projects(*, user: User, region: Region) -> Q:
     return region_key_projects(region) & project_scope_q(user)
 
 
-def _sums(qs, group: str, amount: str) -> dict:
-    rows = qs.values(group).annotate(total=Sum(amount)).order_by()
-    return {row[group]: (row["total"] or ZERO).quantize(ZERO) for row in rows}
-
-
 def figures_by(
     *,
     group: str,
@@ -122,21 +127,22 @@ def figures_by(
     first_month: int = 1,
 ) -> dict:
     """Planned and completed sums grouped by a project field (e.g. "county", "zone", "leader_in_charge",
-    "responsible_departments"), over the projects matching `projects`: two queries whatever the size."""
-    plan_q = Q(plan__year=year, month__gte=first_month, month__lte=through_month) & _prefixed(
-        projects, "plan__project__"
+    "responsible_departments"), over the projects matching `projects`: one query whatever the size. A group
+    with nothing planned and nothing completed is left out, as one without plans or reports."""
+    rows = (
+        ProjectMonthFigures.objects.filter(
+            Q(year=year, month__gte=first_month, month__lte=through_month) & _prefixed(projects, "project__")
+        )
+        .values(f"project__{group}")
+        .annotate(planned_sum=Sum("planned"), completed_sum=Sum(completed_column(include_unverified)))
+        .order_by()
     )
-    report_q = (
-        Q(year=year, month__gte=first_month, month__lte=through_month)
-        & Q(status__in=counted_statuses(include_unverified))
-        & _prefixed(projects, "project__")
-    )
-    planned = _sums(PlanMonth.objects.filter(plan_q), f"plan__project__{group}", "amount")
-    completed = _sums(MonthlyReport.objects.filter(report_q), f"project__{group}", "completed_investment")
-    return {
-        key: Figures(planned.get(key, ZERO), completed.get(key, ZERO))
-        for key in planned.keys() | completed.keys()
-    }
+    figures = {row[f"project__{group}"]: _figures(row["planned_sum"], row["completed_sum"]) for row in rows}
+    return {key: f for key, f in figures.items() if f.planned or f.completed}
+
+
+def _figures(planned: Decimal | None, completed: Decimal | None) -> Figures:
+    return Figures((planned or ZERO).quantize(ZERO), (completed or ZERO).quantize(ZERO))
 
 
 def _prefixed(q: Q, prefix: str) -> Q:
@@ -272,16 +278,49 @@ def projects_will_miss(*, projects: Q, year: int, through_month: int) -> list[tu
 def unit_ranking(
     *, city: Region, year: int, through_month: int, include_unverified: bool = False
 ) -> list[RankRow]:
-    """The county-level units of a city ranked by completion rate of their provincial and municipal
-    key projects through a month, with last month's rank beside it."""
-    units = list(Region.objects.filter(parent=city, kind__in=Region.COUNTY_LEVEL_KINDS).order_by("path"))
-    scope = Q(county__parent=city, level__in=KEY_LEVELS)
-    current = figures_by(group="county", projects=scope, year=year, through_month=through_month,
-                         include_unverified=include_unverified)  # fmt: skip
+    """The county-level units of a city (or of a province: all of its cities' units) ranked by completion
+    rate of their provincial and municipal key projects through a month, with last month's rank beside it."""
+    units = Region.objects.filter(path__startswith=city.path, kind__in=Region.COUNTY_LEVEL_KINDS)
+    return _ranking(list(units.order_by("path")), "county", city, year, through_month, include_unverified)
+
+
+def city_ranking(
+    *, province: Region, year: int, through_month: int, include_unverified: bool = False
+) -> list[RankRow]:
+    """The cities of a province ranked by the rule that ranks the units of a city."""
+    cities = Region.objects.filter(parent=province, kind=Region.Kind.CITY).order_by("path")
+    return _ranking(list(cities), "county__parent", province, year, through_month, include_unverified)
+
+
+def _ranking(
+    units: list[Region], group: str, region: Region, year: int, through_month: int, include_unverified: bool
+) -> list[RankRow]:
+    """`units` ranked by the key-project figures of the projects under `region` grouped by the project's
+    `group`, with last month's rank: this month's and last month's sums in one pass over the project-months."""
+    completed = completed_column(include_unverified)
+    before = Q(month__lte=through_month - 1)
+    rows = (
+        ProjectMonthFigures.objects.filter(
+            year=year,
+            month__lte=through_month,
+            project__county__path__startswith=region.path,
+            project__level__in=KEY_LEVELS,
+        )
+        .values(f"project__{group}")
+        .annotate(
+            planned_now=Sum("planned"),
+            completed_now=Sum(completed),
+            planned_before=Sum("planned", filter=before),
+            completed_before=Sum(completed, filter=before),
+        )
+        .order_by()
+    )
+    current, previous = {}, {}
+    for row in rows:
+        current[row[f"project__{group}"]] = _figures(row["planned_now"], row["completed_now"])
+        previous[row[f"project__{group}"]] = _figures(row["planned_before"], row["completed_before"])
     previous_rank = {}
     if through_month > 1:
-        previous = figures_by(group="county", projects=scope, year=year, through_month=through_month - 1,
-                              include_unverified=include_unverified)  # fmt: skip
         previous_rank = {unit.pk: rank for rank, unit in _ranked(units, previous)}
     return [
         RankRow(unit, current.get(unit.pk, Figures()), rank, previous_rank.get(unit.pk))
@@ -289,29 +328,21 @@ def unit_ranking(
     ]
 
 
-def cumulative_figures(*, year: int, through_month: int, statuses) -> dict:
-    """Expressions for a project queryset: planned and completed investment from January through the month,
-    counting the reports in `statuses` (0 when there are none)."""
-    planned = (
-        PlanMonth.objects.filter(plan__project=OuterRef("pk"), plan__year=year, month__lte=through_month)
-        .order_by()
-        .values("plan__project")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    completed = (
-        MonthlyReport.objects.filter(
-            project=OuterRef("pk"), year=year, month__lte=through_month, status__in=statuses
+def cumulative_figures(*, year: int, through_month: int, include_unverified: bool = False) -> dict:
+    """Expressions for a project queryset: planned and completed investment from January through the month
+    (0 when there is none)."""
+
+    def total(column: str):
+        rows = (
+            ProjectMonthFigures.objects.filter(project=OuterRef("pk"), year=year, month__lte=through_month)
+            .order_by()
+            .values("project")
+            .annotate(total=Sum(column))
+            .values("total")
         )
-        .order_by()
-        .values("project")
-        .annotate(total=Sum("completed_investment"))
-        .values("total")
-    )
-    return {
-        "planned": Coalesce(Subquery(planned, output_field=MONEY), Value(ZERO), output_field=MONEY),
-        "completed": Coalesce(Subquery(completed, output_field=MONEY), Value(ZERO), output_field=MONEY),
-    }
+        return Coalesce(Subquery(rows, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+    return {"planned": total("planned"), "completed": total(completed_column(include_unverified))}
 
 
 def project_figures(
@@ -319,7 +350,7 @@ def project_figures(
 ) -> QuerySet[Project]:
     """Annotate each project with planned_cum and completed_cum (January through the month)."""
     figures = cumulative_figures(
-        year=year, through_month=through_month, statuses=counted_statuses(include_unverified)
+        year=year, through_month=through_month, include_unverified=include_unverified
     )
     return qs.annotate(planned_cum=figures["planned"], completed_cum=figures["completed"])
 
@@ -434,7 +465,7 @@ def city_summaries(
         )
     counts = {
         row["county"]: row
-        for row in Project.objects.filter(county__parent=city)
+        for row in Project.objects.filter(county__path__startswith=city.path)
         .values("county")
         .annotate(**_count_annotations())
         .order_by()
@@ -495,42 +526,30 @@ class Approval:
 
 
 def approval_by(*, group: str, projects: Q, year: int, first_month: int = 1, through_month: int = 12) -> dict:
-    """`Approval` per group of planned months — "month", or a project field prefixed "plan__project__" —
-    in one grouped query."""
-
-    def report(statuses):
-        return Exists(
-            MonthlyReport.objects.filter(
-                project=OuterRef("plan__project"),
-                year=OuterRef("plan__year"),
-                month=OuterRef("month"),
-                status__in=statuses,
-            )
-        )
-
+    """`Approval` per group of planned months — "month", or a project field prefixed "project__" — in one
+    grouped query."""
     rows = (
-        PlanMonth.objects.filter(
-            Q(plan__year=year, month__gte=first_month, month__lte=through_month, amount__gt=0)
-            & _prefixed(projects, "plan__project__")
+        ProjectMonthFigures.objects.filter(
+            Q(year=year, month__gte=first_month, month__lte=through_month, planned__gt=0)
+            & _prefixed(projects, "project__")
         )
-        .annotate(has_report=report(counted_statuses(True)), has_approved=report(counted_statuses(False)))
         .values(group)
         .annotate(
-            planned=Count("pk"),
-            missing=Count("pk", filter=Q(has_report=False)),
-            unapproved=Count("pk", filter=Q(has_report=True, has_approved=False)),
+            planned_months=Count("pk"),
+            missing=Count("pk", filter=Q(reported=False)),
+            unapproved=Count("pk", filter=Q(reported=True, approved=False)),
         )
         .order_by()
     )
-    return {row[group]: Approval(row["planned"], row["missing"], row["unapproved"]) for row in rows}
+    return {row[group]: Approval(row["planned_months"], row["missing"], row["unapproved"]) for row in rows}
 
 
 def unit_approval(*, city: Region, year: int, through_month: int) -> dict[int, Approval]:
     """`Approval` of each county-level unit's key-project reports, January through the month: what a ranking
     of a period not yet closed counts as zero (one query)."""
     return approval_by(
-        group="plan__project__county",
-        projects=Q(county__parent=city, level__in=KEY_LEVELS),
+        group="project__county",
+        projects=Q(county__path__startswith=city.path, level__in=KEY_LEVELS),
         year=year,
         through_month=through_month,
     )
@@ -540,22 +559,14 @@ def monthly_series(*, projects: Q, year: int, include_unverified: bool = False) 
     """Planned and completed per month of a year (and cumulative), for a chart and its table; each month
     with its `approval`, and `final` while it and every month before it are approved (a cumulative figure
     is only as final as its months)."""
-    plan_rows = (
-        PlanMonth.objects.filter(Q(plan__year=year) & _prefixed(projects, "plan__project__"))
+    rows = (
+        ProjectMonthFigures.objects.filter(Q(year=year) & _prefixed(projects, "project__"))
         .values("month")
-        .annotate(total=Sum("amount"))
+        .annotate(planned_sum=Sum("planned"), completed_sum=Sum(completed_column(include_unverified)))
         .order_by()
     )
-    report_rows = (
-        MonthlyReport.objects.filter(
-            Q(year=year, status__in=counted_statuses(include_unverified)) & _prefixed(projects, "project__")
-        )
-        .values("month")
-        .annotate(total=Sum("completed_investment"))
-        .order_by()
-    )
-    planned = {r["month"]: r["total"] for r in plan_rows}
-    completed = {r["month"]: r["total"] for r in report_rows}
+    planned = {r["month"]: r["planned_sum"] for r in rows}
+    completed = {r["month"]: r["completed_sum"] for r in rows}
     approval = approval_by(group="month", projects=projects, year=year)
     series, cum_p, cum_c, final = [], ZERO, ZERO, True
     for month in range(1, 13):
@@ -579,51 +590,50 @@ def monthly_series(*, projects: Q, year: int, include_unverified: bool = False) 
 
 @dataclass(frozen=True)
 class ReportingState:
-    """Which planned months have reports: the basis for "missing" flags and the latest closed month."""
+    """Which planned months have reports: the basis for "missing" flags."""
 
     planned: set  # {(project_id, month)} with a planned amount > 0
     reported: set  # submitted, verified or approved
     approved: set
-    closed_months: frozenset = frozenset()  # months its county's office closed on purpose (MonthClose)
 
     def missing(self, due_months: int) -> list[tuple[int, int]]:
         return sorted((p, m) for p, m in self.planned - self.reported if m <= due_months)
 
-    def latest_closed_month(self, months: int) -> int | None:
-        """The last of the first `months` months up to which every planned month of every project has an
-        approved report, or which the county office closed with reports missing."""
-        closed = None
-        for month in range(1, months + 1):
-            if month in self.closed_months:
-                closed = month
-                continue
-            planned = [(p, m) for p, m in self.planned if m == month]
-            # A month without a single planned report has nothing to close: a year not yet planned shows open.
-            if not planned or any(key not in self.approved for key in planned):
-                break
-            closed = month
-        return closed
+
+def reporting_state(*, projects: Q, year: int) -> ReportingState:
+    rows = ProjectMonthFigures.objects.filter(
+        Q(year=year) & (Q(planned__gt=0) | Q(reported=True)) & _prefixed(projects, "project__")
+    ).values_list("project", "month", "planned", "reported", "approved")
+    planned = {(p, m) for p, m, amount, _reported, _approved in rows if amount > 0}
+    reported = {(p, m) for p, m, _amount, was_reported, _approved in rows if was_reported}
+    approved = {(p, m) for p, m, _amount, _reported, was_approved in rows if was_approved}
+    return ReportingState(planned, reported, approved)
 
 
-def reporting_state(*, projects: Q, year: int, region: Region | None = None) -> ReportingState:
-    """`region`: the county-level unit the projects are of, whose months closed on purpose count as closed
-    (one query more)."""
-    planned = set(
-        PlanMonth.objects.filter(
-            Q(plan__year=year, amount__gt=0) & _prefixed(projects, "plan__project__")
-        ).values_list("plan__project", "month")
+def latest_closed_month(*, projects: Q, year: int, region: Region | None, months: int) -> int | None:
+    """The last of the first `months` months up to which every planned month of every project has an approved
+    report, or which the county office (`region`, a county-level unit) closed with reports missing. A month
+    without a single planned report has nothing to close: a year not yet planned shows open. One row per
+    month comes back (planned and approved project-months counted in the database)."""
+    rows = (
+        ProjectMonthFigures.objects.filter(Q(year=year, planned__gt=0) & _prefixed(projects, "project__"))
+        .values("month")
+        .annotate(planned_months=Count("pk"), approved_months=Count("pk", filter=Q(approved=True)))
+        .order_by()
     )
-    rows = MonthlyReport.objects.filter(
-        Q(year=year, status__in=counted_statuses(True)) & _prefixed(projects, "project__")
-    ).values_list("project", "month", "status")
-    reported = {(p, m) for p, m, _status in rows}
-    approved = {(p, m) for p, m, status in rows if status == ReportStatus.APPROVED}
-    closed = frozenset()
+    by_month = {row["month"]: row for row in rows}
+    closed_on_purpose = set()
     if region is not None and region.is_county_level:
-        closed = frozenset(
+        closed_on_purpose = set(
             MonthClose.objects.filter(region=region, year=year).values_list("month", flat=True)
         )
-    return ReportingState(planned, reported, approved, closed)
+    closed = None
+    for month in range(1, months + 1):
+        row = by_month.get(month)
+        if month not in closed_on_purpose and (row is None or row["approved_months"] < row["planned_months"]):
+            break
+        closed = month
+    return closed
 
 
 def due_months(year: int, today: date) -> int:
@@ -671,7 +681,7 @@ def default_period(*, projects: Q, region: Region | None = None) -> Period:
     today = clock.today()
     year = clock.default_year()
     finished = 12 if year < today.year else today.month - 1
-    closed = reporting_state(projects=projects, year=year, region=region).latest_closed_month(finished)
+    closed = latest_closed_month(projects=projects, year=year, region=region, months=finished)
     return Period(year=year, through_month=closed or max(due_months(year, today), 1), closed=closed)
 
 
@@ -720,27 +730,17 @@ def figures_by_year(
 ) -> dict[int, Figures]:
     """Planned and completed investment of the projects matching `projects`, January through `through_month`
     of every stored year up to `through_year` (the same period of each year): year → Figures, for every year
-    with a plan or a counted report. Two grouped queries, whatever the number of years."""
-    planned = _sums(
-        PlanMonth.objects.filter(
-            Q(plan__year__lte=through_year, month__lte=through_month) & _prefixed(projects, "plan__project__")
-        ),
-        "plan__year",
-        "amount",
+    with a plan or a counted report. One grouped query, whatever the number of years."""
+    rows = (
+        ProjectMonthFigures.objects.filter(
+            Q(year__lte=through_year, month__lte=through_month) & _prefixed(projects, "project__")
+        )
+        .values("year")
+        .annotate(planned_sum=Sum("planned"), completed_sum=Sum(completed_column(include_unverified)))
+        .order_by("year")
     )
-    completed = _sums(
-        MonthlyReport.objects.filter(
-            Q(year__lte=through_year, month__lte=through_month)
-            & Q(status__in=counted_statuses(include_unverified))
-            & _prefixed(projects, "project__")
-        ),
-        "year",
-        "completed_investment",
-    )
-    return {
-        year: Figures(planned.get(year, ZERO), completed.get(year, ZERO))
-        for year in sorted(planned.keys() | completed.keys())
-    }
+    figures = {row["year"]: _figures(row["planned_sum"], row["completed_sum"]) for row in rows}
+    return {year: f for year, f in figures.items() if f.planned or f.completed}
 
 
 def report_get(*, project: Project, year: int, month: int) -> MonthlyReport:

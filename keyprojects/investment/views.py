@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from keyprojects.accounts.context_processors import figures_region_slug
 from keyprojects.accounts.models import Region
 from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
@@ -51,21 +52,18 @@ def _period(
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's own dashboard: their county, or their city."""
-    scope = scope_for(request.user)
-    paths = scope.county_paths or scope.leader_paths or scope.city_paths
-    region = Region.objects.filter(path__in=paths).order_by("path").first() if paths else None
-    if region is None and scope.is_admin:
-        region = Region.objects.filter(kind=Region.Kind.CITY).order_by("path").first()
-    if region is None:
+    """The user's own dashboard: their county, their city, or their province."""
+    slug = figures_region_slug(scope_for(request.user))
+    if slug is None:
         return redirect("investment:queue")
-    return redirect("investment:dashboard", region=region.slug)
+    return redirect("investment:dashboard", region=slug)
 
 
 @login_required
 def dashboard(request: HttpRequest, region: str) -> HttpResponse:
-    """A city's page is its totals and the ranking of its units (what its units read of it too); a
-    county's or a zone's is its figures in full, listing only the projects the user may open."""
+    """A city's page is its totals and the ranking of its units (what its units read of it too), a
+    province's the same with its cities ranked first; a county's or a zone's is its figures in full, listing
+    only the projects the user may open."""
     unit = selectors.figures_region_get(user=request.user, slug=region, ranking=True)
     year, month, unverified, form, default = _period(request, unit)
     context = {
@@ -79,7 +77,11 @@ def dashboard(request: HttpRequest, region: str) -> HttpResponse:
         # The page above (a county's city, a zone's county), linked only when the user may open it.
         "parent": unit.parent if unit.parent and selectors.reads_ranking(request.user, unit.parent) else None,
     }
-    if unit.kind == Region.Kind.CITY:
+    if unit.kind == Region.Kind.PROVINCE:  # its cities ranked, then every county-level unit of them
+        context["city_ranking"] = selectors.city_ranking(
+            province=unit, year=year, through_month=month, include_unverified=unverified
+        )
+    if unit.kind in (Region.Kind.CITY, Region.Kind.PROVINCE):
         ranking = selectors.unit_ranking(
             city=unit, year=year, through_month=month, include_unverified=unverified
         )
