@@ -32,9 +32,11 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from keyprojects.core import clock
@@ -186,17 +188,42 @@ def _sheet_name(text: str) -> str:
     return SHEET_NAME_FORBIDDEN.sub("-", text).strip()[:31] or "Sheet"
 
 
-def _write_cell(ws: Worksheet, row: int, column: int, value: Any, kind: str):
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # text, never a formula: openpyxl would make one of any text starting with =
-    elif kind in NUMBER_FORMATS and value is not None:
-        cell.number_format = NUMBER_FORMATS[kind]
-    elif isinstance(value, datetime):
-        cell.number_format = NUMBER_FORMATS[DATETIME]
-    elif isinstance(value, date):
-        cell.number_format = NUMBER_FORMATS[DATE]
-    return cell
+class _Cells:
+    """Cells of a write-only sheet: a styled cell only where a style is needed (a number format, a font),
+    plain values elsewhere, so that a large export costs a little per cell (openpyxl's normal mode keeps a
+    styled object per cell in memory and writes it at the end)."""
+
+    def __init__(self, ws: WriteOnlyWorksheet):
+        self.ws = ws
+
+    def styled(self, value: Any, kind: str, **style) -> WriteOnlyCell | None:
+        if value is None and not style:
+            return None
+        cell = WriteOnlyCell(self.ws, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # text, never a formula: openpyxl would make one of any text starting with =
+        elif value is not None:
+            number_format = NUMBER_FORMATS.get(kind)
+            if number_format is None and isinstance(value, datetime):
+                number_format = NUMBER_FORMATS[DATETIME]
+            elif number_format is None and isinstance(value, date):
+                number_format = NUMBER_FORMATS[DATE]
+            if number_format is not None:
+                cell.number_format = number_format
+        for name, style_value in style.items():
+            setattr(cell, name, style_value)
+        return cell
+
+    def plain(self, value: Any, kind: str) -> Any:
+        """A value written as it is when it needs no format; else a styled cell."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            # Every text is neutralised; one that reads as an error code (#N/A) must stay a string too.
+            return self.styled(value, kind) if value in ERROR_CODES else value
+        if isinstance(value, bool) or (kind not in NUMBER_FORMATS and not isinstance(value, date)):
+            return value
+        return self.styled(value, kind)
 
 
 def table_xlsx(table: Table) -> bytes:
@@ -208,8 +235,8 @@ def table_xlsx(table: Table) -> bytes:
 def tables_xlsx(tables: list[Table], *, title: str = "") -> bytes:
     """Several tables as one workbook, a sheet each (as table_xlsx writes one), in the order given; two sheets
     of one name (Excel cuts names at 31 characters) are numbered."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    # Write-only: rows are streamed to the file as they are written (a 10,000-row export in a second).
+    wb = Workbook(write_only=True)
     # Dated by the system's clock, as everything else: openpyxl would stamp the machine's date.
     stamp = clock.now().astimezone(UTC).replace(tzinfo=None)
     wb.properties.created = wb.properties.modified = stamp
@@ -232,58 +259,75 @@ def tables_xlsx(tables: list[Table], *, title: str = "") -> bytes:
     return buffer.getvalue()
 
 
-def _write_table(ws, table: Table) -> None:
+def _write_table(ws: WriteOnlyWorksheet, table: Table) -> None:
     columns = list(table.columns)
-    line = 0
-    if table.title:
-        line += 1
-        _write_cell(ws, line, 1, neutralised(table.title), TEXT).font = TITLE_FONT
-        for text in table.subtitle:
-            line += 1
-            _write_cell(ws, line, 1, neutralised(text), TEXT).font = SUBTITLE_FONT
-
-    header_row = line + 1
+    kinds = [c.kind for c in columns]
+    # A write-only sheet takes its column widths, panes and filter before its first row: the rows are
+    # converted (and measured, and totalled) first, as cell values, then written.
     widths = [_display_width(str(c.header)) for c in columns]
-    for i, column in enumerate(columns, start=1):
-        cell = _write_cell(ws, header_row, i, neutralised(str(column.header)), TEXT)
-        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-
     totals = [Decimal(0) if c.totalled else None for c in columns]
-    line = header_row
+    rows = []
     for values in table.rows:
         if len(values) != len(columns):
             raise ValueError(f"A row has {len(values)} values for {len(columns)} columns.")
-        line += 1
-        for i, (column, raw) in enumerate(zip(columns, values, strict=True)):
-            value = _cell_value(raw, column.kind)
-            _write_cell(ws, line, i + 1, value, column.kind)
-            widths[i] = max(widths[i], _display_width(_shown(value, column.kind)))
+        row = [_cell_value(raw, kind) for raw, kind in zip(values, kinds, strict=True)]
+        for i, value in enumerate(row):
+            if value is None:
+                continue
+            shown = _display_width(_shown(value, kinds[i]))
+            if shown > widths[i]:
+                widths[i] = shown
             if totals[i] is not None and isinstance(value, int | float | Decimal):
                 totals[i] += _decimal(value)
-    last_data_row = line
+        rows.append(row)
 
-    if any(t is not None for t in totals):
-        # Written as values (openpyxl cannot store a formula's result): the sums of the cells above.
-        line += 1
-        label_at = next((i for i, t in enumerate(totals) if t is None), None)
-        if label_at is not None:
-            _write_cell(ws, line, label_at + 1, _("Total"), TEXT).font = HEADER_FONT
-        for i, total in enumerate(totals):
-            if total is not None:
-                _write_cell(ws, line, i + 1, total, columns[i].kind).font = HEADER_FONT
-                widths[i] = max(widths[i], _display_width(_shown(total, columns[i].kind)))
-
+    header_row = (1 + len(table.subtitle)) + 1 if table.title else 1
+    last_data_row = header_row + len(rows)
     last_column = get_column_letter(max(len(columns), 1))
     ws.freeze_panes = f"A{header_row + 1}"
     ws.auto_filter.ref = f"A{header_row}:{last_column}{last_data_row}"
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
     # Printed as handed over: landscape, one page wide, the header on every page.
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+    cells = _Cells(ws)
+    total_line = None
+    if any(t is not None for t in totals):
+        # Written as values (openpyxl cannot store a formula's result): the sums of the cells above.
+        total_line = [None] * len(columns)
+        label_at = next((i for i, t in enumerate(totals) if t is None), None)
+        if label_at is not None:
+            total_line[label_at] = cells.styled(_("Total"), TEXT, font=HEADER_FONT)
+        for i, total in enumerate(totals):
+            if total is not None:
+                total_line[i] = cells.styled(total, kinds[i], font=HEADER_FONT)
+                widths[i] = max(widths[i], _display_width(_shown(total, kinds[i])))
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
+
+    if table.title:
+        ws.append([cells.styled(neutralised(table.title), TEXT, font=TITLE_FONT)])
+        for text in table.subtitle:
+            ws.append([cells.styled(neutralised(text), TEXT, font=SUBTITLE_FONT)])
+    ws.append(
+        [
+            cells.styled(
+                neutralised(str(c.header)),
+                TEXT,
+                font=HEADER_FONT,
+                fill=HEADER_FILL,
+                border=HEADER_BORDER,
+                alignment=Alignment(vertical="center", wrap_text=True),
+            )
+            for c in columns
+        ]
+    )
+    for row in rows:
+        ws.append([cells.plain(value, kind) for value, kind in zip(row, kinds, strict=True)])
+    if total_line is not None:
+        ws.append(total_line)
 
 
 # ---- .csv --------------------------------------------------------------------------------------------

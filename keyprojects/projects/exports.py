@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from keyprojects.accounts.models import Department, Enterprise, Region, User
 from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
+from keyprojects.core.bilingual import language_is_chinese
 from keyprojects.core.money import shown_amount, unit_label
 from keyprojects.core.spreadsheets import DATE, DECIMAL, INTEGER, MONEY, Column, Table, export_response
 from keyprojects.projects.filters import ProjectFilterSet
-from keyprojects.projects.models import Health, Project
+from keyprojects.projects.models import Category, Health, Level, Project, Stage
+from keyprojects.projects.rules import health_in_force
 
 
 def project_columns(unit: str) -> list[Column]:
@@ -38,24 +40,66 @@ def project_columns(unit: str) -> list[Column]:
     ]
 
 
+def _user_name(display_name: str, first_name: str, last_name: str, username: str) -> str:
+    """str(user) from its columns: the display name, else the full name, else the username."""
+    return display_name or f"{first_name} {last_name}".strip() or username
+
+
 def project_rows(projects: QuerySet[Project], unit: str) -> Iterator[list]:
-    for p in projects.iterator(chunk_size=500):
+    """One row per project from its columns (no model instance), each label translated once per export."""
+    names = "name_en" if not language_is_chinese() else "name_zh"
+    other = "name_zh" if names == "name_en" else "name_en"
+    levels, categories, stages, healths = (
+        {value: str(label) for value, label in choices.choices}
+        for choices in (Level, Category, Stage, Health)
+    )
+    rows = projects.values_list(
+        "code",
+        f"county__{names}",
+        f"county__{other}",
+        names,
+        other,
+        "level",
+        "category",
+        "stage",
+        f"enterprise__{names}",
+        f"enterprise__{other}",
+        f"zone__{names}",
+        f"zone__{other}",
+        "total_investment",
+        "land_area_mu",
+        "leader_in_charge__display_name",
+        "leader_in_charge__first_name",
+        "leader_in_charge__last_name",
+        "leader_in_charge__username",
+        "start_date",
+        "planned_completion_date",
+        "health_override",
+        "health_computed",
+        "late_milestones",
+    )
+    for (
+        code, county, county_other, name, name_other, level, category, stage, enterprise, enterprise_other,
+        zone, zone_other, investment, land_area, display_name, first_name, last_name, username, start,
+        completion, health_override, health_computed, late,
+    ) in rows.iterator(chunk_size=2000):  # fmt: skip
+        health = health_in_force(health_override, health_computed)
         yield [
-            p.code,
-            p.county.name,
-            p.name,
-            p.get_level_display(),
-            p.get_category_display(),
-            p.get_stage_display(),
-            p.enterprise.name,
-            p.zone.name if p.zone_id else "",
-            shown_amount(p.total_investment, unit),  # as the list shows it, in the unit its header names
-            p.land_area_mu,
-            str(p.leader_in_charge) if p.leader_in_charge_id else "",
-            p.start_date,
-            p.planned_completion_date,
-            str(Health(p.health).label),
-            p.late_milestones,
+            code,
+            county or county_other,
+            name or name_other,
+            levels.get(level, level),
+            categories.get(category, category),
+            stages.get(stage, stage),
+            enterprise or enterprise_other,
+            zone or zone_other or "",
+            shown_amount(investment, unit),  # as the list shows it, in the unit its header names
+            land_area,
+            _user_name(display_name, first_name, last_name, username) if username is not None else "",
+            start,
+            completion,
+            healths.get(health, health),
+            late,
         ]
 
 

@@ -16,6 +16,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Expression,
     F,
     OuterRef,
     Q,
@@ -25,6 +26,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, NullIf
+from django.db.models.query import ModelIterable
 from django.utils.translation import gettext as _
 
 from keyprojects.projects.models import Health, Milestone, MilestoneStatus
@@ -118,9 +120,90 @@ def _milestone_count(today: date, condition: Q) -> Subquery:
     )
 
 
+class _SignalColumn(Expression):
+    """A column of the per-row table of signals that `_HealthOfSignals` builds: what the health's conditions
+    read instead of repeating each signal's subquery wherever a condition names it."""
+
+    def __init__(self, name: str, output_field):
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.name!r})"
+
+    def as_sql(self, compiler, connection):
+        qn = connection.ops.quote_name
+        return f"{qn(SIGNALS_ALIAS)}.{qn(self.name)}", []
+
+
+SIGNALS_ALIAS = "health_signals"
+
+
+class _HealthOfSignals(Expression):
+    """`(SELECT <case> FROM (SELECT <signal> AS name, …) AS health_signals)`: each signal's correlated
+    subquery is evaluated once per project and the colour's conditions read its result.
+
+    SQL cannot name a result column of the same SELECT, so a CASE over annotations repeats every subquery
+    at each mention (26 per project with the investment and problem signals, where 7 are needed); a
+    one-row derived table, correlated to the project row, computes them once, on SQLite and PostgreSQL."""
+
+    def __init__(self, signals: dict[str, Any], case: Expression):
+        super().__init__(output_field=CharField())
+        self.names = list(signals)
+        self.signals = list(signals.values())
+        self.case = case
+
+    def get_source_expressions(self):
+        return [*self.signals, self.case]
+
+    def set_source_expressions(self, exprs):
+        *self.signals, self.case = exprs
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        clone = self.copy()
+        clone.is_summary = summarize
+        clone.signals = [s.resolve_expression(query, allow_joins, reuse, summarize) for s in self.signals]
+        # The case reads the signals' columns: resolve it with each name standing for its column.
+        columns = {
+            name: _SignalColumn(name, s.output_field)
+            for name, s in zip(self.names, clone.signals, strict=True)
+        }
+        inner = query.clone()
+        inner.annotations = {**inner.annotations, **columns}
+        clone.case = self.case.resolve_expression(inner, allow_joins, reuse, summarize)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        qn = connection.ops.quote_name
+        columns, params = [], []
+        for name, signal in zip(self.names, self.signals, strict=True):
+            sql, signal_params = compiler.compile(signal)
+            columns.append(f"{sql} AS {qn(name)}")
+            params.extend(signal_params)
+        case_sql, case_params = compiler.compile(self.case)
+        sql = f"(SELECT {case_sql} FROM (SELECT {', '.join(columns)}) {qn(SIGNALS_ALIAS)})"  # noqa: S608 – compiled SQL, parameters apart
+        return sql, (*case_params, *params)
+
+
+def health_in_force(override: str, computed: str) -> str:
+    """The rating given by hand, else the computed one."""
+    return override or computed
+
+
+class _WithHealthInForce(ModelIterable):
+    """Sets each project's `health` (the rating in force) from the two columns the query selects, so that
+    the SELECT holds the computed rating once; filters and orders read the `health` alias in SQL."""
+
+    def __iter__(self):
+        for project in super().__iter__():
+            project.health = health_in_force(project.health_override, project.health_computed)
+            yield project
+
+
 def projects_with_health(qs: QuerySet, today: date) -> QuerySet:
-    """Annotate milestone counts, what each health signal needs, the computed health and the health in
-    force (given, else computed).
+    """Annotate the late milestones (shown on the list), the computed health, and alias the health in force
+    (given, else computed; each project read from the queryset carries it as `health`) and what each rule
+    reads, so that a filter can name them.
 
     red    – a milestone late by more than RED_LATE_DAYS days, or a signal's red condition (the investment
              gap, an escalated overdue problem);
@@ -130,39 +213,40 @@ def projects_with_health(qs: QuerySet, today: date) -> QuerySet:
     open_ = Q(actual_date__isnull=True)
     late = open_ & Q(planned_date__lt=today)
     severely_late = open_ & Q(planned_date__lt=today - timedelta(days=RED_LATE_DAYS))
-    at_risk = (
-        open_
-        & Q(planned_date__gte=today)
-        & (
-            Q(planned_date__lte=today + timedelta(days=AT_RISK_WITHIN_DAYS))
-            | Q(planned_date__gt=F("baseline_date"))
-        )
+    soon = Q(planned_date__lte=today + timedelta(days=AT_RISK_WITHIN_DAYS)) | Q(
+        planned_date__gt=F("baseline_date")
     )
+    at_risk = open_ & Q(planned_date__gte=today) & soon
+    # Late or at risk, in one count: open and due within AT_RISK_WITHIN_DAYS (or already past), or slipped.
+    late_or_at_risk = open_ & soon
     signals = health_signals()
-    qs = qs.annotate(
-        late_milestones=Coalesce(_milestone_count(today, late), 0),
-        severely_late_milestones=Coalesce(_milestone_count(today, severely_late), 0),
-        at_risk_milestones=Coalesce(_milestone_count(today, at_risk), 0),
+    inputs = {
+        "severely_late_milestones": Coalesce(_milestone_count(today, severely_late), 0),
+        "late_or_at_risk_milestones": Coalesce(_milestone_count(today, late_or_at_risk), 0),
         **{name: value for signal in signals for name, value in signal.annotations(today).items()},
-    )
+    }
     # Any red condition before any amber one: the first that holds gives the colour.
     red = [Q(severely_late_milestones__gt=0), *(s.red for s in signals)]
     amber = [
-        Q(late_milestones__gt=0),
-        Q(at_risk_milestones__gt=0),
+        Q(late_or_at_risk_milestones__gt=0),
         *(s.amber for s in signals),
         Q(paused_since__isnull=False),
     ]
-    qs = qs.annotate(
-        health_computed=Case(
-            *(When(condition, then=Value(Health.RED)) for condition in red),
-            *(When(condition, then=Value(Health.AMBER)) for condition in amber),
-            default=Value(Health.GREEN),
-            output_field=CharField(),
-        )
+    case = Case(
+        *(When(condition, then=Value(Health.RED)) for condition in red),
+        *(When(condition, then=Value(Health.AMBER)) for condition in amber),
+        default=Value(Health.GREEN),
+        output_field=CharField(),
     )
-    return qs.annotate(
+    qs = qs.annotate(
+        late_milestones=Coalesce(_milestone_count(today, late), 0),
+        health_computed=_HealthOfSignals(inputs, case),
+    ).alias(
+        at_risk_milestones=Coalesce(_milestone_count(today, at_risk), 0),
+        **inputs,
         health=Coalesce(
             NullIf(F("health_override"), Value("")), F("health_computed"), output_field=CharField()
-        )
+        ),
     )
+    qs._iterable_class = _WithHealthInForce  # Django's own hook for what a queryset yields
+    return qs

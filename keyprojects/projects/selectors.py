@@ -82,7 +82,8 @@ def project_list(*, user: User) -> QuerySet[Project]:
     """The projects the user reads, with their health, late milestones and the ranks SORTS orders by, in
     code order. The list's filters are projects.filters.ProjectFilterSet, built on this."""
     qs = projects_with_health(Project.objects.filter(project_scope_q(user)), clock.today())
-    qs = qs.annotate(
+    # Ranks to order by, never shown: aliases, in the SQL only when a sort names them.
+    qs = qs.alias(
         stage_order=Case(
             *[When(stage=s, then=Value(i)) for s, i in STAGE_ORDER.items()], output_field=IntegerField()
         ),
