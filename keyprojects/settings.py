@@ -140,23 +140,54 @@ TEMPLATES = [
 ]
 
 DATA_DIR = Path(env_str("KEYPROJECTS_DATA_DIR", str(BASE_DIR / "var")))
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'keyprojects.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The health rules make long statements of small subqueries; PostgreSQL's JIT compiler spends
-    # longer compiling them than running them (0.3–0.5 s on a city page), so it stays off.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the task worker write while the web process reads; the timeout rides out short locks.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+
+
+def database(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # The health rules make long statements of small subqueries; PostgreSQL's JIT compiler spends
+        # longer compiling them than running them (0.3–0.5 s on a city page), so it stays off.
+        config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the task worker write while the web process reads; the timeout rides out short locks.
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    return config
+
+
+DATABASES = {"default": database(env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'keyprojects.sqlite3'}"))}
+# PostgreSQL streaming replicas (comma-separated URLs, e.g. postgres://app@replica-1/keyprojects): the
+# dashboards, lists and API reads of GET requests go to one of them, everything else to the primary
+# (keyprojects.core.routers, docs/deploy.md). Without them, nothing is routed.
+DATABASE_REPLICAS = []
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    alias = f"replica{number}"
+    # Tests run against the primary's test database unless a test sets up a replica of its own.
+    DATABASES[alias] = {**database(url), "TEST": {"MIRROR": "default"}}
+    DATABASE_REPLICAS.append(alias)
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["keyprojects.core.routers.ReplicaRouter"]
+    # Before every middleware that reads the database (sessions, users), right after the HTTPS redirect.
+    MIDDLEWARE.insert(1, "keyprojects.core.replicas.ReplicaReadsMiddleware")
+# After a request that wrote, the same browser reads the primary for this long: replication lag is
+# usually well under a second, and a person must always see what they have just saved.
+KEYPROJECTS_REPLICA_PIN_SECONDS = env_int("KEYPROJECTS_REPLICA_PIN_SECONDS", 10)
+
+# Redis (REDIS_URL, e.g. redis://cache:6379/0) as the cache shared by every app server; without it each
+# process keeps its own cache in memory (Django's default).
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+        }
     }
+# /healthz answers 503 ("degraded") when the oldest task ready to run has waited longer than this: the
+# task worker is down or cannot keep up.
+KEYPROJECTS_HEALTH_MAX_TASK_AGE = env_int("KEYPROJECTS_HEALTH_MAX_TASK_AGE", 900)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -307,7 +338,8 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Standard output: the process manager (systemd, the container runtime) collects and ships it.
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     # WeasyPrint logs each step of every PDF it lays out at INFO: only its warnings are news.
     "loggers": {"weasyprint.progress": {"level": "WARNING"}},
