@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 RUNTIME_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
 TEST_DEBS    := chromium fonts-noto-cjk poppler-utils
 
-.PHONY: setup run dev test lint format messages screenshots clean worker audit bench scale .debs-runtime .debs-test
+.PHONY: setup run dev test lint format messages screenshots clean worker audit bench scale load .debs-runtime .debs-test
 
 setup: $(VENV)/.runtime node_modules/.installed keyprojects/static/vendor/htmx.min.js .debs-runtime
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules
@@ -109,6 +109,15 @@ scale: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --verbosity 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py load_demo --quiet-logins
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py generate_scale --cities 11 --units-per-city 16 --projects-per-unit 60 --years 10 --seed 1
+
+$(VENV)/.bench: pyproject.toml | $(VENV)/.runtime
+	$(BIN)/pip install -q -e '.[bench]'
+	touch $@
+
+# 100 users for 60 s against gunicorn (2 workers) and PostgreSQL, loopback only: p50/p95/p99, zero errors.
+load: setup $(VENV)/.bench
+	@pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1 || { echo "make load measures PostgreSQL, and none answers on 127.0.0.1:5432"; exit 1; }
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/load.py
 
 bench: setup
 	@pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1 || { echo "make bench measures PostgreSQL, and none answers on 127.0.0.1:5432: start it (see .ci/run)"; exit 1; }

@@ -26,14 +26,16 @@ if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         "`manage.py generate_scale` loaded (see docs/benchmarks.md)."
     )
 
+import logging
+
 import django
 
 django.setup()
+logging.getLogger("axes").setLevel(logging.WARNING)  # one line per log-in would drown the table
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from keyprojects.accounts.models import Membership, Region, User  # noqa: E402
 from keyprojects.investment import selectors  # noqa: E402
@@ -50,7 +52,14 @@ settings.DEBUG = False
 def timed(call) -> tuple[float, float, int]:
     """(median ms, p95 ms, queries) of RUNS calls after one warm-up call."""
     call()
-    with CaptureQueriesContext(connection) as queries:
+    # Counted by an execute wrapper: a request empties the debug query log when it starts.
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
         call()
     samples = []
     for _ in range(RUNS):
@@ -163,6 +172,10 @@ def main() -> None:
     }
     db = settings.DATABASES["default"]
     print(f"database: postgresql {db['NAME']}; {year}, January to month {MONTH}; {RUNS} calls each")
+    load = os.getloadavg()
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at the start"
+    )
     print("dataset: " + ", ".join(f"{n:,} {name}" for name, n in counts.items()))
     city_projects = Project.objects.filter(county__parent=city).count()
     unit_projects = Project.objects.filter(county=unit).count()
@@ -186,9 +199,10 @@ def main() -> None:
         timed(floor),
         timed(raw),
     )
-    floor, raw = ranking_floors(unit, "id", year)
+    # A county's summary holds its rank in the city: its floor is the city's ranking.
+    floor, raw = ranking_floors(city, "id", year)
     row(
-        "county summary figures",
+        "county summary figures (with its rank)",
         timed(lambda: selectors.region_summary(region=unit, year=year, through_month=MONTH)),
         timed(floor),
         timed(raw),

@@ -275,12 +275,20 @@ def projects_will_miss(*, projects: Q, year: int, through_month: int) -> list[tu
     return rows
 
 
+def ranked_units_q(region: Region, prefix: str = "") -> Q:
+    """The county-level units a ranking of `region` ranks (`prefix` re-roots the condition): a city's own
+    units, a province's every city's units."""
+    if region.kind == Region.Kind.CITY:
+        return Q(**{f"{prefix}parent": region})
+    return Q(**{f"{prefix}path__startswith": region.path})
+
+
 def unit_ranking(
     *, city: Region, year: int, through_month: int, include_unverified: bool = False
 ) -> list[RankRow]:
     """The county-level units of a city (or of a province: all of its cities' units) ranked by completion
     rate of their provincial and municipal key projects through a month, with last month's rank beside it."""
-    units = Region.objects.filter(path__startswith=city.path, kind__in=Region.COUNTY_LEVEL_KINDS)
+    units = Region.objects.filter(ranked_units_q(city), kind__in=Region.COUNTY_LEVEL_KINDS)
     return _ranking(list(units.order_by("path")), "county", city, year, through_month, include_unverified)
 
 
@@ -301,9 +309,9 @@ def _ranking(
     before = Q(month__lte=through_month - 1)
     rows = (
         ProjectMonthFigures.objects.filter(
+            ranked_units_q(region, "project__county__"),
             year=year,
             month__lte=through_month,
-            project__county__path__startswith=region.path,
             project__level__in=KEY_LEVELS,
         )
         .values(f"project__{group}")
@@ -465,7 +473,7 @@ def city_summaries(
         )
     counts = {
         row["county"]: row
-        for row in Project.objects.filter(county__path__startswith=city.path)
+        for row in Project.objects.filter(ranked_units_q(city, "county__"))
         .values("county")
         .annotate(**_count_annotations())
         .order_by()
@@ -549,7 +557,7 @@ def unit_approval(*, city: Region, year: int, through_month: int) -> dict[int, A
     of a period not yet closed counts as zero (one query)."""
     return approval_by(
         group="project__county",
-        projects=Q(county__path__startswith=city.path, level__in=KEY_LEVELS),
+        projects=ranked_units_q(city, "county__") & Q(level__in=KEY_LEVELS),
         year=year,
         through_month=through_month,
     )

@@ -173,13 +173,13 @@ def test_it_counts_key_projects_by_level_as_the_registry_stood_at_the_end_of_the
     )
 
 
-def test_records_are_read_in_four_queries_whatever_the_number_of_years(
+def test_records_are_read_in_three_queries_whatever_the_number_of_years(
     three_years, django_assert_num_queries
 ):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         records(region=three_years, year=2024, month=MONTH)
     city = Region.objects.get(slug="xingtai")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         records(region=city, year=2024, month=MONTH)
 
 

@@ -43,7 +43,7 @@ def test_the_series_marks_each_month_and_the_running_sums_that_include_an_unappr
     with CaptureQueriesContext(connection) as queries:
         series = selectors.monthly_series(projects=projects, year=YEAR)
 
-    assert len(queries) == 3  # plans, reports, approval: whatever the number of projects
+    assert len(queries) == 2  # the project-months' figures, their approval: whatever the number of projects
     assert [row["approval"].approved for row in series][:6] == [True, True, True, False, True, False]
     # May is approved, but the sum to May holds April's unapproved month.
     assert [row["final"] for row in series][:6] == [True, True, True, False, False, False]
