@@ -129,16 +129,21 @@ def figures_by(
     """Planned and completed sums grouped by a project field (e.g. "county", "zone", "leader_in_charge",
     "responsible_departments"), over the projects matching `projects`: one query whatever the size. A group
     with nothing planned and nothing completed is left out, as one without plans or reports."""
+    period = Q(year=year, month__gte=first_month, month__lte=through_month)
+    figures = _figure_sums(period, projects, f"project__{group}", include_unverified)
+    return {key: f for key, f in figures.items() if f.planned or f.completed}
+
+
+def _figure_sums(period: Q, projects: Q, group: str, include_unverified: bool) -> dict:
+    """Planned and completed sums of the project-months in `period` of the projects matching `projects`,
+    grouped by `group` (a field of the figures: "month", "year", or "project__<field>"): one query."""
     rows = (
-        ProjectMonthFigures.objects.filter(
-            Q(year=year, month__gte=first_month, month__lte=through_month) & _prefixed(projects, "project__")
-        )
-        .values(f"project__{group}")
+        ProjectMonthFigures.objects.filter(period & _prefixed(projects, "project__"))
+        .values(group)
         .annotate(planned_sum=Sum("planned"), completed_sum=Sum(completed_column(include_unverified)))
         .order_by()
     )
-    figures = {row[f"project__{group}"]: _figures(row["planned_sum"], row["completed_sum"]) for row in rows}
-    return {key: f for key, f in figures.items() if f.planned or f.completed}
+    return {row[group]: _figures(row["planned_sum"], row["completed_sum"]) for row in rows}
 
 
 def _figures(planned: Decimal | None, completed: Decimal | None) -> Figures:
@@ -567,18 +572,12 @@ def monthly_series(*, projects: Q, year: int, include_unverified: bool = False) 
     """Planned and completed per month of a year (and cumulative), for a chart and its table; each month
     with its `approval`, and `final` while it and every month before it are approved (a cumulative figure
     is only as final as its months)."""
-    rows = (
-        ProjectMonthFigures.objects.filter(Q(year=year) & _prefixed(projects, "project__"))
-        .values("month")
-        .annotate(planned_sum=Sum("planned"), completed_sum=Sum(completed_column(include_unverified)))
-        .order_by()
-    )
-    planned = {r["month"]: r["planned_sum"] for r in rows}
-    completed = {r["month"]: r["completed_sum"] for r in rows}
+    by_month = _figure_sums(Q(year=year), projects, "month", include_unverified)
     approval = approval_by(group="month", projects=projects, year=year)
     series, cum_p, cum_c, final = [], ZERO, ZERO, True
     for month in range(1, 13):
-        p, c = (planned.get(month) or ZERO).quantize(ZERO), (completed.get(month) or ZERO).quantize(ZERO)
+        month_figures = by_month.get(month, Figures())
+        p, c = month_figures.planned, month_figures.completed
         cum_p, cum_c = cum_p + p, cum_c + c
         month_approval = approval.get(month, Approval())
         final = final and month_approval.approved
@@ -739,16 +738,11 @@ def figures_by_year(
     """Planned and completed investment of the projects matching `projects`, January through `through_month`
     of every stored year up to `through_year` (the same period of each year): year → Figures, for every year
     with a plan or a counted report. One grouped query, whatever the number of years."""
-    rows = (
-        ProjectMonthFigures.objects.filter(
-            Q(year__lte=through_year, month__lte=through_month) & _prefixed(projects, "project__")
-        )
-        .values("year")
-        .annotate(planned_sum=Sum("planned"), completed_sum=Sum(completed_column(include_unverified)))
-        .order_by("year")
-    )
-    figures = {row["year"]: _figures(row["planned_sum"], row["completed_sum"]) for row in rows}
-    return {year: f for year, f in figures.items() if f.planned or f.completed}
+    period = Q(year__lte=through_year, month__lte=through_month)
+    figures = _figure_sums(period, projects, "year", include_unverified)
+    return {
+        year: figures[year] for year in sorted(figures) if figures[year].planned or figures[year].completed
+    }
 
 
 def report_get(*, project: Project, year: int, month: int) -> MonthlyReport:
