@@ -4,7 +4,7 @@ Built through the project's own tables, beside the demo if it is there: new citi
 province "hebei" (created when absent), with slugs `scale-c01`, `scale-c01-u01`, … Everything is written in
 bulk — `bulk_create` for the organisations and projects, `core.rows.insert_rows` (COPY on PostgreSQL) for the
 large tables — and no history or audit rows are written for it: these rows stand for years of work nobody did.
-The project-month figures are rebuilt once after the plans and reports (`month_figures.triggers_off`).
+The project-month and unit-month figures are rebuilt once after the plans and reports (`month_figures.triggers_off`).
 
 Deterministic: every stage draws from a stream of its own, seeded by the seed and the stage's name, and no
 draw depends on the ids the database gives, so the same seed gives the same rows on any database.
@@ -40,6 +40,7 @@ from keyprojects.investment.models import (
     PlanMonth,
     ProjectMonthFigures,
     ReportStatus,
+    UnitMonthFigures,
 )
 from keyprojects.investment.services import COUNTY_CURVE
 from keyprojects.problems.demo import TYPICAL
@@ -166,9 +167,14 @@ def generate(size: Size, progress: Progress) -> Outcome:
             for year in generator.years:
                 stage(f"plans and reports {year}", lambda year=year: generator.plans_and_reports(year))
             began = time.monotonic()
-        figures = ProjectMonthFigures.objects.filter(**generator.project_range()).count()
-        counts["investment_projectmonthfigures"] = figures
-        progress("project-month figures rebuilt", {"investment_projectmonthfigures": figures}, _since(began))
+        figures = {
+            "investment_projectmonthfigures": ProjectMonthFigures.objects.filter(
+                **generator.project_range()
+            ).count(),
+            "investment_unitmonthfigures": UnitMonthFigures.objects.count(),
+        }
+        counts.update(figures)
+        progress("project-month and unit-month figures rebuilt", figures, _since(began))
         stage("problems and their timelines", generator.problems)
         stage("daily reports", generator.daily_reports)
     if connection.vendor == "postgresql":

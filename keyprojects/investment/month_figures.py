@@ -1,12 +1,17 @@
-"""The project-month figures table (`ProjectMonthFigures`): how the database keeps it, rebuilds it and checks it.
+"""The figures tables (`ProjectMonthFigures`, `UnitMonthFigures`): how the database keeps them, rebuilds them
+and checks them.
 
 Triggers on the planned months and the monthly reports recompute the one project-month a row touches, in the
 statement's own transaction: on PostgreSQL a PL/pgSQL function, on SQLite the same statements inside each
 trigger. A write that bypasses the services (an import, the admin, a console, a test's fixture) cannot leave
 the figures stale, and none of the write paths has to remember them.
 
-The figures are never written by the application. `rebuild` recomputes the whole table from plans and reports
-(after a bulk load with the triggers off, or to repair); `differences` compares the table with a full
+A second layer rolls the project-months up per county-level unit, level and month: triggers on the
+project-month figures add each change's difference to its unit-month (an upsert: one row, no rescan), and a
+trigger on the projects moves a project's months when its unit or level changes.
+
+The figures are never written by the application. `rebuild` recomputes both tables from plans and reports
+(after a bulk load with the triggers off, or to repair); `differences` compares them with a full
 recomputation, which the tests and `manage.py check_month_figures` use.
 """
 
@@ -86,6 +91,92 @@ GROUP BY project_id, "year", "month"
 """
 
 
+UNITS = "investment_unitmonthfigures"
+PROJECTS = "projects_project"
+UNIT_COLUMNS = (
+    '(unit_id, "level", "year", "month", planned, completed, completed_unverified, '
+    "project_months, planned_months, reported_months, approved_months)"
+)
+UNIT_KEY = '(unit_id, "level", "year", "month")'
+ADD_ALL = ", ".join(
+    f"{column} = {UNITS}.{column} + excluded.{column}"
+    for column in (
+        "planned",
+        "completed",
+        "completed_unverified",
+        "project_months",
+        "planned_months",
+        "reported_months",
+        "approved_months",
+    )
+)
+
+
+def _unit_amounts(row: str, sign: str = "", aggregate: bool = False) -> str:
+    """The unit-month columns a project-month row (`row`, an alias or OLD/NEW) adds, times `sign`; with
+    `aggregate`, summed over the rows of a group."""
+    planned_month = f"{row}.planned > 0"
+    parts = [
+        f"{row}.planned",
+        f"{row}.completed",
+        f"{row}.completed_unverified",
+        "1",
+        f"CASE WHEN {planned_month} THEN 1 ELSE 0 END",
+        f"CASE WHEN {planned_month} AND {row}.reported THEN 1 ELSE 0 END",
+        f"CASE WHEN {planned_month} AND {row}.approved THEN 1 ELSE 0 END",
+    ]
+    if aggregate:
+        parts = [f"SUM({part})" for part in parts]
+    return ", ".join(f"{sign}{part}" for part in parts)
+
+
+def _add_project_month(row: str, sign: str) -> list[str]:
+    """Add (sign "") or take away (sign "-") one project-month row to its project's unit-month; a unit-month
+    left with no project-month goes."""
+    statements = [
+        f"INSERT INTO {UNITS} {UNIT_COLUMNS} "
+        f'SELECT p.county_id, p."level", {row}."year", {row}."month", {_unit_amounts(row, sign)} '
+        f"FROM {PROJECTS} p WHERE p.id = {row}.project_id "
+        f"ON CONFLICT {UNIT_KEY} DO UPDATE SET {ADD_ALL}"
+    ]
+    if sign:
+        statements.append(
+            f'DELETE FROM {UNITS} WHERE "year" = {row}."year" AND "month" = {row}."month" '
+            f"AND project_months = 0 AND unit_id IN (SELECT county_id FROM {PROJECTS} WHERE id = {row}.project_id)"
+        )
+    return statements
+
+
+def _move_project(row: str, sign: str) -> list[str]:
+    """Add or take away all of a project's months (`row`: the project's OLD or NEW) to the unit-months of
+    its unit and level: when the project changes unit or level, or goes."""
+    statements = [
+        f"INSERT INTO {UNITS} {UNIT_COLUMNS} "
+        f'SELECT {row}.county_id, {row}."level", f."year", f."month", {_unit_amounts("f", sign, aggregate=True)} '
+        f'FROM {TABLE} f WHERE f.project_id = {row}.id GROUP BY f."year", f."month" '
+        f"ON CONFLICT {UNIT_KEY} DO UPDATE SET {ADD_ALL}"
+    ]
+    if sign:
+        statements.append(
+            f'DELETE FROM {UNITS} WHERE unit_id = {row}.county_id AND "level" = {row}."level" '
+            "AND project_months = 0"
+        )
+    return statements
+
+
+# Every unit-month, from the project-month figures (both databases).
+REBUILD_UNITS = (
+    f"INSERT INTO {UNITS} {UNIT_COLUMNS} "
+    f'SELECT p.county_id, p."level", f."year", f."month", {_unit_amounts("f", aggregate=True)} '
+    f"FROM {TABLE} f JOIN {PROJECTS} p ON p.id = f.project_id "
+    f'GROUP BY p.county_id, p."level", f."year", f."month"'
+)
+UNIT_FIELDS = (
+    'unit_id, "level", "year", "month", planned, completed, completed_unverified, '
+    "project_months, planned_months, reported_months, approved_months"
+)
+
+
 def _postgresql_triggers() -> list[str]:
     refresh = "\n    ".join(s + ";" for s in refresh_statements("p_project", "p_year", "p_month"))
     return [
@@ -154,14 +245,111 @@ def _sqlite_triggers() -> list[str]:
     return triggers
 
 
-def _drop_statements(vendor: str) -> list[str]:
+# What makes a figures row differ (an update that changes none of these leaves its unit-month alone).
+FIGURE_COLUMNS = (
+    "project_id",
+    "year",
+    "month",
+    "planned",
+    "completed",
+    "completed_unverified",
+    "reported",
+    "approved",
+)
+
+
+def _changed(columns, different: str) -> str:
+    return " OR ".join(f'OLD."{column}" {different} NEW."{column}"' for column in columns)
+
+
+def _unit_postgresql_triggers() -> list[str]:
+    def block(statements: list[str]) -> str:
+        return "\n        ".join(statement + ";" for statement in statements)
+
+    return [
+        f"""CREATE FUNCTION kp_unit_figures_month() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        {block(_add_project_month("OLD", "-"))}
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        {block(_add_project_month("NEW", ""))}
+    END IF;
+    RETURN NULL;
+END
+$$""",
+        f"""CREATE FUNCTION kp_unit_figures_project() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {block(_move_project("OLD", "-"))}
+    IF TG_OP = 'UPDATE' THEN
+        {block(_move_project("NEW", ""))}
+    END IF;
+    RETURN NULL;
+END
+$$""",
+        f"""CREATE TRIGGER kp_unit_figures_month AFTER INSERT OR DELETE ON {TABLE}
+    FOR EACH ROW EXECUTE FUNCTION kp_unit_figures_month()""",
+        f"""CREATE TRIGGER kp_unit_figures_month_update AFTER UPDATE ON {TABLE}
+    FOR EACH ROW WHEN ({_changed(FIGURE_COLUMNS, "IS DISTINCT FROM")})
+    EXECUTE FUNCTION kp_unit_figures_month()""",
+        f"""CREATE TRIGGER kp_unit_figures_project AFTER UPDATE OF county_id, "level" ON {PROJECTS}
+    FOR EACH ROW WHEN ({_changed(("county_id", "level"), "IS DISTINCT FROM")})
+    EXECUTE FUNCTION kp_unit_figures_project()""",
+        f"""CREATE TRIGGER kp_unit_figures_project_delete AFTER DELETE ON {PROJECTS}
+    FOR EACH ROW EXECUTE FUNCTION kp_unit_figures_project()""",
+    ]
+
+
+def _unit_sqlite_triggers() -> list[str]:
+    def trigger(name: str, event: str, table: str, statements: list[str], when: str = "") -> str:
+        condition = f" WHEN {when}" if when else ""
+        body = " ".join(statement + ";" for statement in statements)
+        return f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} BEGIN {body} END"
+
+    return [
+        trigger("kp_unit_figures_month_insert", "INSERT", TABLE, _add_project_month("NEW", "")),
+        trigger(
+            "kp_unit_figures_month_update",
+            "UPDATE",
+            TABLE,
+            _add_project_month("OLD", "-") + _add_project_month("NEW", ""),
+            _changed(FIGURE_COLUMNS, "IS NOT"),
+        ),
+        trigger("kp_unit_figures_month_delete", "DELETE", TABLE, _add_project_month("OLD", "-")),
+        trigger(
+            "kp_unit_figures_project_update",
+            'UPDATE OF county_id, "level"',
+            PROJECTS,
+            _move_project("OLD", "-") + _move_project("NEW", ""),
+            _changed(("county_id", "level"), "IS NOT"),
+        ),
+        trigger("kp_unit_figures_project_delete", "DELETE", PROJECTS, _move_project("OLD", "-")),
+    ]
+
+
+def _drop_statements(vendor: str, units: bool = False) -> list[str]:
+    """Drop the triggers of the project-month figures, or (`units`) of the unit-month roll-up."""
     if vendor == "postgresql":
+        if units:
+            return [
+                f"DROP TRIGGER IF EXISTS kp_unit_figures_month ON {TABLE}",
+                f"DROP TRIGGER IF EXISTS kp_unit_figures_month_update ON {TABLE}",
+                f"DROP TRIGGER IF EXISTS kp_unit_figures_project ON {PROJECTS}",
+                f"DROP TRIGGER IF EXISTS kp_unit_figures_project_delete ON {PROJECTS}",
+                "DROP FUNCTION IF EXISTS kp_unit_figures_month()",
+                "DROP FUNCTION IF EXISTS kp_unit_figures_project()",
+            ]
         return [
             f"DROP TRIGGER IF EXISTS kp_month_figures_report ON {REPORTS}",
             f"DROP TRIGGER IF EXISTS kp_month_figures_plan_month ON {PLAN_MONTHS}",
             "DROP FUNCTION IF EXISTS kp_month_figures_report()",
             "DROP FUNCTION IF EXISTS kp_month_figures_plan_month()",
             "DROP FUNCTION IF EXISTS kp_month_figures_refresh(bigint, integer, integer)",
+        ]
+    if units:
+        return [
+            f"DROP TRIGGER IF EXISTS kp_unit_figures_{name}"
+            for name in ("month_insert", "month_update", "month_delete", "project_update", "project_delete")
         ]
     return [
         f"DROP TRIGGER IF EXISTS kp_month_figures_{name}_{event}"
@@ -170,7 +358,9 @@ def _drop_statements(vendor: str) -> list[str]:
     ]
 
 
-def _create_statements(vendor: str) -> list[str]:
+def _create_statements(vendor: str, units: bool = False) -> list[str]:
+    if units:
+        return _unit_postgresql_triggers() if vendor == "postgresql" else _unit_sqlite_triggers()
     return _postgresql_triggers() if vendor == "postgresql" else _sqlite_triggers()
 
 
@@ -185,50 +375,88 @@ def drop_triggers(schema_editor) -> None:
         schema_editor.execute(statement, params=None)
 
 
+def install_unit_triggers(schema_editor) -> None:
+    """Migration 0010: the roll-up's triggers, and the roll-up filled from the project-month figures."""
+    vendor = schema_editor.connection.vendor
+    for statement in [*_create_statements(vendor, units=True), f"DELETE FROM {UNITS}", REBUILD_UNITS]:
+        schema_editor.execute(statement, params=None)
+
+
+def drop_unit_triggers(schema_editor) -> None:
+    for statement in _drop_statements(schema_editor.connection.vendor, units=True):
+        schema_editor.execute(statement, params=None)
+
+
+def _refill(cursor) -> None:
+    """Recompute both tables (the roll-up's triggers must be off: they would add each row a second time)."""
+    for statement in (f"DELETE FROM {TABLE}", REBUILD, f"DELETE FROM {UNITS}", REBUILD_UNITS):
+        cursor.execute(statement)
+
+
 def rebuild() -> None:
-    """Recompute the whole table from the plans and reports, in one transaction."""
+    """Recompute both tables from the plans and reports, in one transaction."""
+    vendor = connection.vendor
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE}")
-        cursor.execute(REBUILD)
+        for statement in _drop_statements(vendor, units=True):
+            cursor.execute(statement)
+        _refill(cursor)
+        for statement in _create_statements(vendor, units=True):
+            cursor.execute(statement)
 
 
 @contextmanager
 def triggers_off():
     """For a bulk load of plans and reports (the scale generator): the triggers are dropped for the load and
-    the table rebuilt once at the end, all in one transaction — one statement instead of one per row."""
+    the tables rebuilt once at the end, all in one transaction — one statement instead of one per row."""
+    vendor = connection.vendor
     with transaction.atomic():
         with connection.cursor() as cursor:
-            for statement in _drop_statements(connection.vendor):
+            for statement in _drop_statements(vendor, units=True) + _drop_statements(vendor):
                 cursor.execute(statement)
         yield
         with connection.cursor() as cursor:
-            for statement in _create_statements(connection.vendor):
+            _refill(cursor)
+            for statement in _create_statements(vendor) + _create_statements(vendor, units=True):
                 cursor.execute(statement)
-        rebuild()
 
 
 def differences(limit: int = 20) -> list[str]:
-    """Project-months whose stored figures differ from a full recomputation (empty when the table is right)."""
+    """Project-months and unit-months whose stored figures differ from a full recomputation (empty when both
+    tables are right)."""
+    found = _compare(
+        REBUILD.replace(f"INSERT INTO {TABLE} {COLUMNS}", ""),
+        'SELECT project_id, "year", "month", planned, completed, completed_unverified, reported, approved '
+        f"FROM {TABLE}",
+        3,
+        "project {} {}-{:02d}",
+        limit,
+    )
+    found += _compare(
+        REBUILD_UNITS.replace(f"INSERT INTO {UNITS} {UNIT_COLUMNS}", ""),
+        f"SELECT {UNIT_FIELDS} FROM {UNITS}",
+        4,
+        "unit {} {} {}-{:02d}",
+        limit - len(found),
+    )
+    return found
+
+
+def _compare(expected_sql: str, stored_sql: str, key_length: int, label: str, limit: int) -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute(REBUILD.replace(f"INSERT INTO {TABLE} {COLUMNS}", ""))
-        expected = {tuple(row[:3]): _normal(row[3:]) for row in cursor.fetchall()}
-        cursor.execute(
-            'SELECT project_id, "year", "month", planned, completed, completed_unverified, reported, approved '
-            f"FROM {TABLE}"
-        )
-        stored = {tuple(row[:3]): _normal(row[3:]) for row in cursor.fetchall()}
+        cursor.execute(expected_sql)
+        expected = {tuple(row[:key_length]): _normal(row[key_length:]) for row in cursor.fetchall()}
+        cursor.execute(stored_sql)
+        stored = {tuple(row[:key_length]): _normal(row[key_length:]) for row in cursor.fetchall()}
     found = []
     for key in sorted(expected.keys() | stored.keys()):
+        if len(found) >= limit:
+            break
         if expected.get(key) != stored.get(key):
-            found.append(
-                f"project {key[0]} {key[1]}-{key[2]:02d}: stored {stored.get(key)}, expected {expected.get(key)}"
-            )
-            if len(found) >= limit:
-                break
+            found.append(f"{label.format(*key)}: stored {stored.get(key)}, expected {expected.get(key)}")
     return found
 
 
 def _normal(values) -> tuple:
-    """Raw values of either database as (Decimal, Decimal, Decimal, bool, bool), to compare."""
+    """Raw values of either database as three amounts (Decimal to the cent) and flags or counts (int)."""
     amounts = tuple(Decimal(str(v)).quantize(Decimal("0.01")) for v in values[:3])
-    return amounts + tuple(bool(v) for v in values[3:])
+    return amounts + tuple(int(v) for v in values[3:])

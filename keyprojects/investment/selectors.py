@@ -5,8 +5,11 @@ export, bulletin and API endpoint reads it from here. By default only approved r
 "including unverified" view adds submitted and verified ones.
 
 The sums read `ProjectMonthFigures`, one row per project-month that the database keeps equal to the plans
-and reports (see month_figures): a ranking sums a few thousand of those rows instead of joining plans, planned
-months and reports, and the approval of a month is two flags instead of a subquery per planned month.
+and reports (see month_figures): a county's figures sum a few hundred of those rows instead of joining plans,
+planned months and reports, and the approval of a month is two flags instead of a subquery per planned month.
+What sums whole units — the rankings, a region's totals, the pending reports under a ranking and the closing
+of a region's months — reads their roll-up per unit, level and month (`UnitMonthFigures`): a province's year
+is ~6,500 of those rows where it is ~105,000 project-months.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from keyprojects.investment.models import (
     ProjectMonthFigures,
     ReportAttachment,
     ReportStatus,
+    UnitMonthFigures,
 )
 from keyprojects.investment.workflow import reports_allowed, reports_to_fix
 from keyprojects.projects.models import Level, Project, Stage
@@ -166,12 +170,19 @@ def _prefixed(q: Q, prefix: str) -> Q:
 def region_figures(
     *, region: Region, year: int, through_month: int, include_unverified: bool = False, levels=KEY_LEVELS
 ) -> Figures:
-    """The figures of every project under a region (a city, a county or a zone), summed."""
+    """The figures of every project under a region (a province, a city, a county or a zone), summed: from the
+    unit-months, except for a zone (the roll-up is per unit)."""
+    if region.kind != Region.Kind.ZONE:
+        totals = _unit_months(region, levels).aggregate(
+            planned_sum=Sum("planned", filter=Q(year=year, month__lte=through_month)),
+            completed_sum=Sum(
+                completed_column(include_unverified), filter=Q(year=year, month__lte=through_month)
+            ),
+        )
+        return _figures(totals["planned_sum"], totals["completed_sum"])
     per_county = figures_by(
         group="county",
-        projects=Q(county__path__startswith=region.path, level__in=levels)
-        if region.kind != Region.Kind.ZONE
-        else Q(zone=region, level__in=levels),
+        projects=Q(zone=region, level__in=levels),
         year=year,
         through_month=through_month,
         include_unverified=include_unverified,
@@ -180,6 +191,11 @@ def region_figures(
         sum((f.planned for f in per_county.values()), ZERO),
         sum((f.completed for f in per_county.values()), ZERO),
     )
+
+
+def _unit_months(region: Region, levels=KEY_LEVELS) -> QuerySet[UnitMonthFigures]:
+    """The unit-months of the projects at `levels` under a province, a city or a county-level unit."""
+    return UnitMonthFigures.objects.filter(unit__path__startswith=region.path, level__in=levels)
 
 
 @dataclass(frozen=True)
@@ -294,7 +310,7 @@ def unit_ranking(
     """The county-level units of a city (or of a province: all of its cities' units) ranked by completion
     rate of their provincial and municipal key projects through a month, with last month's rank beside it."""
     units = Region.objects.filter(ranked_units_q(city), kind__in=Region.COUNTY_LEVEL_KINDS)
-    return _ranking(list(units.order_by("path")), "county", city, year, through_month, include_unverified)
+    return _ranking(list(units.order_by("path")), "unit", city, year, through_month, include_unverified)
 
 
 def city_ranking(
@@ -302,24 +318,21 @@ def city_ranking(
 ) -> list[RankRow]:
     """The cities of a province ranked by the rule that ranks the units of a city."""
     cities = Region.objects.filter(parent=province, kind=Region.Kind.CITY).order_by("path")
-    return _ranking(list(cities), "county__parent", province, year, through_month, include_unverified)
+    return _ranking(list(cities), "unit__parent", province, year, through_month, include_unverified)
 
 
 def _ranking(
     units: list[Region], group: str, region: Region, year: int, through_month: int, include_unverified: bool
 ) -> list[RankRow]:
-    """`units` ranked by the key-project figures of the projects under `region` grouped by the project's
-    `group`, with last month's rank: this month's and last month's sums in one pass over the project-months."""
+    """`units` ranked by the key-project figures of the unit-months under `region` grouped by `group` (the
+    unit, or its city), with last month's rank: this month's and last month's sums in one pass."""
     completed = completed_column(include_unverified)
     before = Q(month__lte=through_month - 1)
     rows = (
-        ProjectMonthFigures.objects.filter(
-            ranked_units_q(region, "project__county__"),
-            year=year,
-            month__lte=through_month,
-            project__level__in=KEY_LEVELS,
+        UnitMonthFigures.objects.filter(
+            ranked_units_q(region, "unit__"), year=year, month__lte=through_month, level__in=KEY_LEVELS
         )
-        .values(f"project__{group}")
+        .values(group)
         .annotate(
             planned_now=Sum("planned"),
             completed_now=Sum(completed),
@@ -330,8 +343,8 @@ def _ranking(
     )
     current, previous = {}, {}
     for row in rows:
-        current[row[f"project__{group}"]] = _figures(row["planned_now"], row["completed_now"])
-        previous[row[f"project__{group}"]] = _figures(row["planned_before"], row["completed_before"])
+        current[row[group]] = _figures(row["planned_now"], row["completed_now"])
+        previous[row[group]] = _figures(row["planned_before"], row["completed_before"])
     previous_rank = {}
     if through_month > 1:
         previous_rank = {unit.pk: rank for rank, unit in _ranked(units, previous)}
@@ -559,13 +572,27 @@ def approval_by(*, group: str, projects: Q, year: int, first_month: int = 1, thr
 
 def unit_approval(*, city: Region, year: int, through_month: int) -> dict[int, Approval]:
     """`Approval` of each county-level unit's key-project reports, January through the month: what a ranking
-    of a period not yet closed counts as zero (one query)."""
-    return approval_by(
-        group="project__county",
-        projects=ranked_units_q(city, "county__") & Q(level__in=KEY_LEVELS),
-        year=year,
-        through_month=through_month,
+    of a period not yet closed counts as zero (one query over the unit-months)."""
+    rows = (
+        UnitMonthFigures.objects.filter(
+            ranked_units_q(city, "unit__"),
+            level__in=KEY_LEVELS,
+            year=year,
+            month__lte=through_month,
+            planned_months__gt=0,
+        )
+        .values("unit")
+        .annotate(
+            planned=Sum("planned_months"), reported=Sum("reported_months"), approved=Sum("approved_months")
+        )
+        .order_by()
     )
+    return {
+        row["unit"]: Approval(
+            row["planned"], row["planned"] - row["reported"], row["reported"] - row["approved"]
+        )
+        for row in rows
+    }
 
 
 def monthly_series(*, projects: Q, year: int, include_unverified: bool = False) -> list[dict]:
@@ -617,17 +644,27 @@ def reporting_state(*, projects: Q, year: int) -> ReportingState:
     return ReportingState(planned, reported, approved)
 
 
-def latest_closed_month(*, projects: Q, year: int, region: Region | None, months: int) -> int | None:
+def latest_closed_month(*, projects: Q | None, year: int, region: Region | None, months: int) -> int | None:
     """The last of the first `months` months up to which every planned month of every project has an approved
     report, or which the county office (`region`, a county-level unit) closed with reports missing. A month
     without a single planned report has nothing to close: a year not yet planned shows open. One row per
-    month comes back (planned and approved project-months counted in the database)."""
-    rows = (
-        ProjectMonthFigures.objects.filter(Q(year=year, planned__gt=0) & _prefixed(projects, "project__"))
-        .values("month")
-        .annotate(planned_months=Count("pk"), approved_months=Count("pk", filter=Q(approved=True)))
-        .order_by()
-    )
+    month comes back (planned and approved project-months counted in the database). `projects` None: the key
+    projects of `region` (not a zone), counted from the unit-months."""
+    if projects is None:
+        rows = (
+            _unit_months(region)
+            .filter(year=year, planned_months__gt=0)
+            .values("month")
+            .annotate(planned_months=Sum("planned_months"), approved_months=Sum("approved_months"))
+            .order_by()
+        )
+    else:
+        rows = (
+            ProjectMonthFigures.objects.filter(Q(year=year, planned__gt=0) & _prefixed(projects, "project__"))
+            .values("month")
+            .annotate(planned_months=Count("pk"), approved_months=Count("pk", filter=Q(approved=True)))
+            .order_by()
+        )
     by_month = {row["month"]: row for row in rows}
     closed_on_purpose = set()
     if region is not None and region.is_county_level:
@@ -672,14 +709,21 @@ def period_for(*, region: Region, year: int | None, through_month: int | None) -
     other than the default one is shown whole)."""
     if year is not None and through_month is not None:
         return year, through_month
-    default = default_period(projects=region_key_projects(region), region=region)
+    default = region_default_period(region)
     year = default.year if year is None else year
     if through_month is None:
         through_month = default.through_month if year == default.year else 12
     return year, through_month
 
 
-def default_period(*, projects: Q, region: Region | None = None) -> Period:
+def region_default_period(region: Region) -> Period:
+    """The default period of a region's key projects (a zone's read from its projects, any other region's
+    from its unit-months)."""
+    projects = region_key_projects(region) if region.kind == Region.Kind.ZONE else None
+    return default_period(projects=projects, region=region)
+
+
+def default_period(*, projects: Q | None, region: Region | None = None) -> Period:
     """What a page, export or API call shows when no period is asked for: the calendar year of the last
     month whose reports were due, through its latest closed month (else through the last due month).
 

@@ -45,7 +45,7 @@ def _period(
         return year, month, form.cleaned_data["unverified"], form, None
     if any(name in request.GET for name in form.fields):
         query_errors_to_messages(request, form)  # a refused period is said, then the default one shown
-    default = selectors.default_period(projects=selectors.region_key_projects(region), region=region)
+    default = selectors.region_default_period(region)
     form = PeriodForm(initial={"year": default.year, "month": default.through_month, "unverified": False})
     return default.year, default.through_month, False, form, default
 

@@ -1,13 +1,16 @@
 """The project-month figures the rankings read stay equal to a full recomputation from plans and reports,
 whatever writes them: the workflow's services (submit, verify, approve, return, reopen, re-approve), plan
 edits, bulk imports, raw queryset updates and deletes, a deleted plan or project, and a bulk load with the
-triggers off. And the ranking read from them equals one summed from the raw tables."""
+triggers off. The unit-month roll-up of them stays equal to its recomputation too, also when a project moves
+to another unit or level. And the ranking read from them equals one summed from the raw tables."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db.models import Q, Sum
 
 from keyprojects.accounts.models import Region, User
@@ -19,6 +22,7 @@ from keyprojects.investment.models import (
     PlanMonth,
     ProjectMonthFigures,
     ReportStatus,
+    UnitMonthFigures,
 )
 from keyprojects.meetings.models import Decision
 from keyprojects.projects.models import Project
@@ -74,6 +78,7 @@ def julu_report(db) -> MonthlyReport:
 
 def test_the_demo_loads_consistent_figures(db):
     assert ProjectMonthFigures.objects.count() > 1000
+    assert UnitMonthFigures.objects.count() > 100
     assert_consistent()
 
 
@@ -186,6 +191,50 @@ def test_a_table_gone_wrong_is_found_and_rebuilt(julu_report):
     assert_consistent()
 
 
+def test_a_project_moved_to_another_unit_or_level_moves_its_months(julu_report):
+    project = julu_report.project
+    months = ProjectMonthFigures.objects.filter(project=project)
+    completed = months.aggregate(total=Sum("completed"))["total"]
+    other = (
+        Region.objects.filter(parent=project.county.parent, kind=Region.Kind.COUNTY)
+        .exclude(pk=project.county_id)
+        .order_by("path")
+        .first()
+    )
+
+    def unit_completed(unit, level) -> Decimal:
+        rows = UnitMonthFigures.objects.filter(unit=unit, level=level)
+        return rows.aggregate(total=Sum("completed"))["total"] or Decimal(0)
+
+    before_old, before_new = (
+        unit_completed(project.county, project.level),
+        unit_completed(other, project.level),
+    )
+    Project.objects.filter(pk=project.pk).update(county=other)
+    assert unit_completed(other, project.level) == before_new + completed
+    assert unit_completed(project.county, project.level) == before_old - completed
+    assert_consistent()
+
+    new_level = "county" if project.level != "county" else "municipal"
+    Project.objects.filter(pk=project.pk).update(level=new_level)
+    assert unit_completed(other, project.level) == before_new
+    assert_consistent()
+    # A save that changes neither leaves the roll-up as it is, and a report written afterwards lands on the
+    # project's new unit and level.
+    Project.objects.get(pk=project.pk).save()
+    MonthlyReport.objects.filter(pk=julu_report.pk).update(completed_investment=Decimal(9))
+    assert_consistent()
+
+
+def test_a_roll_up_gone_wrong_is_found_and_rebuilt(julu_report):
+    row = UnitMonthFigures.objects.filter(unit=julu_report.project.county).order_by("pk").first()
+    UnitMonthFigures.objects.filter(pk=row.pk).update(approved_months=row.approved_months + 1)
+    found = month_figures.differences()
+    assert found and found[0].startswith(f"unit {row.unit_id} {row.level} ")
+    month_figures.rebuild()
+    assert_consistent()
+
+
 def test_the_ranking_equals_a_sum_of_the_raw_tables(julu_report):
     city = julu_report.project.county.parent
     # Move some figures first, so that the comparison is not only of the demo as loaded.
@@ -195,3 +244,16 @@ def test_the_ranking_equals_a_sum_of_the_raw_tables(julu_report):
         ranking = selectors.unit_ranking(city=city, year=YEAR, through_month=through_month)
         shown = {row.unit.pk: (row.figures.planned, row.figures.completed) for row in ranking}
         assert {k: v for k, v in shown.items() if any(v)} == {k: v for k, v in raw.items() if any(v)}
+
+
+def test_the_check_command_finds_and_repairs(julu_report):
+    out = io.StringIO()
+    call_command("check_month_figures", stdout=out)
+    assert "equal a full recomputation" in out.getvalue()
+    UnitMonthFigures.objects.filter(unit=julu_report.project.county).update(planned=Decimal(1))
+    with pytest.raises(CommandError, match="figures differ"):
+        call_command("check_month_figures", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("check_month_figures", "--rebuild", stdout=out)
+    assert "Rebuilt" in out.getvalue()
+    assert_consistent()
