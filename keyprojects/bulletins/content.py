@@ -28,6 +28,7 @@ from keyprojects.investment.selectors import (
     city_summaries,
     furthest_behind,
     monthly_series,
+    projects_behind,
     projects_will_miss,
     region_key_projects,
     region_summary,
@@ -524,13 +525,13 @@ def _ranking_section(region, year, month, ranking, summaries, early, unit, is_ci
 
 def _lagging_section(region: Region, year: int, month: int, unit: str, is_city: bool) -> Section:
     projects = region_key_projects(region)
+    key_projects = Project.objects.filter(projects)
+    behind_count = projects_behind(key_projects, year=year, through_month=month).count()
     behind = furthest_behind(
-        Project.objects.filter(projects)
-        .select_related("leader_in_charge")
-        .prefetch_related("responsible_departments"),
+        key_projects.select_related("leader_in_charge").prefetch_related("responsible_departments"),
         year=year,
         through_month=month,
-        limit=None,
+        limit=LAGGING_LIMIT,
     )
     will_miss = projects_will_miss(projects=projects, year=year, through_month=month)
     shown_missing = will_miss[:LAGGING_LIMIT]
@@ -569,7 +570,7 @@ def _lagging_section(region: Region, year: int, month: int, unit: str, is_city: 
                 p.figures.gap,
                 p.figures.completion_rate,
             )
-            for i, p in enumerate(behind[:LAGGING_LIMIT], start=1)
+            for i, p in enumerate(behind, start=1)
         ),
     )
     missing_table = BulletinTable(
@@ -604,7 +605,7 @@ def _lagging_section(region: Region, year: int, month: int, unit: str, is_city: 
     text = _(
         "%(behind)s key projects are behind their plan; the %(shown)s furthest behind are listed below. "
         "At the pace of the last three months, %(missing)s projects will miss the year's plan."
-    ) % {"behind": len(behind), "shown": min(len(behind), LAGGING_LIMIT), "missing": len(will_miss)}
+    ) % {"behind": behind_count, "shown": len(behind), "missing": len(will_miss)}
     return Section("lagging", _("3. Projects behind schedule"), (text,), (behind_table, missing_table))
 
 

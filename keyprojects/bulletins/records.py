@@ -96,7 +96,7 @@ def records(*, region: Region, year: int, month: int) -> list[Record]:
     `year`, each against the same period of every earlier stored year: four queries."""
     projects = region_key_projects(region)
     counts = key_projects_by_year(projects=projects, through_year=year, through_month=month)
-    figures = figures_by_year(projects=projects, through_year=year, through_month=month)
+    figures = figures_by_year(region=region, through_year=year, through_month=month)
     solved = problems_solved_by_year(region=region, through_year=year, through_month=month)
     earlier = _stored_years(figures, solved, year)
     none = dict.fromkeys((*Level.values, "total"), 0)

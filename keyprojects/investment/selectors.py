@@ -18,7 +18,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -381,15 +392,28 @@ def project_figures(
     return qs.annotate(planned_cum=figures["planned"], completed_cum=figures["completed"])
 
 
+def projects_behind(qs: QuerySet[Project], *, year: int, through_month: int) -> QuerySet[Project]:
+    """The projects of `qs` that completed less than planned January through the month, the furthest behind
+    (the largest gap) first: filtered and ordered in the database."""
+    return (
+        project_figures(qs, year=year, through_month=through_month)
+        .filter(planned_cum__gt=0, completed_cum__lt=F("planned_cum"))
+        .annotate(gap=ExpressionWrapper(F("planned_cum") - F("completed_cum"), output_field=MONEY))
+        .order_by("-gap", "code")
+    )
+
+
 def furthest_behind(
-    qs: QuerySet[Project], *, year: int, through_month: int, limit: int = 10
+    qs: QuerySet[Project], *, year: int, through_month: int, limit: int | None = 10
 ) -> list[Project]:
-    annotated = project_figures(qs, year=year, through_month=through_month)
-    rows = list(annotated.filter(planned_cum__gt=0).select_related("county", "enterprise"))
+    """The `limit` projects furthest behind their plan (all of them with None), each with its `figures`."""
+    behind = projects_behind(qs, year=year, through_month=through_month).select_related(
+        "county", "enterprise"
+    )
+    rows = list(behind[:limit] if limit is not None else behind)
     for p in rows:
         p.figures = Figures(p.planned_cum, p.completed_cum)
-    rows.sort(key=lambda p: (-p.figures.gap, p.code))
-    return [p for p in rows if p.figures.behind][:limit]
+    return rows
 
 
 @dataclass(frozen=True)
@@ -777,13 +801,20 @@ def project_months(*, project: Project, year: int) -> list[dict]:
 
 
 def figures_by_year(
-    *, projects: Q, through_year: int, through_month: int, include_unverified: bool = False
+    *, region: Region, through_year: int, through_month: int, include_unverified: bool = False
 ) -> dict[int, Figures]:
-    """Planned and completed investment of the projects matching `projects`, January through `through_month`
-    of every stored year up to `through_year` (the same period of each year): year → Figures, for every year
-    with a plan or a counted report. One grouped query, whatever the number of years."""
-    period = Q(year__lte=through_year, month__lte=through_month)
-    figures = _figure_sums(period, projects, "year", include_unverified)
+    """Planned and completed investment of a region's key projects (a province, a city or a county-level unit),
+    January through `through_month` of every stored year up to `through_year` (the same period of each year):
+    year → Figures, for every year with a plan or a counted report. One grouped query over the unit-months,
+    whatever the number of years."""
+    rows = (
+        _unit_months(region)
+        .filter(year__lte=through_year, month__lte=through_month)
+        .values("year")
+        .annotate(planned_sum=Sum("planned"), completed_sum=Sum(completed_column(include_unverified)))
+        .order_by()
+    )
+    figures = {row["year"]: _figures(row["planned_sum"], row["completed_sum"]) for row in rows}
     return {
         year: figures[year] for year in sorted(figures) if figures[year].planned or figures[year].completed
     }
