@@ -15,6 +15,8 @@ from keyprojects.projects import selectors
 from keyprojects.projects.models import Category, Health, Level, Project, Stage
 
 ALL = _("all")
+# The most departments a drop-down lists before it asks for a county-level unit first.
+OFFERED_AT_MOST = 300
 
 
 class ProjectFilterSet(ListFilterSet):
@@ -72,6 +74,8 @@ class ProjectFilterSet(ListFilterSet):
             "region__path", "slug"
         )
         self.filters["department"].extra["choices"] = [(d.slug, d.name) for d in departments]
+        self._department_unit = {d.slug: d.region_id for d in departments}
+        self._unit_by_slug = {r.slug: r.pk for r in counties}
         # Filters with a single choice are not offered; the API still takes that one value (and no other).
         self.only_choices: dict[str, str] = {}
         if len(counties) > 1:
@@ -79,6 +83,31 @@ class ProjectFilterSet(ListFilterSet):
         else:
             del self.filters["county"]  # a county office sees one county: no choice to offer
             self.only_choices["county"] = counties[0].slug if counties else ""
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(self, "_offered", False):
+            self._offered = True
+            self._offer_departments(form)
+        return form
+
+    def _offer_departments(self, form) -> None:
+        """A province holds ~1,200 departments: above OFFERED_AT_MOST the drop-down offers those of the chosen
+        county-level unit only (and the one selected), and its empty choice says to choose a unit first. Any
+        department in scope stays a valid value (a link, the API): only what the page lists is narrowed."""
+        field = form.fields.get("department")
+        if field is None or len(self._department_unit) <= OFFERED_AT_MOST:
+            return
+        unit = self._unit_by_slug.get(self.data.get("county", "")) if self.data else None
+        selected = self.data.get("department", "") if self.data else ""
+        offered = [
+            (slug, name)
+            for slug, name in self.filters["department"].extra["choices"]
+            if (unit is not None and self._department_unit[slug] == unit) or slug == selected
+        ]
+        empty = ALL if unit is not None else _("all (choose a county-level unit to pick one)")
+        field.widget.choices = [("", empty), *offered]
 
     # ---- the filters whose meaning the selectors hold --------------------------------------------------
 

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from keyprojects.accounts.models import Department, Region, User
@@ -81,4 +82,31 @@ def test_it_names_the_leader_and_the_department_in_the_export_and_not_a_refused_
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["A3"].value == (
         f"Filters: Leader in charge: {leader} · Responsible department: {department.name_en}"
+    )
+
+
+def test_above_a_size_the_department_drop_down_offers_the_chosen_units_only(persona, monkeypatch):
+    """A province's ~1,200 departments are not listed at once: the page asks for a unit first, then offers its
+    departments; a department of another unit given in the query still filters (a link, the API)."""
+    monkeypatch.setattr("keyprojects.projects.filters.OFFERED_AT_MOST", 1)
+    city_office = persona("city.xingtai")
+    julu = Region.objects.get(slug="julu")
+    julu_departments = set(Department.objects.filter(region=julu).values_list("slug", flat=True))
+    other = Department.objects.filter(region__parent=julu.parent).exclude(region=julu).order_by("slug").first()
+
+    def offered(data: dict) -> tuple[str, set]:
+        field = ProjectFilterSet(data, user=city_office).form.fields["department"]
+        empty, *rest = field.widget.choices
+        with translation.override("en"):
+            return str(empty[1]), {value for value, _label in rest}
+
+    empty, listed = offered({})
+    assert listed == set() and "choose a county-level unit" in empty
+    assert offered({"county": "julu"})[1] == julu_departments
+    assert offered({"county": "julu", "department": other.slug})[1] == julu_departments | {other.slug}
+
+    filterset = ProjectFilterSet({"department": other.slug}, user=city_office)
+    assert filterset.is_valid()
+    assert set(filterset.qs.values_list("pk", flat=True)) == set(
+        Project.objects.filter(responsible_departments=other).values_list("pk", flat=True)
     )
