@@ -302,6 +302,10 @@ KEYPROJECTS_IMPORT_MAX_CELLS = env_int("KEYPROJECTS_IMPORT_MAX_CELLS", 1_000_000
 # killed): it is marked failed, nothing having been written, and the office can run it again.
 KEYPROJECTS_IMPORT_STALE_MINUTES = env_int("KEYPROJECTS_IMPORT_STALE_MINUTES", 15)
 
+# Registry exports of more projects than this are written by the task worker: the user sees their progress and
+# downloads the file from the export's page (kept for 24 hours); smaller ones are sent at once.
+KEYPROJECTS_EXPORT_BACKGROUND_ROWS = env_int("KEYPROJECTS_EXPORT_BACKGROUND_ROWS", 2000)
+
 # Tasks enqueued by `manage.py run_scheduler` every hour (each is idempotent).
 KEYPROJECTS_PERIODIC_TASKS = [
     "keyprojects.problems.tasks.daily_problem_check",

@@ -21,6 +21,7 @@ from keyprojects.investment.forms import PeriodForm
 from keyprojects.investment.models import ReportAttachment
 from keyprojects.problems.models import Attachment, Problem
 from keyprojects.projects.models import (
+    ExportJob,
     ImportJob,
     Milestone,
     MilestoneTemplateStep,
@@ -112,6 +113,7 @@ def _demo_values() -> dict[str, object]:
         "guarantee": pk(ServiceGuarantee.objects.filter(project=project)),
         "step": pk(MilestoneTemplateStep.objects.filter(Q(county__slug="julu") | Q(county=None))),
         "job": pk(ImportJob.objects.filter(county__slug="julu")),
+        "export_job": pk(ExportJob.objects.filter(requested_by=office)),
         "token": pk(ApiToken.objects.filter(user=office)),
         "report_file": pk(ReportAttachment.objects.filter(report__project=project)),
         # A password-reset link as mailed (the user's id, base64) with a token that is not valid.
@@ -149,6 +151,7 @@ def _value(route: str, name: str, demo: dict) -> object:
             ("guarantees/", "guarantee"),
             ("steps/", "step"),
             ("jobs/", "job"),
+            ("exports/", "export_job"),
             ("tokens/", "token"),
             ("bulletins/", "bulletin"),
             ("decisions/", "decision"),

@@ -329,6 +329,8 @@ def sees(user, kind: str, obj) -> bool:
         return accounts.enterprise_list(user=user).filter(pk=obj.pk).exists()
     if kind == "token":
         return obj.user_id == user.pk
+    if kind == "export_job":
+        return obj.requested_by_id == user.pk
     if kind == "template_step":
         return obj.county is None or sees(user, "county", obj.county)
     if kind == "decision":

@@ -142,9 +142,14 @@ def project_list_table(filterset: ProjectFilterSet, *, user: User) -> Table:
     )
 
 
+def project_list_filename() -> str:
+    """The export's file name without its extension, the same sent at once or from a background export."""
+    return f"key-projects-{clock.today():%Y%m%d}"
+
+
 def project_list_response(filterset: ProjectFilterSet, *, fmt: str, user: User) -> HttpResponse:
     return export_response(
         fmt=fmt,
-        filename=f"key-projects-{clock.today():%Y%m%d}",
+        filename=project_list_filename(),
         table=project_list_table(filterset, user=user),
     )

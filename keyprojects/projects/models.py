@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -463,6 +463,72 @@ class ImportJob(models.Model):
     @property
     def progress_percent(self) -> int:
         return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+# A finished export's file is kept this long; then its page says to export again (projects.export_jobs).
+EXPORT_KEPT_FOR = timedelta(hours=24)
+
+
+def export_file_path(instance: ExportJob, filename: str) -> str:
+    # Under the job's own folder: one requester's file never collides with another's of the same day.
+    return f"exports/{instance.pk}/{instance.file_name}"
+
+
+class ExportJob(models.Model):
+    """The registry list exported by the task worker, for a list too long to write inside one request: the
+    filters as the user asked them, progress, and the file, downloadable by that user only for EXPORT_KEPT_FOR.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("being written")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    RUNNING = (Status.QUEUED, Status.RUNNING)
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), related_name="+", on_delete=models.CASCADE
+    )
+    file_format = models.CharField(_("file format"), max_length=10)
+    # The list's query string as the user sent it: the task applies it again with the same user's scope.
+    query = models.TextField(_("filters"), blank=True)
+    # The language the user asked in: headers and labels of the file are written in it.
+    language = models.CharField(max_length=10)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    # Stored under MEDIA_ROOT, as attachments are: served only through the view that checks the requester.
+    file = models.FileField(upload_to=export_file_path, max_length=200, blank=True)
+    file_name = models.CharField(_("file name"), max_length=120)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested"), default=clock.now)
+    started_at = models.DateTimeField(pgettext_lazy("point in time", "started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registry export")
+        verbose_name_plural = _("registry exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+    @property
+    def progress_percent(self) -> int:
+        return min(100, round(100 * self.rows_done / self.rows_total)) if self.rows_total else 0
+
+    @property
+    def kept_until(self) -> datetime | None:
+        return self.finished_at + EXPORT_KEPT_FOR if self.finished_at else None
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file) and clock.now() < self.kept_until
 
 
 class ColumnMapping(models.Model):

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +18,7 @@ from keyprojects.accounts import selectors as accounts_selectors
 from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.forms import call_service, errors_to_messages
-from keyprojects.projects import exports, rules, selectors, services
+from keyprojects.projects import export_jobs, exports, rules, selectors, services
 from keyprojects.projects.filters import ProjectFilterSet
 from keyprojects.projects.forms import (
     GuaranteeForm,
@@ -67,7 +67,47 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    return exports.project_list_response(_filtered(request), fmt=fmt, user=request.user)
+    """The filtered list as a file at once; a list too long for one request goes to the task worker, and the
+    user follows it on the export's page."""
+    filterset = _filtered(request)
+    if fmt in export_jobs.CONTENT_TYPES:
+        rows = filterset.qs.count()
+        if export_jobs.export_in_background(rows):
+            job = export_jobs.export_job_start(
+                actor=request.user, fmt=fmt, query=request.GET.urlencode(), rows_total=rows
+            )
+            return redirect("projects:export_job", pk=job.pk)
+    return exports.project_list_response(filterset, fmt=fmt, user=request.user)
+
+
+@login_required
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background export's page: its progress (htmx polls the partial while it runs), then its file."""
+    job = export_jobs.export_job_get(user=request.user, pk=pk)
+    template = (
+        "projects/_export_progress.html" if request.headers.get("HX-Request") else "projects/export_job.html"
+    )
+    return render(request, template, {"job": job})
+
+
+@login_required
+def export_job_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The file of a finished export, to the user who asked for it, while it is kept; 404 otherwise."""
+    job = export_jobs.export_job_get(user=request.user, pk=pk)
+    if not job.is_downloadable:
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=job.file_name,
+        content_type=export_jobs.CONTENT_TYPES[job.file_format],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

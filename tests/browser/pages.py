@@ -40,8 +40,10 @@ from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportAttac
 from keyprojects.meetings.models import Decision
 from keyprojects.problems import selectors as problems
 from keyprojects.problems.models import Attachment, DeliveryAttempt, Problem
+from keyprojects.projects import export_jobs
 from keyprojects.projects import selectors as projects
 from keyprojects.projects.models import (
+    ExportJob,
     ImportJob,
     Milestone,
     MilestoneTemplateStep,
@@ -60,6 +62,7 @@ EXCLUDED = {
 # An object's kind, read from the words of the route's name when `pk` or `slug` alone does not say it:
 # "projects:milestone_edit" → a milestone, "problems:department" → a department.
 KIND_BY_WORD = {  # the first word found wins: the longer before the shorter
+    "export_job": "export_job",
     "report_attachment": "report_attachment",
     "milestone": "milestone",
     "guarantee": "guarantee",
@@ -266,6 +269,10 @@ class Objects:
                 .first()
                 or ReportAttachment.objects.order_by("pk").first()
             ),
+            "export_job": lambda: (
+                export_jobs.export_job_list(user=user).order_by("-pk").first()
+                or ExportJob.objects.order_by("-pk").first()
+            ),
             "delivery": lambda: DeliveryAttempt.objects.order_by("pk").first(),
             "token": lambda: ApiToken.objects.filter(user=user).first() or ApiToken.objects.first(),
             "region": lambda: self.home_region,
@@ -462,6 +469,12 @@ def seed_uploads(code: str = SHOWCASE_CODE) -> list[str]:
             )
         except Exception as exc:  # reported, not raised: the rest of the site is still worth checking
             missing.append(f"an import job ({type(exc).__name__}: {exc})")
+    office = User.objects.filter(
+        memberships__role=Membership.Role.COUNTY_OFFICE, memberships__region=county
+    ).first()
+    if office is not None and not ExportJob.objects.filter(requested_by=office).exists():
+        # A registry export written in the background (the demo's lists are too short for one): the office's.
+        export_jobs.export_job_start(actor=office, fmt="xlsx", query="", rows_total=0)
     return missing
 
 

@@ -92,7 +92,9 @@ def test_above_a_size_the_department_drop_down_offers_the_chosen_units_only(pers
     city_office = persona("city.xingtai")
     julu = Region.objects.get(slug="julu")
     julu_departments = set(Department.objects.filter(region=julu).values_list("slug", flat=True))
-    other = Department.objects.filter(region__parent=julu.parent).exclude(region=julu).order_by("slug").first()
+    other = (
+        Department.objects.filter(region__parent=julu.parent).exclude(region=julu).order_by("slug").first()
+    )
 
     def offered(data: dict) -> tuple[str, set]:
         field = ProjectFilterSet(data, user=city_office).form.fields["department"]

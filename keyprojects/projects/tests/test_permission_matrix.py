@@ -231,5 +231,7 @@ def test_it_covers_every_registry_page_but_the_imports():
     from keyprojects.projects import urls
 
     names = {f"projects:{p.name}" for p in urls.urlpatterns if not p.name.startswith("import")}
-    # The history page has its own tests (test_history_page.py) beside the generated role × endpoint matrix.
-    assert names - {"projects:history"} == {row[0] for row in MATRIX}
+    # The history page and a background export's pages have their own tests (test_history_page.py,
+    # test_export_jobs.py: the requester only) beside the generated role × endpoint matrix.
+    own_tests = {"projects:history", "projects:export_job", "projects:export_job_file"}
+    assert names - own_tests == {row[0] for row in MATRIX}
