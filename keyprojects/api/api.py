@@ -11,7 +11,7 @@ from ninja.errors import ValidationError
 
 from keyprojects.api.auth import API_AUTH
 from keyprojects.api.docs import OfflineSwagger
-from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.errors import Conflict, DomainError, NotAllowed
 
 api = NinjaAPI(
     title="Keyprojects API",
@@ -29,6 +29,11 @@ api = NinjaAPI(
 @api.exception_handler(NotAllowed)
 def not_allowed(request: HttpRequest, exc: NotAllowed):
     return api.create_response(request, {"detail": exc.message}, status=403)
+
+
+@api.exception_handler(Conflict)
+def conflict(request: HttpRequest, exc: Conflict):
+    return api.create_response(request, {"detail": exc.message, "field": exc.field}, status=409)
 
 
 @api.exception_handler(DomainError)
@@ -81,3 +86,6 @@ api.add_router("/", "keyprojects.api.routers.investment.router")
 api.add_router("/", "keyprojects.api.routers.problems.router")
 api.add_router("/", "keyprojects.api.routers.imports.router")
 api.add_router("/", "keyprojects.api.routers.audit.router")
+api.add_router("/", "keyprojects.api.routers.reports.router")
+api.add_router("/", "keyprojects.api.routers.notifications.router")
+api.add_router("/opendata/", "keyprojects.api.routers.opendata.router")

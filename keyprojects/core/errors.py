@@ -14,3 +14,8 @@ class DomainError(Exception):
 
 class NotAllowed(DomainError):
     """The person may see the object but may not perform this action on it."""
+
+
+class Conflict(DomainError):
+    """The action does not fit the object as it now stands: a workflow step its current state does not allow,
+    or an edit of a version someone else has changed since it was read (the API answers 409)."""
