@@ -22,7 +22,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 TABLE = "investment_projectmonthfigures"
 PLAN_MONTHS = "investment_planmonth"
@@ -364,9 +364,14 @@ def _create_statements(vendor: str, units: bool = False) -> list[str]:
     return _postgresql_triggers() if vendor == "postgresql" else _sqlite_triggers()
 
 
+def _at_migration(vendor: str, units: bool = False) -> list[str]:
+    """The triggers a migration installs: none on SQLite, whose triggers wait for the end of `migrate`."""
+    return [] if vendor == "sqlite" else _create_statements(vendor, units=units)
+
+
 def install_triggers(schema_editor) -> None:
     """Migration 0009: the triggers, and the table filled from the plans and reports already stored."""
-    for statement in [*_create_statements(schema_editor.connection.vendor), f"DELETE FROM {TABLE}", REBUILD]:
+    for statement in [*_at_migration(schema_editor.connection.vendor), f"DELETE FROM {TABLE}", REBUILD]:
         schema_editor.execute(statement, params=None)
 
 
@@ -378,8 +383,46 @@ def drop_triggers(schema_editor) -> None:
 def install_unit_triggers(schema_editor) -> None:
     """Migration 0010: the roll-up's triggers, and the roll-up filled from the project-month figures."""
     vendor = schema_editor.connection.vendor
-    for statement in [*_create_statements(vendor, units=True), f"DELETE FROM {UNITS}", REBUILD_UNITS]:
+    for statement in [*_at_migration(vendor, units=True), f"DELETE FROM {UNITS}", REBUILD_UNITS]:
         schema_editor.execute(statement, params=None)
+
+
+# SQLite alters a table by copying it to a new one, dropping the old and renaming the new; the rename refuses
+# while a trigger on another table names the dropped one (the roll-up's triggers name the projects, the
+# plan-month triggers the reports). So on SQLite `migrate` runs without the figures' triggers: they go before
+# the first migration and come back after the last, with both tables recomputed (a migration's writes were
+# not followed). PostgreSQL alters tables in place and keeps its triggers throughout.
+_TRIGGER_TABLES = {False: {TABLE, REPORTS, PLAN_MONTHS, PLANS}, True: {TABLE, UNITS, PROJECTS}}
+
+
+def sqlite_before_migrate(*, using: str = "default", **kwargs) -> None:
+    db = connections[using]
+    if db.vendor != "sqlite":
+        return
+    with db.cursor() as cursor:
+        for statement in _drop_statements("sqlite", units=True) + _drop_statements("sqlite"):
+            cursor.execute(statement)
+
+
+def sqlite_after_migrate(*, using: str = "default", **kwargs) -> None:
+    db = connections[using]
+    if db.vendor != "sqlite":
+        return
+    tables = set(db.introspection.table_names())
+    layers = [units for units in (False, True) if _TRIGGER_TABLES[units] <= tables]
+    with transaction.atomic(using=using), db.cursor() as cursor:
+        for units in (True, False):
+            for statement in _drop_statements("sqlite", units=units):
+                cursor.execute(statement)
+        if False in layers:
+            for statement in (f"DELETE FROM {TABLE}", REBUILD):
+                cursor.execute(statement)
+        if True in layers:
+            for statement in (f"DELETE FROM {UNITS}", REBUILD_UNITS):
+                cursor.execute(statement)
+        for units in layers:
+            for statement in _create_statements("sqlite", units=units):
+                cursor.execute(statement)
 
 
 def drop_unit_triggers(schema_editor) -> None:
