@@ -19,8 +19,8 @@ from keyprojects.core.audit import audit_record
 from keyprojects.core.errors import NotAllowed
 from keyprojects.core.periods import month_of_year
 from keyprojects.core.workflow import SystemActor, require_actor
-from keyprojects.investment.closing import SUBMITTED_STATUSES, month_board
-from keyprojects.investment.models import MonthlyReport
+from keyprojects.investment.closing import SUBMITTED_STATUSES, close_month, month_board
+from keyprojects.investment.models import MonthClose, MonthlyReport
 from keyprojects.investment.workflow import is_region_office
 from keyprojects.problems.models import Notification
 from keyprojects.problems.notices import send_notices
@@ -164,3 +164,23 @@ def report_reminders_tick(*, today: date | None = None) -> dict[str, int]:
             counts["projects"] += bool(notices)
             counts["notified"] += len(notices)
     return counts
+
+
+@transaction.atomic
+def month_close(*, actor: User | SystemActor, region: Region, year: int, month: int) -> MonthClose:
+    """Close the month (investment.closing.close_month) and tell the unit's project office and the chat robots
+    that hear its month closings: in the same transaction, so that no notice says a month closed that did not."""
+    closed = close_month(actor=actor, region=region, year=year, month=month)
+    office = User.objects.filter(
+        memberships__role=Membership.Role.COUNTY_OFFICE, memberships__region=region, is_active=True
+    ).distinct()
+    subjects = {}
+    for field, language in (("subject_zh", "zh-hans"), ("subject_en", "en")):
+        with translation.override(language):
+            subjects[field] = _("%(region)s closed %(month)s: its figures are final.") % {
+                "region": region.name,
+                "month": month_of_year(year, month),
+            }
+    link = f"{reverse('bulletins:board')}?region={region.slug}&year={year}&month={month}"
+    send_notices(users=office, kind=Notification.Kind.MONTH_CLOSED, link=link, region=region, **subjects)
+    return closed

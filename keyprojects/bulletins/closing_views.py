@@ -24,7 +24,6 @@ from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
 from keyprojects.core.forms import IdField, MonthField, YearField, query_errors_to_messages
 from keyprojects.core.periods import month_of_year
-from keyprojects.investment.closing import close_month as close_month_service
 from keyprojects.investment.closing import month_board
 from keyprojects.investment.workflow import is_region_office
 
@@ -134,7 +133,7 @@ def close_month(request: HttpRequest, region: str, year: int, month: int) -> Htt
         raise Http404
     if request.method == "POST":
         try:
-            close_month_service(actor=request.user, region=unit, year=year, month=month)
+            closing.month_close(actor=request.user, region=unit, year=year, month=month)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:

@@ -117,11 +117,15 @@ def test_close_the_month_after_confirming(client, land):
     client.post(close_url())
     closed = MonthClose.objects.get(region=land.region, year=YEAR, month=MONTH)
     assert closed.closed_by == land.office
+    # The office (and the robots that hear month closings) are told, with a link to the board.
+    notice = Notification.objects.get(kind=Notification.Kind.MONTH_CLOSED)
+    assert (notice.user, notice.region) == (land.office, land.region) and "region=testland" in notice.link
     page = client.get(BOARD).content.decode()
     assert 'data-testid="closed"' in page and "close-month" not in page
     # Closing again is refused with a message, not an error page.
     response = client.post(close_url(), follow=True)
     assert response.status_code == 200 and "already closed" in response.content.decode()
+    assert Notification.objects.filter(kind=Notification.Kind.MONTH_CLOSED).count() == 1
 
 
 def test_the_board_runs_a_bounded_number_of_queries(client, land, django_assert_max_num_queries):
