@@ -89,7 +89,9 @@ INSTALLED_APPS = [
     "keyprojects.bulletins",
     "keyprojects.daily",
     "keyprojects.dispatch",
+    "keyprojects.opendata",
     "keyprojects.meetings",
+    "keyprojects.robots",
     "keyprojects.dashboards",
     "keyprojects.api",
     "keyprojects.demo",
@@ -269,6 +271,9 @@ KEYPROJECTS_REPORT_DEADLINE_DAY = env_int("KEYPROJECTS_REPORT_DEADLINE_DAY", 3)
 KEYPROJECTS_ESCALATE_AFTER_DAYS = env_int("KEYPROJECTS_ESCALATE_AFTER_DAYS", 7)
 KEYPROJECTS_ATTACHMENT_MAX_BYTES = env_int("KEYPROJECTS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 KEYPROJECTS_WEBHOOK_TIMEOUT = env_int("KEYPROJECTS_WEBHOOK_TIMEOUT", 5)
+# The site's address as people open it ("https://xm.example.gov.cn"): chat messages and webhooks carry links
+# made absolute with it. Empty: links are sent as paths.
+KEYPROJECTS_SITE_URL = env_str("KEYPROJECTS_SITE_URL", "").rstrip("/")
 # Notices by e-mail and chat robot: a failed one is tried again after this many seconds, doubling each
 # time (5, 10, 20, 40 minutes), and given up after this many attempts in all.
 KEYPROJECTS_DELIVERY_RETRY_SECONDS = env_int("KEYPROJECTS_DELIVERY_RETRY_SECONDS", 300)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("keyprojects.meetings.urls")),
     path("", include("keyprojects.daily.urls")),
     path("", include("keyprojects.dispatch.urls")),
+    path("", include("keyprojects.robots.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

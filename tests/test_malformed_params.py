@@ -18,8 +18,8 @@ from keyprojects.bulletins.models import MonthlyBulletin
 from keyprojects.daily.models import DailyPhoto
 from keyprojects.dispatch.models import DispatchAnswer, DispatchTask
 from keyprojects.investment.forms import PeriodForm
-from keyprojects.investment.models import ReportAttachment
-from keyprojects.problems.models import Attachment, Problem
+from keyprojects.investment.models import MonthlyReport, ReportAttachment
+from keyprojects.problems.models import Attachment, Notification, Problem, Webhook
 from keyprojects.projects.models import (
     ExportJob,
     ImportJob,
@@ -116,6 +116,8 @@ def _demo_values() -> dict[str, object]:
         "export_job": pk(ExportJob.objects.filter(requested_by=office)),
         "token": pk(ApiToken.objects.filter(user=office)),
         "report_file": pk(ReportAttachment.objects.filter(report__project=project)),
+        "report_id": pk(MonthlyReport.objects.filter(project__county__slug="julu")),
+        "notification": pk(Notification.objects.filter(user=office)),
         # A password-reset link as mailed (the user's id, base64) with a token that is not valid.
         "uidb64": urlsafe_base64_encode(force_bytes(office.pk)),
         "token_value": "set-password",
@@ -131,6 +133,7 @@ def _demo_values() -> dict[str, object]:
         "size": 192,  # the site app's icon
         "task": pk(DispatchTask.objects.filter(county__slug="julu")),
         "answer": pk(DispatchAnswer.objects.filter(target__task__county__slug="julu").exclude(file="")),
+        "robot": pk(Webhook.objects.filter(region__slug="julu")),
     }
 
 
@@ -142,8 +145,11 @@ def _value(route: str, name: str, demo: dict) -> object:
         return demo["uidb64"]
     if name == "token" and "<uidb64>" in route:
         return demo["token_value"]
-    if name in ("pk", "problem_id", "token_id"):
+    if name == "problem_id":
+        return demo["problem"]
+    if name in ("pk", "token_id", "attachment_id", "notification_id"):
         for part, key in (
+            ("notifications/", "notification"),
             ("attachments/<", "attachment"),
             ("/files/<", "report_file"),
             ("problems/", "problem"),
@@ -156,6 +162,7 @@ def _value(route: str, name: str, demo: dict) -> object:
             ("bulletins/", "bulletin"),
             ("decisions/", "decision"),
             ("daily/photos/", "photo"),
+            ("robots/", "robot"),
         ):
             if part in route:
                 return demo[key]

@@ -48,10 +48,12 @@ from keyprojects.investment import selectors as investment
 from keyprojects.meetings import services as meeting_services
 from keyprojects.meetings.models import Decision
 from keyprojects.problems import selectors as problems
-from keyprojects.problems.models import DeliveryAttempt
+from keyprojects.problems.models import DeliveryAttempt, Notification, Webhook
+from keyprojects.problems.notices import send_notices
 from keyprojects.projects import selectors as projects
 from keyprojects.projects import services as project_services
 from keyprojects.projects.models import MilestoneTemplateStep, Project
+from keyprojects.robots import selectors as robots
 from tests.browser import pages
 
 pytestmark = pytest.mark.django_db  # every test, so that pytest-django sets the test database up
@@ -76,6 +78,7 @@ UNSCOPED = {
     "accounts:twofactor_start": "the user's own two-factor setting: no one else's to name",
     "accounts:twofactor_disable": "the user's own two-factor setting: no one else's to name",
     "accounts:twofactor_qr": "the user's own two-factor secret: no one else's to name",
+    "api:/api/v1/opendata/oc4ids": "open data: every region's public projects, the same for everyone",
 }
 
 # Routes naming a city whose ranking every unit of it reads: nothing is outside a county office there; the
@@ -95,6 +98,7 @@ PUBLIC = {
     "daily:icon",
     "api:/api/v1/openapi.json",
     "api:/api/v1/docs",
+    "api:/api/v1/opendata/oc4ids",
 }
 
 # Persona → the office whose objects lie outside it (another county's), or "province" for the city office.
@@ -116,7 +120,9 @@ OFFICES = {"admin", "office.julu", "office.ningjin"}
 PERSONAS = list(OTHER_COUNTY)
 
 # The API's path parameters → the kind of object they name (a `slug` by the collection before it).
-API_KINDS = {"token_id": "token", "problem_id": "problem", "job_id": "import_job"}
+API_KINDS = {"token_id": "token", "problem_id": "problem", "job_id": "import_job", "report_id": "report"}
+# A problem's file, a user's own notice (a route naming a parent and its child is filled from the child).
+API_KINDS |= {"attachment_id": "attachment", "notification_id": "notification"}
 API_SLUG_KINDS = {"regions": "region", "departments": "department", "enterprises": "enterprise"}
 
 OUTSIDE_GET = {403, 404, 405}  # 405: a POST-only action, which shows nothing either
@@ -188,6 +194,8 @@ class Source(pages.Objects):
         county = self.county
         if kind == "template_step":
             return MilestoneTemplateStep.objects.filter(county=county).order_by("pk").first()
+        if kind == "notification":  # the user's own
+            return Notification.objects.filter(user=self.user).order_by("pk").first()
         if kind == "decision":
             return Decision.objects.filter(meeting__county=county).order_by("pk").first()
         if kind == "delivery":
@@ -198,6 +206,8 @@ class Source(pages.Objects):
                 .order_by("pk")
                 .first()
             )
+        if kind == "robot":
+            return Webhook.objects.filter(region=county).order_by("pk").first()
         if kind == "dispatch_answer":
             answers = DispatchAnswer.objects.exclude(file="").filter(target__project__in=self.projects)
             return self._first(answers.order_by("pk"), Q(target__project=self.project))
@@ -220,14 +230,16 @@ def subject(source: pages.Objects, endpoint: Endpoint):
     """(kind, object) the endpoint's address names, when filled from `source`; (None, None) for none."""
     params = set(endpoint.params)
     if endpoint.api:
-        key = next((p for p in endpoint.params if p in API_KINDS), None)
+        key = next((p for p in reversed(endpoint.params) if p in API_KINDS), None)  # the child
         if key:
             kind = API_KINDS[key]
         elif "slug" in params:
             kind = API_SLUG_KINDS.get(endpoint.route.split("/")[2])
             if kind is None:
                 raise pages.Unfillable(f"{endpoint.name}: which object is <slug>?")
-        elif params & {"code", "object"}:  # the audit log's `object`: a project's (project:county/code)
+        elif "code" in params:  # a project's, or its plan of a year, or its report of a month
+            kind = "report" if "month" in params else "plan" if "year" in params else "project"
+        elif "object" in params:  # the audit log's `object`: a project's (project:county/code)
             kind = "project"
         elif "county" in params:
             return "county", source.county
@@ -267,14 +279,16 @@ def address(source: pages.Objects, endpoint: Endpoint) -> str | None:
         return None
     values = {}
     for param in endpoint.params:
-        if param in API_KINDS:
-            values[param] = obj.pk
+        if param in API_KINDS:  # the object's, or its parent's (an attachment's problem_id)
+            values[param] = obj.pk if API_KINDS[param] == kind else getattr(obj, param)
         elif param == "slug":
             values[param] = obj.slug
         elif param == "county":
-            values[param] = obj.slug if kind == "county" else obj.county.slug
+            values[param] = obj.slug if kind == "county" else (project_of(kind, obj) or obj).county.slug
         elif param == "code":
-            values[param] = obj.code
+            values[param] = project_of(kind, obj).code
+        elif param in ("year", "month"):  # a plan's year, a report's month
+            values[param] = getattr(obj, param)
         elif param == "region":
             values[param] = obj.slug
         elif param == "object":
@@ -327,7 +341,7 @@ def sees(user, kind: str, obj) -> bool:
         return accounts.department_list(user=user).filter(pk=obj.pk).exists()
     if kind == "enterprise":
         return accounts.enterprise_list(user=user).filter(pk=obj.pk).exists()
-    if kind == "token":
+    if kind in ("token", "notification"):
         return obj.user_id == user.pk
     if kind == "export_job":
         return obj.requested_by_id == user.pk
@@ -335,6 +349,8 @@ def sees(user, kind: str, obj) -> bool:
         return obj.county is None or sees(user, "county", obj.county)
     if kind == "decision":
         return sees(user, "county", obj.meeting.county)
+    if kind == "robot":
+        return robots.robot_list(user=user).filter(pk=obj.pk).exists()
     if kind == "delivery":
         notification = obj.notification
         county = notification.project.county if notification.project else notification.problem.project.county
@@ -442,6 +458,7 @@ def seed_every_county() -> list[str]:
             ("a daily photo", _seed_daily_photo),
             ("a meeting decision", _seed_decision),
             ("a county template", _seed_template),
+            ("a notification", _seed_notification),
         ):
             try:
                 with transaction.atomic():
@@ -498,6 +515,12 @@ def _seed_template(office, county, project, today):
         return
     default = MilestoneTemplateStep.objects.filter(county=None).order_by("category", "order").first()
     project_services.template_copy_for_county(actor=office, county=county, category=default.category)
+
+
+def _seed_notification(office, county, project, today):
+    if Notification.objects.filter(user=office).exists():
+        return
+    send_notices(users=[office], kind=Notification.Kind.REPORT_DUE, project=project, days=3)
 
 
 def writes() -> int:
@@ -656,7 +679,13 @@ def probe(world: World, persona: Persona, endpoint: Endpoint) -> list[str]:
     text = _text(response)
     for source in persona.outside:
         project = source.project
-        if project is not None and not sees(persona.user, "project", project) and project.name_zh in text:
+        published = endpoint.name in PUBLIC and project is not None and project.is_public  # open data
+        if (
+            project is not None
+            and not published
+            and not sees(persona.user, "project", project)
+            and project.name_zh in text
+        ):
             failures.append(f"GET {path} (inside {persona.login}) shows {project.name_zh!r}, outside it")
     if persona.user is None and writes() != before:
         failures.append(f"GET {path} (anonymous) wrote")

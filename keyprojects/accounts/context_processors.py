@@ -33,6 +33,7 @@ NAV_ITEMS: tuple[tuple[str, str, Promise], ...] = (
     ("regions", "accounts:region_list", _("Regions")),
     ("departments", "accounts:department_list", _("Departments")),
     ("enterprises", "accounts:enterprise_list", _("Enterprises")),
+    ("robots", "robots:list", _("Chat robots")),
 )
 
 # What each role uses. Enterprises and departments work on their own reports, projects and problems: the
@@ -48,10 +49,10 @@ OVERSIGHT = frozenset(
 ROLE_NAV: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(key for key, _name, _label in NAV_ITEMS),
     Role.PROVINCE_OFFICE: OVERSIGHT | DIRECTORIES,  # reads and compares; the cities run the rest
-    Role.CITY_OFFICE: OVERSIGHT | DIRECTORIES | {"missing_reports", "daily", "dispatch"},
+    Role.CITY_OFFICE: OVERSIGHT | DIRECTORIES | {"missing_reports", "daily", "dispatch", "robots"},
     Role.COUNTY_OFFICE: OVERSIGHT
     | DIRECTORIES
-    | {"queue", "missing_reports", "daily", "meetings", "dispatch"},
+    | {"queue", "missing_reports", "daily", "meetings", "dispatch", "robots"},
     Role.LEADER: OVERSIGHT | {"departments", "daily", "meetings"},  # the departments they coordinate
     Role.DEPARTMENT: FIELD_WORK,
     Role.ENTERPRISE: FIELD_WORK | {"site", "dispatch"},  # the site's daily report and answers, from a phone

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from keyprojects.core.errors import DomainError
+from keyprojects.core.errors import Conflict
 from keyprojects.core.models import AuditEntry
 
 M = TypeVar("M", bound=models.Model)
@@ -55,24 +55,24 @@ def _last_change(instance: models.Model) -> tuple[str, str] | None:
     return (str(who) if who else _("the system")), when
 
 
-def already_changed(instance: models.Model, *, status: str) -> DomainError:
+def already_changed(instance: models.Model, *, status: str) -> Conflict:
     """The refusal for an action that came too late: someone changed the object since the caller read it."""
     change = _last_change(instance)
     name = instance._meta.verbose_name
     if change is None:
-        return DomainError(
+        return Conflict(
             _("This %(object)s was already changed by someone else (now “%(status)s”).")
             % {"object": name, "status": status}
         )
-    return DomainError(
+    return Conflict(
         _("This %(object)s was already changed by %(user)s at %(time)s (now “%(status)s”).")
         % {"object": name, "user": change[0], "time": change[1], "status": status}
     )
 
 
-def saved_meanwhile(model: models.Model | type[models.Model]) -> DomainError:
+def saved_meanwhile(model: models.Model | type[models.Model]) -> Conflict:
     """The refusal for an edit made on a form that someone else's save has overtaken."""
-    return DomainError(
+    return Conflict(
         _(
             "Someone else saved this %(object)s since you opened it; your changes were not saved. "
             "Reload to see their changes."

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.core.concurrency import already_changed
-from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.errors import Conflict, NotAllowed
 
 
 class SystemActor:
@@ -112,5 +112,5 @@ class Workflow:
             shown = getattr(obj, f"get_{self.field}_display")()
             if seen_status is not None and status != seen_status:
                 raise already_changed(obj, status=shown)
-            raise DomainError(str(self.wrong_status) % {"status": shown})
+            raise Conflict(str(self.wrong_status) % {"status": shown})  # the API answers 409
         return transition

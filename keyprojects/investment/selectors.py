@@ -24,6 +24,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -39,6 +40,7 @@ from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.history import Version, merged, versions
 from keyprojects.investment.models import (
+    AnnualPlan,
     MonthClose,
     MonthlyReport,
     PlanMonth,
@@ -766,6 +768,38 @@ def report_list(*, user: User) -> QuerySet[MonthlyReport]:
     return MonthlyReport.objects.filter(project__in=visible).select_related(
         "project__county", "project__enterprise"
     )
+
+
+def report_get_by_id(*, user: User, pk: int) -> MonthlyReport:
+    """A report of a project the user may read, by its id (the API's address of a report), or 404."""
+    report = report_list(user=user).filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+def _with_locked_months(plans: QuerySet[AnnualPlan]) -> QuerySet[AnnualPlan]:
+    """Plans with their months and, on their project, its approved reports (`approved_reports`), whose months
+    keep their planned amount (services.plan_locked_months): two queries for any number of plans."""
+    approved = MonthlyReport.objects.filter(status=ReportStatus.APPROVED).only("project_id", "year", "month")
+    return plans.select_related("project__county").prefetch_related(
+        "months", Prefetch("project__monthly_reports", queryset=approved, to_attr="approved_reports")
+    )
+
+
+def plan_list(*, user: User) -> QuerySet[AnnualPlan]:
+    """Annual plans of the projects the user may read, each with its months and locked months."""
+    visible = Project.objects.filter(project_scope_q(user)).values("pk")
+    return _with_locked_months(AnnualPlan.objects.filter(project__in=visible))
+
+
+def plan_get(*, project: Project, year: int) -> AnnualPlan:
+    """The project's plan of the year with its months, or 404. The caller has fetched the project through
+    project_get."""
+    plan = _with_locked_months(AnnualPlan.objects.filter(project=project, year=year)).first()
+    if plan is None:
+        raise Http404
+    return plan
 
 
 def report_queue(*, user: User) -> dict[str, list[MonthlyReport]]:

@@ -19,7 +19,7 @@ from keyprojects.accounts.models import User
 from keyprojects.core import clock, uploads
 from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import already_changed, claim_version, lock_fresh, saved_meanwhile
-from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.errors import Conflict, DomainError, NotAllowed
 from keyprojects.core.history import bulk_create_with_history, bulk_update_with_history, copy_history
 from keyprojects.core.money import format_money
 from keyprojects.core.periods import month_name
@@ -272,7 +272,7 @@ def report_save(
         )
     report = MonthlyReport.objects.select_for_update().filter(project=project, year=year, month=month).first()
     if report is not None and report.status not in EDITABLE:
-        raise DomainError(
+        raise Conflict(
             _("This month's report is %(status)s and cannot be changed.")
             % {"status": report.get_status_display()}
         )

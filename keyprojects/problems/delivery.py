@@ -9,16 +9,22 @@ failed and may try again at once.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import http.client
 import json
 import logging
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -53,11 +59,75 @@ def notice_text(notification: Notification) -> str:
         if notification.link:
             text = f"{text}\n{notification.link}"
         return text
+    return notice_summary(notification)
+
+
+def notice_summary(notification: Notification) -> str:
+    """One line saying what the notice is about, in the active language."""
+    problem = notification.problem
+    if problem is None:
+        if notification.subject:
+            return _("%(kind)s — %(subject)s") % {
+                "kind": notification.headline(),
+                "subject": notification.subject,
+            }
+        return notification.headline()
     return _("%(kind)s — %(project)s: #%(id)s %(title)s") % {
         "kind": notification.headline(),
         "project": f"{problem.project.code} {problem.project.name}",
         "id": problem.pk,
         "title": problem.title,
+    }
+
+
+def site_link(path: str) -> str:
+    """A link people can open from a chat app: made absolute with settings.KEYPROJECTS_SITE_URL when set."""
+    if path and path.startswith("/") and settings.KEYPROJECTS_SITE_URL:
+        return settings.KEYPROJECTS_SITE_URL + path
+    return path
+
+
+def notice_link(notification: Notification) -> str:
+    if notification.problem_id:
+        return site_link(reverse("problems:detail", args=[notification.problem_id]))
+    return site_link(notification.link)
+
+
+def robot_text(notification: Notification) -> str:
+    """What a chat group reads, in the active language: what the notice is about, the problem's deadline and
+    how far it was escalated (where it has them), and the link to open it."""
+    lines = [notice_summary(notification)]
+    problem = notification.problem
+    if problem is not None and problem.deadline:
+        lines.append(_("Deadline: %(date)s") % {"date": problem.deadline.isoformat()})
+    if problem is not None and problem.escalation:
+        lines.append(_("Escalated to: %(level)s") % {"level": problem.get_escalation_display()})
+    link = notice_link(notification)
+    if link:
+        lines.append(link)
+    return "\n".join(lines)
+
+
+def in_both_languages(say: Callable[[], str]) -> dict[str, str]:
+    """{"zh": …, "en": …}: what `say` says in each of the site's languages."""
+    said = {}
+    for key, language in (("zh", "zh-hans"), ("en", "en")):
+        with translation.override(language):
+            said[key] = str(say())
+    return said
+
+
+def notice_event(notification: Notification) -> dict:
+    """The JSON a generic webhook receives for a notice: what happened, about what, in both languages."""
+    problem = notification.problem
+    object_type, object_id = _about(notification)
+    return {
+        "kind": notification.kind,
+        "object": {"type": object_type, "id": object_id, "link": notice_link(notification)},
+        "subject": in_both_languages(lambda: notice_summary(notification)),
+        "deadline": problem.deadline.isoformat() if problem is not None and problem.deadline else None,
+        "escalation_level": problem.escalation if problem is not None else None,
+        "sent_at": clock.now().isoformat(),
     }
 
 
@@ -68,12 +138,68 @@ def webhook_payload(kind: str, text: str) -> dict:
     return {"msgtype": "text", "text": {"content": text}}  # WeCom and DingTalk share this shape
 
 
-def post_webhook(webhook: Webhook, text: str) -> None:
-    """Post one message to a group robot; raise DeliveryFailed unless it was taken."""
-    body = json.dumps(webhook_payload(webhook.kind, text), ensure_ascii=False).encode()
-    request = urllib.request.Request(  # noqa: S310 - the URL is an office-configured http(s) webhook
-        webhook.url, data=body, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    """DingTalk's signed request: HMAC-SHA256 of "timestamp\nsecret" keyed by the secret, base64."""
+    to_sign = f"{timestamp_ms}\n{secret}".encode()
+    return base64.b64encode(hmac.new(secret.encode(), to_sign, hashlib.sha256).digest()).decode()
+
+
+def feishu_sign(secret: str, timestamp_s: int) -> str:
+    """Feishu's signed request: HMAC-SHA256 keyed by "timestamp\nsecret" over an empty message, base64."""
+    key = f"{timestamp_s}\n{secret}".encode()
+    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+
+
+def body_signature(secret: str, body: bytes) -> str:
+    """A generic webhook's X-Keyprojects-Signature: the hex HMAC-SHA256 of the body keyed by the secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_request(webhook: Webhook, *, text: str, event: dict) -> urllib.request.Request:
+    """The POST a robot receives: a chat app's text message (signed where the robot has a secret), or for a
+    generic webhook the event as JSON with its HMAC and kind in headers."""
+    url = webhook.url
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if webhook.kind == Webhook.Kind.GENERIC:
+        body = json.dumps(event, ensure_ascii=False).encode()
+        headers["X-Keyprojects-Event"] = event["kind"]
+        if webhook.secret:
+            headers["X-Keyprojects-Signature"] = body_signature(webhook.secret, body)
+    else:
+        payload = webhook_payload(webhook.kind, text)
+        now = clock.now()
+        if webhook.secret and webhook.kind == Webhook.Kind.DINGTALK:
+            timestamp = int(now.timestamp() * 1000)
+            query = urlencode({"timestamp": timestamp, "sign": dingtalk_sign(webhook.secret, timestamp)})
+            url = f"{url}{'&' if '?' in url else '?'}{query}"
+        elif webhook.secret and webhook.kind == Webhook.Kind.FEISHU:
+            timestamp = int(now.timestamp())
+            payload = {"timestamp": str(timestamp), "sign": feishu_sign(webhook.secret, timestamp), **payload}
+        body = json.dumps(payload, ensure_ascii=False).encode()
+    return urllib.request.Request(  # noqa: S310 - the URL is an office-configured http(s) webhook
+        url, data=body, headers=headers, method="POST"
     )
+
+
+# Where each chat app puts its refusal in a 200 answer: WeCom and DingTalk `errcode`, Feishu `code` (and
+# `StatusCode` in its older robots' answers); anything but 0 is a refusal.
+REFUSAL_CODES = (("errcode", "errmsg"), ("code", "msg"), ("StatusCode", "StatusMessage"))
+
+
+def refusal(reply: object) -> str | None:
+    """Why a chat app refused the message, from its JSON answer; None when it took it."""
+    if not isinstance(reply, dict):
+        return None
+    for code_key, message_key in REFUSAL_CODES:
+        code = reply.get(code_key)
+        if code is not None and code not in (0, "0"):
+            return f"{code}: {reply.get(message_key) or ''}".strip()
+    return None
+
+
+def post_webhook(webhook: Webhook, *, text: str, event: dict) -> None:
+    """Post one message to a robot; raise DeliveryFailed unless it was taken."""
+    request = webhook_request(webhook, text=text, event=event)
     try:
         with urllib.request.urlopen(request, timeout=settings.KEYPROJECTS_WEBHOOK_TIMEOUT) as response:  # noqa: S310
             status, answer = response.status, response.read(4096)
@@ -81,14 +207,43 @@ def post_webhook(webhook: Webhook, text: str) -> None:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
     if not 200 <= status < 300:
         raise DeliveryFailed(f"HTTP {status}")
-    # The chat apps answer 200 with an error code when they refuse a message (bad token, rate limit …).
+    if webhook.kind == Webhook.Kind.GENERIC:
+        return  # another system: its 2xx is its word
+    # The chat apps answer 200 with an error code when they refuse a message (bad token, bad sign, rate limit).
     try:
         reply = json.loads(answer)
     except ValueError:
         return
-    if isinstance(reply, dict) and (reply.get("errcode") or reply.get("code")):
-        code = reply.get("errcode") or reply.get("code")
-        raise DeliveryFailed(f"{code}: {reply.get('errmsg') or reply.get('msg') or ''}".strip())
+    refused = refusal(reply)
+    if refused:
+        raise DeliveryFailed(refused)
+
+
+def post_notice(webhook: Webhook, notification: Notification) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        text = robot_text(notification)
+    post_webhook(
+        webhook, text=text, event=notice_event(notification) if webhook.kind == Webhook.Kind.GENERIC else {}
+    )
+
+
+def send_test(webhook: Webhook) -> None:
+    """Post a test message to a robot at once (its office's "send test message"); raise DeliveryFailed unless
+    it was taken. Nothing is recorded as a delivery: the office sees the outcome on the page."""
+    subject = in_both_languages(
+        lambda: _("Keyprojects test message: this robot is set up and receives the notices chosen for it.")
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        text = subject["en" if translation.get_language() == "en" else "zh"]
+    event = {
+        "kind": "test",
+        "object": {"type": "webhook", "id": webhook.pk, "link": ""},
+        "subject": subject,
+        "deadline": None,
+        "escalation_level": None,
+        "sent_at": clock.now().isoformat(),
+    }
+    post_webhook(webhook, text=text, event=event)
 
 
 def send_email(user: User, notification: Notification) -> None:
@@ -124,9 +279,7 @@ def _try(
         else:
             if not webhook.active:
                 raise Undeliverable("the chat robot was switched off")
-            with translation.override(settings.LANGUAGE_CODE):
-                text = notice_text(notification)
-            post_webhook(webhook, text)
+            post_notice(webhook, notification)
     except DeliveryFailed as exc:
         final = isinstance(exc, Undeliverable)
         error = str(exc) or "failed"
@@ -181,7 +334,8 @@ def _hooks_for(notification: Notification) -> list[Webhook]:
         owners = Q(region_id=notification.region_id)
     else:
         return []
-    return list(Webhook.objects.filter(owners, active=True).order_by("pk"))
+    hooks = Webhook.objects.filter(owners, active=True).order_by("pk")
+    return [hook for hook in hooks if hook.hears(notification.kind)]
 
 
 def _about(notification: Notification) -> tuple[str, int | None]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -246,6 +246,7 @@ class Notification(models.Model):
         DECISION_OVERDUE = "decision_overdue", _("a decision of the weekly meeting is overdue")
         DISPATCH_SENT = "dispatch_sent", _("the project office asks your project a few questions")
         DISPATCH_REMINDER = "dispatch_reminder", _("the project office reminds you to answer its questions")
+        MONTH_CLOSED = "month_closed", _("a month was closed")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="notifications", on_delete=models.CASCADE)
     problem = models.ForeignKey(Problem, related_name="notifications", null=True, on_delete=models.CASCADE)
@@ -301,23 +302,42 @@ class Notification(models.Model):
 
 
 class Webhook(models.Model):
-    """A chat group's robot (WeCom / DingTalk / Feishu) that receives a county's or a department's notices."""
+    """A chat group's robot (WeCom / DingTalk / Feishu) that receives a county's, a city's or a department's
+    notices, or another system's endpoint that receives them as signed JSON (a generic webhook)."""
 
     class Kind(models.TextChoices):
         WECOM = "wecom", _("WeCom group robot")
         DINGTALK = "dingtalk", _("DingTalk group robot")
         FEISHU = "feishu", _("Feishu group robot")
+        GENERIC = "generic", _("generic webhook (signed JSON)")
 
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    url = models.URLField(_("webhook URL"), max_length=500)
+    class Event(models.TextChoices):
+        """What an office chooses its robot to hear; each stands for the notices of `EVENT_KINDS`."""
+
+        NEW_PROBLEM = "new_problem", _("new problem")
+        OVERDUE = "overdue", _("overdue")
+        ESCALATION = "escalation", _("escalation")
+        REPORT_RETURNED = "report_returned", _("report returned")
+        MONTH_CLOSED = "month_closed", _("month closed")
+        BULLETIN_PUBLISHED = "bulletin_published", _("bulletin published")
+
+    kind = models.CharField(_("platform"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    url = models.URLField(
+        _("webhook URL"), max_length=500, validators=[URLValidator(schemes=["http", "https"])]
+    )
     region = models.ForeignKey(
         Region, null=True, blank=True, related_name="webhooks", on_delete=models.CASCADE
     )
     department = models.ForeignKey(
         Department, null=True, blank=True, related_name="webhooks", on_delete=models.CASCADE
     )
+    # DingTalk's and Feishu's "signed request" secret; a generic webhook's HMAC key. Never shown back whole.
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    # Event values (Webhook.Event); none chosen: every notice, as robots configured before events were.
+    events = models.JSONField(_("events"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords(bases=[AddressedHistory])
+    history = HistoricalRecords(bases=[AddressedHistory], excluded_fields=["secret"])
 
     class Meta:
         verbose_name = _("chat webhook")
@@ -331,7 +351,34 @@ class Webhook(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.region or self.department}"
+        label = self.name or self.get_kind_display()
+        return f"{label} → {self.region or self.department}"
+
+    def hears(self, kind: str) -> bool:
+        """Whether a notice of this kind goes to this robot."""
+        return not self.events or any(kind in EVENT_KINDS.get(event, ()) for event in self.events)
+
+    def event_labels(self) -> list[str]:
+        return [str(Webhook.Event(e).label) for e in self.events if e in Webhook.Event.values]
+
+    @property
+    def masked_secret(self) -> str:
+        """The saved secret as the configuration page shows it: its last four characters only."""
+        if not self.secret:
+            return ""
+        return "••••" + self.secret[-4:] if len(self.secret) > 8 else "••••"
+
+
+# The notices each event stands for. A problem "returned" is the office's return of a report for more
+# information (and a resolution not accepted); "month closed" has its own kind.
+EVENT_KINDS: dict[str, tuple[str, ...]] = {
+    Webhook.Event.NEW_PROBLEM: (Notification.Kind.REPORTED,),
+    Webhook.Event.OVERDUE: (Notification.Kind.OVERDUE, Notification.Kind.DECISION_OVERDUE),
+    Webhook.Event.ESCALATION: (Notification.Kind.ESCALATED,),
+    Webhook.Event.REPORT_RETURNED: (Notification.Kind.RETURNED,),
+    Webhook.Event.MONTH_CLOSED: (Notification.Kind.MONTH_CLOSED,),
+    Webhook.Event.BULLETIN_PUBLISHED: (Notification.Kind.BULLETIN_PUBLISHED,),
+}
 
 
 class DeliveryAttempt(models.Model):

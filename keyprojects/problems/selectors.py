@@ -150,6 +150,11 @@ def problem_timeline(problem: Problem) -> list[Event]:
     return list(problem.events.select_related("actor"))
 
 
+def attachment_list(problem: Problem) -> QuerySet[Attachment]:
+    """A problem's files, oldest first, with who uploaded each; the caller has fetched it through problem_get."""
+    return problem.attachments.select_related("uploaded_by").order_by("uploaded_at", "pk")
+
+
 def attachment_get(*, user: User, pk: int) -> Attachment:
     try:
         return Attachment.objects.select_related("problem").get(
@@ -208,6 +213,22 @@ def delivery_attempt_get(*, user: User, pk: int) -> DeliveryAttempt:
     try:
         return delivery_failures(user=user).get(pk=pk)
     except DeliveryAttempt.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def notification_list(*, user: User, unread: bool = False) -> QuerySet[Notification]:
+    """A user's own notices, newest first, with what each row names fetched in the same query."""
+    qs = Notification.objects.filter(user=user)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.select_related("problem", "project__county", "region").order_by("-created_at", "-pk")
+
+
+def notification_get(*, user: User, pk: int) -> Notification:
+    """One of the user's own notices; anyone else's is not found."""
+    try:
+        return notification_list(user=user).get(pk=pk)
+    except Notification.DoesNotExist as exc:
         raise Http404 from exc
 
 

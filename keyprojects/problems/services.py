@@ -20,7 +20,7 @@ from keyprojects.accounts.models import Department, Membership, User
 from keyprojects.core import clock, uploads
 from keyprojects.core.audit import audit_record
 from keyprojects.core.bilingual import Bilingual, store, stored
-from keyprojects.core.concurrency import lock_fresh
+from keyprojects.core.concurrency import lock_fresh, saved_meanwhile
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.workflow import SYSTEM, SystemActor, Transition, person, require_actor
 from keyprojects.problems.models import (
@@ -130,13 +130,19 @@ def _event(problem: Problem, kind: str, actor, text: Text = "", **data) -> Event
     return event
 
 
-def _check(name: str, actor: User | SystemActor, problem: Problem) -> Transition:
+def _check(
+    name: str, actor: User | SystemActor, problem: Problem, expected_version: int | None = None
+) -> Transition:
     """Lock the problem's row for the rest of the transaction, reload the caller's instance (which may be
     stale) and refuse unless the declared transition `name` is open to the actor on what is stored now. Of two
-    actions at the same moment the second waits here and then decides on what the first one stored."""
+    actions at the same moment the second waits here and then decides on what the first one stored.
+    `expected_version`: the version the caller read (the API's clients may send it); refused if saved since."""
     seen = problem.status
     lock_fresh(problem)
-    return PROBLEM_WORKFLOW.check(name, actor, problem, seen_status=seen)
+    step = PROBLEM_WORKFLOW.check(name, actor, problem, seen_status=seen)
+    if expected_version is not None and problem.version != expected_version:
+        raise saved_meanwhile(problem)
+    return step
 
 
 def _save(problem: Problem, *fields: str) -> None:
@@ -203,8 +209,9 @@ def problem_accept(
     deadline: date,
     supporting_departments: list[Department] | tuple = (),
     leader_in_charge: User | None = None,
+    expected_version: int | None = None,
 ) -> Problem:
-    step = _check("accept", actor, problem)
+    step = _check("accept", actor, problem, expected_version)
     if deadline < clock.today():
         raise DomainError(_("The deadline is in the past."), field="deadline")
     city_path = problem.project.county.parent.path
@@ -228,9 +235,11 @@ def problem_accept(
 
 
 @transaction.atomic
-def problem_return(*, actor: User | SystemActor, problem: Problem, reason: Text) -> Problem:
+def problem_return(
+    *, actor: User | SystemActor, problem: Problem, reason: Text, expected_version: int | None = None
+) -> Problem:
     """The office sends a report back for more information."""
-    step = _check("return", actor, problem)
+    step = _check("return", actor, problem, expected_version)
     reason = _written(reason, _("Say what information is missing."), field="reason")
     problem.status = step.target
     _save(problem, "status")
@@ -240,9 +249,11 @@ def problem_return(*, actor: User | SystemActor, problem: Problem, reason: Text)
 
 
 @transaction.atomic
-def problem_resubmit(*, actor: User | SystemActor, problem: Problem, description: Text) -> Problem:
+def problem_resubmit(
+    *, actor: User | SystemActor, problem: Problem, description: Text, expected_version: int | None = None
+) -> Problem:
     """Back to the office with more information; what is written replaces the description in its language."""
-    step = _check("resubmit", actor, problem)
+    step = _check("resubmit", actor, problem, expected_version)
     description = _within_limit(Bilingual.of(description), field="description_zh")
     changed = store(problem, "description", description.merged_into(stored(problem, "description")))
     problem.status = step.target
@@ -253,8 +264,10 @@ def problem_resubmit(*, actor: User | SystemActor, problem: Problem, description
 
 
 @transaction.atomic
-def problem_decline(*, actor: User | SystemActor, problem: Problem, reason: Text) -> Problem:
-    step = _check("decline", actor, problem)
+def problem_decline(
+    *, actor: User | SystemActor, problem: Problem, reason: Text, expected_version: int | None = None
+) -> Problem:
+    step = _check("decline", actor, problem, expected_version)
     reason = _written(reason, _("Give a reason for declining the problem."), field="reason")
     problem.status = step.target
     _save(problem, "status")
@@ -264,9 +277,11 @@ def problem_decline(*, actor: User | SystemActor, problem: Problem, reason: Text
 
 
 @transaction.atomic
-def problem_update(*, actor: User | SystemActor, problem: Problem, text: Text) -> Problem:
+def problem_update(
+    *, actor: User | SystemActor, problem: Problem, text: Text, expected_version: int | None = None
+) -> Problem:
     """A dated progress note by anyone assigned; the first one moves the problem to "in progress"."""
-    step = _check("update", actor, problem)
+    step = _check("update", actor, problem, expected_version)
     text = _written(text, _("Write what was done."), field="text")
     if problem.status != step.target:  # the first note: accepted → in progress
         problem.status = step.target
@@ -277,9 +292,14 @@ def problem_update(*, actor: User | SystemActor, problem: Problem, text: Text) -
 
 @transaction.atomic
 def problem_resolve(
-    *, actor: User | SystemActor, problem: Problem, resolution: Text, resolved_at=None
+    *,
+    actor: User | SystemActor,
+    problem: Problem,
+    resolution: Text,
+    resolved_at=None,
+    expected_version: int | None = None,
 ) -> Problem:
-    step = _check("resolve", actor, problem)
+    step = _check("resolve", actor, problem, expected_version)
     resolution = _written(resolution, _("Say what was done to solve it."), field="resolution")
     problem.status = step.target
     changed = store(problem, "resolution", resolution)
@@ -291,9 +311,11 @@ def problem_resolve(
 
 
 @transaction.atomic
-def problem_confirm(*, actor: User | SystemActor, problem: Problem, closed_at=None) -> Problem:
+def problem_confirm(
+    *, actor: User | SystemActor, problem: Problem, closed_at=None, expected_version: int | None = None
+) -> Problem:
     """Whoever raised it confirms the fix: the problem is closed out (销号)."""
-    step = _check("confirm", actor, problem)
+    step = _check("confirm", actor, problem, expected_version)
     problem.status = step.target
     problem.closed_at = closed_at or clock.now()
     problem.on_weekly_agenda = False
@@ -303,9 +325,11 @@ def problem_confirm(*, actor: User | SystemActor, problem: Problem, closed_at=No
 
 
 @transaction.atomic
-def problem_reject_resolution(*, actor: User | SystemActor, problem: Problem, reason: Text) -> Problem:
+def problem_reject_resolution(
+    *, actor: User | SystemActor, problem: Problem, reason: Text, expected_version: int | None = None
+) -> Problem:
     """The raiser is not satisfied: the problem goes back to those assigned."""
-    step = _check("reject", actor, problem)
+    step = _check("reject", actor, problem, expected_version)
     reason = _written(reason, _("Say what is still wrong."), field="reason")
     problem.status = step.target
     problem.resolved_at = None
@@ -317,11 +341,16 @@ def problem_reject_resolution(*, actor: User | SystemActor, problem: Problem, re
 
 @transaction.atomic
 def problem_reopen(
-    *, actor: User | SystemActor, problem: Problem, reason: Text, deadline: date | None = None
+    *,
+    actor: User | SystemActor,
+    problem: Problem,
+    reason: Text,
+    deadline: date | None = None,
+    expected_version: int | None = None,
 ) -> Problem:
     """Back to those assigned. The office sets a new deadline (it must, once the old one has passed), and
     escalation starts again from it: a reopened problem is not overdue the moment it is reopened."""
-    step = _check("reopen", actor, problem)
+    step = _check("reopen", actor, problem, expected_version)
     office = is_office(actor, problem)
     reason = _written(reason, _("Reopening needs a reason."), field="reason")
     if deadline is not None and not office:

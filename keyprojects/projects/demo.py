@@ -515,3 +515,17 @@ def load(seed: int, as_of: date) -> None:
         settling += ctx.settling
     _settle(settling, ref)
     _pause_some(rng)
+    _publish_julu()
+
+
+def _publish_julu() -> None:
+    """Julu's projects under construction or further along are marked public, so that the open data
+    (OC4IDS) has something to show."""
+    projects = list(
+        Project.objects.filter(
+            county__slug="julu", stage__in=STAGE_ORDERED[STAGE_ORDERED.index(Stage.CONSTRUCTION) :]
+        ).order_by("pk")
+    )
+    for project in projects:
+        project.is_public = True
+    bulk_update_with_history(projects, Project, ["is_public"], reason="demo")

@@ -41,6 +41,7 @@ class ProjectForm(forms.ModelForm):
             "planned_completion_date",
             "leader_in_charge",
             "responsible_departments",
+            "is_public",
         ]
         widgets = {
             "start_date": DATE_INPUT,

@@ -195,6 +195,12 @@ class Project(BilingualName):
     # The office may override the computed health rating, but only with a written rationale.
     health_override = models.CharField(_("health (given)"), max_length=10, choices=Health.choices, blank=True)
     health_override_rationale = models.TextField(_("rationale for the given health"), blank=True)
+    # Marked by the county's office: only such projects are published in the open data, read without log-in.
+    is_public = models.BooleanField(
+        _("published as open data"),
+        default=False,
+        help_text=_("Published in the open data (OC4IDS) without log-in"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Optimistic locking: each save takes the next version; an edit form opened at an older one is refused.

@@ -127,10 +127,13 @@ def project_create(
     data: ProjectData,
     stage: str = Stage.SIGNED,
     stage_date: date,
+    is_public: bool = False,
 ) -> Project:
+    """`is_public`: published in the open data (OC4IDS) — the office's choice, not part of the registry's
+    data, so that an import or a script never publishes nor withdraws a project."""
     _require_manage(actor, county)
     _check_relations(county, data)
-    project = Project(county=county, stage=stage, stage_since=stage_date)
+    project = Project(county=county, stage=stage, stage_since=stage_date, is_public=is_public)
     _assign(project, data)
     project.full_clean()
     project.save()
@@ -160,16 +163,25 @@ def _lock(project: Project, *, expected_version: int | None = None) -> None:
 
 @transaction.atomic
 def project_update(
-    *, actor: User | SystemActor, project: Project, data: ProjectData, expected_version: int | None = None
+    *,
+    actor: User | SystemActor,
+    project: Project,
+    data: ProjectData,
+    expected_version: int | None = None,
+    is_public: bool | None = None,
 ) -> Project:
     """Save the edited fields. `expected_version` is the project's version when the person opened the edit
     form: if someone saved the project since, nothing is saved (None: no check, for SYSTEM and scripts).
+    `is_public`: whether the open data publishes the project (None: as it is).
     """
     _require_manage(actor, project.county)
     _lock(project, expected_version=expected_version)
     _check_relations(project.county, data)
     before = {name: getattr(project, name) for name in vars(data) if name != "responsible_departments"}
+    before["is_public"] = project.is_public
     _assign(project, data)
+    if is_public is not None:
+        project.is_public = is_public
     project.full_clean()
     project.save()
     project.responsible_departments.set(data.responsible_departments)

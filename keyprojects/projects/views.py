@@ -173,6 +173,7 @@ def _manageable_county(request: HttpRequest, slug: str):
 def _project_data(form: ProjectForm) -> services.ProjectData:
     data = dict(form.cleaned_data)
     data.pop("version", None)
+    data.pop("is_public", None)  # not a field of the registry's data: the office's choice to publish it
     data["responsible_departments"] = tuple(data["responsible_departments"])
     return services.ProjectData(**data)
 
@@ -189,6 +190,7 @@ def project_create(request: HttpRequest, county: str) -> HttpResponse:
             county=region,
             data=_project_data(form),
             stage_date=clock.today(),
+            is_public=form.cleaned_data["is_public"],
         )
         if project:
             messages.success(request, _("Key project %(code)s created.") % {"code": project.code})
@@ -211,6 +213,7 @@ def project_edit(request: HttpRequest, county: str, code: str) -> HttpResponse:
             project=project,
             data=_project_data(form),
             expected_version=form.cleaned_data.get("version"),
+            is_public=form.cleaned_data["is_public"],
         )
     ):
         messages.success(request, _("Key project saved."))

@@ -39,7 +39,7 @@ from keyprojects.investment import selectors as investment
 from keyprojects.investment.models import AnnualPlan, MonthlyReport, ReportAttachment
 from keyprojects.meetings.models import Decision
 from keyprojects.problems import selectors as problems
-from keyprojects.problems.models import Attachment, DeliveryAttempt, Problem
+from keyprojects.problems.models import Attachment, DeliveryAttempt, Problem, Webhook
 from keyprojects.projects import export_jobs
 from keyprojects.projects import selectors as projects
 from keyprojects.projects.models import (
@@ -50,6 +50,7 @@ from keyprojects.projects.models import (
     Project,
     ServiceGuarantee,
 )
+from keyprojects.robots import selectors as robots
 
 # Routes that are not pages of this site. Keep it short and say why: everything else is visited.
 EXCLUDED = {
@@ -76,6 +77,7 @@ KIND_BY_WORD = {  # the first word found wins: the longer before the shorter
     "delivery": "delivery",
     "decision": "decision",
     "photo": "daily_photo",
+    "robot": "robot",
 }
 # …and otherwise from the app the route belongs to: "problems:detail" → a problem, "imports:job" → a job.
 KIND_BY_NAMESPACE = {
@@ -274,6 +276,9 @@ class Objects:
                 or ExportJob.objects.order_by("-pk").first()
             ),
             "delivery": lambda: DeliveryAttempt.objects.order_by("pk").first(),
+            "robot": lambda: (
+                robots.robot_list(user=user).order_by("pk").first() or Webhook.objects.order_by("pk").first()
+            ),
             "token": lambda: ApiToken.objects.filter(user=user).first() or ApiToken.objects.first(),
             "region": lambda: self.home_region,
             "department": lambda: (
@@ -472,6 +477,9 @@ def seed_uploads(code: str = SHOWCASE_CODE) -> list[str]:
     office = User.objects.filter(
         memberships__role=Membership.Role.COUNTY_OFFICE, memberships__region=county
     ).first()
+    if not Webhook.objects.filter(region=county).exists():
+        # The demo configures no chat robot: one for the county, so that the robot pages are checked too.
+        Webhook.objects.create(kind=Webhook.Kind.WECOM, url="http://127.0.0.1:9/pagecheck", region=county)
     if office is not None and not ExportJob.objects.filter(requested_by=office).exists():
         # A registry export written in the background (the demo's lists are too short for one): the office's.
         export_jobs.export_job_start(actor=office, fmt="xlsx", query="", rows_total=0)

@@ -25,21 +25,24 @@ NAV = {
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
         "problems:list", ("problems:statistics", "xingtai"), "daily:site", "daily:board",
         ("meetings:current", "baixiang"), "dispatch:list", "bulletins:board", "bulletins:list", *DIRECTORIES,
+        "robots:list",
     ],
     "city.xingtai": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "problems:list",
         ("problems:statistics", "xingtai"), "daily:board", "dispatch:list", "bulletins:board", "bulletins:list",
-        *DIRECTORIES,
+        *DIRECTORIES, "robots:list",
     ],
     "office.julu": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
         "problems:list", ("problems:statistics", "julu"), "daily:board", ("meetings:current", "julu"),
         "dispatch:list", "bulletins:board", "bulletins:list", *DIRECTORIES,
+        "robots:list",
     ],
     "office.ningjin": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "investment:queue",
         "problems:list", ("problems:statistics", "ningjin"), "daily:board", ("meetings:current", "ningjin"),
         "dispatch:list", "bulletins:board", "bulletins:list", *DIRECTORIES,
+        "robots:list",
     ],
     "leader.julu": [
         "dashboards:home", "problems:my_work", "projects:list", "projects:map", "investment:home", "problems:list",

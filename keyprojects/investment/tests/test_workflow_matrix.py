@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keyprojects.core import clock
-from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.errors import Conflict, DomainError, NotAllowed
 from keyprojects.core.models import AuditEntry
 from keyprojects.core.workflow import SYSTEM
 from keyprojects.investment import services
@@ -117,7 +117,7 @@ def test_it_takes_exactly_the_declared_steps(persona, at, state, role, name):
         service(actor=actor, report=report, **arguments)
     assert trail(report) == before
     if role in WHO[name]:
-        assert type(refused.value) is DomainError  # the state, not the person, is wrong
+        assert type(refused.value) is Conflict  # the state, not the person, is wrong (the API's 409)
         assert state not in step.sources
     else:
         assert isinstance(refused.value, NotAllowed)

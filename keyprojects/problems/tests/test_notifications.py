@@ -200,6 +200,7 @@ def test_it_posts_each_chat_app_the_json_it_expects(
 
     with django_capture_on_commit_callbacks(execute=True):
         accept(persona, problem)
+    problem.refresh_from_db()
 
     with translation.override(ZH):
         text = translation.gettext("%(kind)s — %(project)s: #%(id)s %(title)s") % {
@@ -208,6 +209,9 @@ def test_it_posts_each_chat_app_the_json_it_expects(
             "id": problem.pk,
             "title": problem.title,
         }
+        # Robots also read the deadline and the link to the problem (delivery.robot_text).
+        text += "\n" + translation.gettext("Deadline: %(date)s") % {"date": problem.deadline.isoformat()}
+    text += f"\n/problems/{problem.pk}/"
     # Three people are told (two departments' liaisons would be more): still one message per group.
     assert receiver.bodies("/wecom") == [{"msgtype": "text", "text": {"content": text}}]
     assert receiver.bodies("/dingtalk") == [{"msgtype": "text", "text": {"content": text}}]

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from keyprojects.accounts.models import Department
 from keyprojects.core import clock
-from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.errors import Conflict, DomainError, NotAllowed
 from keyprojects.core.workflow import SYSTEM
 from keyprojects.problems import services
 from keyprojects.problems.models import Event, Problem, Status
@@ -97,7 +97,7 @@ def test_it_takes_exactly_the_declared_steps(persona, at, state, role, name):
     stored = Problem.objects.get(pk=problem.pk)
     assert (stored.status, stored.version, stored.events.count()) == before
     if PROBLEM_WORKFLOW.may(step, actor, problem):
-        assert type(refused.value) is DomainError  # the state, not the person, is wrong
+        assert type(refused.value) is Conflict  # the state, not the person, is wrong (the API: 409)
         assert state not in step.sources
     else:
         assert isinstance(refused.value, NotAllowed)

@@ -1,0 +1,32 @@
+"""The API's refusals as an operation declares them (400, 401, 403, 404, 409: `{detail, field}`, as the handlers
+in api.py answer), and a page's form used to check what a client sent, its first error said as a refusal."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+
+from keyprojects.core.errors import DomainError
+
+
+class ErrorOut(Schema):
+    detail: str = Field(description="What is wrong, in the user's language.")
+    field: str | None = Field(None, description="The parameter or body field refused, if one is.")
+
+
+def refusals(*statuses: int) -> dict[int, type[Schema]]:
+    """The error answers of an operation: 401 (no valid token or session) and those it names."""
+    return dict.fromkeys((401, *statuses), ErrorOut)
+
+
+def form_checked(form: forms.BaseForm, *, names: dict[str, str] | None = None) -> dict:
+    """The form's cleaned data, or DomainError (400) with its first error, in the user's language, naming the
+    field as the client calls it (`names`: the form's field name → the API's)."""
+    if form.is_valid():
+        return form.cleaned_data
+    key, errors = next(iter(form.errors.items()))
+    field = (names or {}).get(key, key)
+    if key == forms.forms.NON_FIELD_ERRORS:
+        raise DomainError(" ".join(errors))
+    raise DomainError(_("%(field)s: %(error)s") % {"field": field, "error": " ".join(errors)}, field=field)
