@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from keyprojects.accounts import selectors
+from keyprojects.api.errors import refusals
 
 router = Router(tags=["organisations"])
 
@@ -72,7 +73,7 @@ class EnterpriseOut(OrgOut):
     credit_code: str
 
 
-@router.get("/me", response=MeOut, summary="The calling user and their roles")
+@router.get("/me", response={200: MeOut, **refusals()}, summary="The calling user and their roles")
 def me(request: HttpRequest):
     user = request.auth
     return {
@@ -83,31 +84,31 @@ def me(request: HttpRequest):
     }
 
 
-@router.get("/regions", response=list[RegionOut])
+@router.get("/regions", response={200: list[RegionOut], **refusals()})
 def region_list(request: HttpRequest, kind: str | None = None):
     return list(selectors.region_list(user=request.auth, kind=kind))
 
 
-@router.get("/regions/{slug}", response=RegionOut)
+@router.get("/regions/{slug}", response={200: RegionOut, **refusals(404)})
 def region_detail(request: HttpRequest, slug: str):
     return selectors.region_get(user=request.auth, slug=slug)
 
 
-@router.get("/departments", response=list[DepartmentOut])
+@router.get("/departments", response={200: list[DepartmentOut], **refusals()})
 def department_list(request: HttpRequest, q: str = ""):
     return list(selectors.department_list(user=request.auth, search=q))
 
 
-@router.get("/departments/{slug}", response=DepartmentOut)
+@router.get("/departments/{slug}", response={200: DepartmentOut, **refusals(404)})
 def department_detail(request: HttpRequest, slug: str):
     return selectors.department_get(user=request.auth, slug=slug)
 
 
-@router.get("/enterprises", response=list[EnterpriseOut])
+@router.get("/enterprises", response={200: list[EnterpriseOut], **refusals()})
 def enterprise_list(request: HttpRequest, q: str = ""):
     return list(selectors.enterprise_list(user=request.auth, search=q))
 
 
-@router.get("/enterprises/{slug}", response=EnterpriseOut)
+@router.get("/enterprises/{slug}", response={200: EnterpriseOut, **refusals(404)})
 def enterprise_detail(request: HttpRequest, slug: str):
     return selectors.enterprise_get(user=request.auth, slug=slug)

@@ -15,6 +15,7 @@ from pydantic import AfterValidator
 
 from keyprojects.accounts.models import Department, Enterprise, Region, User
 from keyprojects.accounts.selectors import audit_log_scope_q
+from keyprojects.api.errors import refusals
 from keyprojects.api.params import Pagination
 from keyprojects.bulletins.models import MonthlyBulletin
 from keyprojects.core.audit import audit_entry_list
@@ -160,7 +161,7 @@ class AuditEntryOut(Schema):
 
 @router.get(
     "/audit",
-    response=list[AuditEntryOut],
+    response={200: list[AuditEntryOut], **refusals(400, 403, 404)},
     summary="The audit log of one object",
     description=(
         "Who did what to one object, when and from which address, newest first. For the county project "

@@ -14,6 +14,8 @@ from pydantic import AfterValidator
 
 from keyprojects.accounts import selectors, services
 from keyprojects.api.auth import ClientRateThrottle, text_without_surrogates
+from keyprojects.api.errors import ErrorOut, refusals
+from keyprojects.api.params import Id
 
 router = Router(tags=["auth"])
 
@@ -51,7 +53,8 @@ class Message(Schema):
 @router.post(
     "/token",
     auth=None,
-    response={201: TokenIssued, 401: Message},
+    # 400: a field too long or not text; 429: too many tries from one address.
+    response={201: TokenIssued, 400: ErrorOut, 401: Message, 429: Message},
     throttle=[ClientRateThrottle("20/m")],
     summary="Issue a personal access token",
 )
@@ -63,12 +66,17 @@ def token_issue(request: HttpRequest, payload: TokenRequest):
     return Status(201, {"token": secret, "id": token.pk, "expires_at": token.expires_at})
 
 
-@router.get("/tokens", response=list[TokenOut], summary="List my tokens")
+@router.get("/tokens", response={200: list[TokenOut], **refusals()}, summary="List my tokens")
 def token_list(request: HttpRequest):
     return list(selectors.api_token_list(user=request.auth))
 
 
-@router.delete("/tokens/{token_id}", response=TokenOut, summary="Revoke one of my tokens")
-def token_revoke(request: HttpRequest, token_id: int):
+@router.delete(
+    "/tokens/{token_id}",
+    # 403: a session cookie sent without its CSRF token, as on every write by session.
+    response={200: TokenOut, **refusals(400, 403, 404)},
+    summary="Revoke one of my tokens",
+)
+def token_revoke(request: HttpRequest, token_id: Id):
     token = get_object_or_404(selectors.api_token_list(user=request.auth), pk=token_id)
     return services.api_token_revoke(actor=request.auth, token=token)

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from keyprojects.accounts import selectors as accounts_selectors
+from keyprojects.api.errors import refusals
 from keyprojects.api.params import Id, Month, Year
 from keyprojects.imports import runs, unattended
 from keyprojects.investment.models import ReportStatus
@@ -149,7 +150,7 @@ def _import(
 
 @router.post(
     "/imports/registry/{county}",
-    response={201: ImportOut, 202: ImportOut},
+    response={201: ImportOut, 202: ImportOut, **refusals(400, 403, 404)},
     summary="Import a county's key-project list",
 )
 def registry_import(
@@ -166,7 +167,7 @@ def registry_import(
 
 @router.post(
     "/imports/monthly/{county}",
-    response={201: ImportOut, 202: ImportOut},
+    response={201: ImportOut, 202: ImportOut, **refusals(400, 403, 404)},
     summary="Import a month's completed investment",
 )
 def monthly_import(
@@ -179,7 +180,11 @@ def monthly_import(
     return _import(request, county, ImportJob.Kind.MONTHLY, file, params, options)
 
 
-@router.get("/imports/{job_id}", response=ImportOut, summary="An import: its preview, or what it wrote")
+@router.get(
+    "/imports/{job_id}",
+    response={200: ImportOut, **refusals(400, 404)},
+    summary="An import: its preview, or what it wrote",
+)
 def import_detail(request: HttpRequest, job_id: Id):
     job = selectors.import_job_get(user=request.auth, pk=job_id)
     if job.is_running:
@@ -189,7 +194,7 @@ def import_detail(request: HttpRequest, job_id: Id):
 
 @router.post(
     "/imports/{job_id}/confirm",
-    response={200: ImportOut, 202: ImportOut},
+    response={200: ImportOut, 202: ImportOut, **refusals(400, 403, 404)},
     summary="Write a checked import",
 )
 def import_confirm(request: HttpRequest, job_id: Id, body: ConfirmIn):

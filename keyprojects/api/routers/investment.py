@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from keyprojects.api.errors import refusals
 from keyprojects.api.params import Month, Year
 from keyprojects.core.errors import DomainError
 from keyprojects.investment import selectors
@@ -11,7 +12,7 @@ from keyprojects.investment import selectors
 router = Router(tags=["investment"])
 
 
-class SummaryOut(Schema):
+class FiguresSummaryOut(Schema):
     region: str
     name: str
     year: int
@@ -31,7 +32,7 @@ class SummaryOut(Schema):
     include_unverified: bool
 
 
-class RankingRowOut(SummaryOut):
+class RankingRowOut(FiguresSummaryOut):
     rank: int
     previous_rank: int | None
     change: int | None
@@ -62,7 +63,9 @@ def _summary_out(summary: selectors.RegionSummary, include_unverified: bool) -> 
 
 
 @router.get(
-    "/investment/summary", response=SummaryOut, summary="Key-project figures of a unit through a month"
+    "/investment/summary",
+    response={200: FiguresSummaryOut, **refusals(400, 404)},
+    summary="Key-project figures of a unit through a month",
 )
 def investment_summary(
     request: HttpRequest,
@@ -83,7 +86,9 @@ def investment_summary(
 
 
 @router.get(
-    "/investment/ranking", response=list[RankingRowOut], summary="A city's units ranked by completion rate"
+    "/investment/ranking",
+    response={200: list[RankingRowOut], **refusals(400, 404)},
+    summary="A city's units ranked by completion rate",
 )
 def investment_ranking(
     request: HttpRequest,

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
+from keyprojects.api.errors import refusals
 from keyprojects.api.filters import filtered, filterset_schema
 from keyprojects.api.params import Pagination
 from keyprojects.projects import selectors
@@ -92,20 +93,30 @@ class TotalsOut(Schema):
     by_level: dict[str, int]
 
 
-@router.get("/projects", response=list[ProjectOut], summary="Key projects in my scope, filtered")
+@router.get(
+    "/projects",
+    response={200: list[ProjectOut], **refusals(400)},
+    summary="Key projects in my scope, filtered",
+)
 @paginate(Pagination)
 def project_list(request: HttpRequest, filters: Query[ProjectFilterIn]):
     return filtered(ProjectFilterSet, filters, user=request.auth)
 
 
-@router.get("/projects/totals", response=TotalsOut, summary="Count and investment of the filtered set")
+@router.get(
+    "/projects/totals",
+    response={200: TotalsOut, **refusals(400)},
+    summary="Count and investment of the filtered set",
+)
 def project_totals(request: HttpRequest, filters: Query[ProjectFilterIn]):
     totals = selectors.project_totals(filtered(ProjectFilterSet, filters, user=request.auth))
     return {"count": totals.count, "total_investment": totals.total_investment, "by_level": totals.by_level}
 
 
 @router.get(
-    "/projects/{county}/{code}", response=ProjectDetailOut, summary="One key project with its milestones"
+    "/projects/{county}/{code}",
+    response={200: ProjectDetailOut, **refusals(404)},
+    summary="One key project with its milestones",
 )
 def project_detail(request: HttpRequest, county: str, code: str):
     project = selectors.project_get(user=request.auth, county=county, code=code)

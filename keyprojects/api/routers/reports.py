@@ -69,7 +69,7 @@ class ReportIn(Schema):
     funding: FundingIn | None = None
 
 
-class ReasonIn(Schema):
+class ReportReasonIn(Schema):
     reason: Text = Field(description="Why: required.")
 
 
@@ -379,7 +379,7 @@ def _act(request: HttpRequest, report_id: int, service, **kwargs) -> MonthlyRepo
     return _detail(request.auth, selectors.report_get_by_id(user=request.auth, pk=report_id))
 
 
-def _reason(body: ReasonIn) -> str:
+def _reason(body: ReportReasonIn) -> str:
     return _checked(ReasonForm.base_fields["reason"], body.reason, "reason")
 
 
@@ -403,7 +403,7 @@ def report_verify(request: HttpRequest, report_id: Id):
 @router.post(
     "/reports/{report_id}/return", response=ACTION_REFUSALS, summary="Return a report to the enterprise"
 )
-def report_return(request: HttpRequest, report_id: Id, body: ReasonIn):
+def report_return(request: HttpRequest, report_id: Id, body: ReportReasonIn):
     """A responsible department's or the county project office's, while submitted or verified; the reason is
     required."""
     return _act(request, report_id, services.report_return, reason=_reason(body))
@@ -416,6 +416,6 @@ def report_approve(request: HttpRequest, report_id: Id):
 
 
 @router.post("/reports/{report_id}/reopen", response=ACTION_REFUSALS, summary="Reopen an approved month")
-def report_reopen(request: HttpRequest, report_id: Id, body: ReasonIn):
+def report_reopen(request: HttpRequest, report_id: Id, body: ReportReasonIn):
     """The county project office's; the reason is required. The report goes back to a draft."""
     return _act(request, report_id, services.report_reopen, reason=_reason(body))
