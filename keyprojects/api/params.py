@@ -15,6 +15,8 @@ from keyprojects.core.models import MAX_ID
 Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 Month = Annotated[int, Field(ge=1, le=12)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Free text in a query (a search): bounded, and without NUL, which PostgreSQL refuses in any text (a 500).
+Text = Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")]
 
 # Beyond a 64-bit integer the database refuses LIMIT and OFFSET (a 500); no list comes near these.
 MAX_LIMIT = 10_000

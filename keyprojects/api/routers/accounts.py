@@ -9,6 +9,7 @@ from ninja import Router, Schema
 
 from keyprojects.accounts import selectors
 from keyprojects.api.errors import refusals
+from keyprojects.api.params import Text
 
 router = Router(tags=["organisations"])
 
@@ -84,8 +85,8 @@ def me(request: HttpRequest):
     }
 
 
-@router.get("/regions", response={200: list[RegionOut], **refusals()})
-def region_list(request: HttpRequest, kind: str | None = None):
+@router.get("/regions", response={200: list[RegionOut], **refusals(400)})
+def region_list(request: HttpRequest, kind: Text | None = None):
     return list(selectors.region_list(user=request.auth, kind=kind))
 
 
@@ -94,8 +95,8 @@ def region_detail(request: HttpRequest, slug: str):
     return selectors.region_get(user=request.auth, slug=slug)
 
 
-@router.get("/departments", response={200: list[DepartmentOut], **refusals()})
-def department_list(request: HttpRequest, q: str = ""):
+@router.get("/departments", response={200: list[DepartmentOut], **refusals(400)})
+def department_list(request: HttpRequest, q: Text = ""):
     return list(selectors.department_list(user=request.auth, search=q))
 
 
@@ -104,8 +105,8 @@ def department_detail(request: HttpRequest, slug: str):
     return selectors.department_get(user=request.auth, slug=slug)
 
 
-@router.get("/enterprises", response={200: list[EnterpriseOut], **refusals()})
-def enterprise_list(request: HttpRequest, q: str = ""):
+@router.get("/enterprises", response={200: list[EnterpriseOut], **refusals(400)})
+def enterprise_list(request: HttpRequest, q: Text = ""):
     return list(selectors.enterprise_list(user=request.auth, search=q))
 
 
