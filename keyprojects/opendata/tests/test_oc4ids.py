@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,7 +25,20 @@ from keyprojects.projects.tests.test_views import project_post
 URL = "/api/v1/opendata/oc4ids"
 # The schema, its codelists and README, beside the repository (the validator fetches them; nothing here
 # reaches the internet).
-SCHEMA_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "oc4ids"
+# KEYPROJECTS_OC4IDS_SCHEMA names it; else ../shared/oc4ids beside the checkout, else the machines' /work/shared
+# (a clone elsewhere, such as CI's, has no ../shared of its own).
+SCHEMA_DIR = next(
+    (
+        folder
+        for folder in (
+            Path(os.environ.get("KEYPROJECTS_OC4IDS_SCHEMA", "/nonexistent")),
+            Path(__file__).resolve().parents[3].parent / "shared" / "oc4ids",
+            Path("/work/shared/oc4ids"),
+        )
+        if (folder / "project-package-schema.json").is_file()
+    ),
+    Path(__file__).resolve().parents[3].parent / "shared" / "oc4ids",
+)
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
