@@ -369,9 +369,18 @@ def _at_migration(vendor: str, units: bool = False) -> list[str]:
     return [] if vendor == "sqlite" else _create_statements(vendor, units=units)
 
 
+def _drop_all(vendor: str) -> list[str]:
+    """Both layers' triggers, the roll-up's first (they fire on the project-month figures)."""
+    return _drop_statements(vendor, units=True) + _drop_statements(vendor)
+
+
+# Recompute a table from what it derives from: the project-month figures (False), the roll-up (True).
+_FILL = {False: (f"DELETE FROM {TABLE}", REBUILD), True: (f"DELETE FROM {UNITS}", REBUILD_UNITS)}
+
+
 def install_triggers(schema_editor) -> None:
     """Migration 0009: the triggers, and the table filled from the plans and reports already stored."""
-    for statement in [*_at_migration(schema_editor.connection.vendor), f"DELETE FROM {TABLE}", REBUILD]:
+    for statement in [*_at_migration(schema_editor.connection.vendor), *_FILL[False]]:
         schema_editor.execute(statement, params=None)
 
 
@@ -382,9 +391,21 @@ def drop_triggers(schema_editor) -> None:
 
 def install_unit_triggers(schema_editor) -> None:
     """Migration 0010: the roll-up's triggers, and the roll-up filled from the project-month figures."""
-    vendor = schema_editor.connection.vendor
-    for statement in [*_at_migration(vendor, units=True), f"DELETE FROM {UNITS}", REBUILD_UNITS]:
+    for statement in [*_at_migration(schema_editor.connection.vendor, units=True), *_FILL[True]]:
         schema_editor.execute(statement, params=None)
+
+
+def drop_unit_triggers(schema_editor) -> None:
+    for statement in _drop_statements(schema_editor.connection.vendor, units=True):
+        schema_editor.execute(statement, params=None)
+
+
+def _refill(cursor, layers=(False, True)) -> None:
+    """Recompute the tables of `layers`, the project-month figures first (the roll-up's triggers must be off:
+    they would add each row a second time)."""
+    for units in layers:
+        for statement in _FILL[units]:
+            cursor.execute(statement)
 
 
 # SQLite alters a table by copying it to a new one, dropping the old and renaming the new; the rename refuses
@@ -400,7 +421,7 @@ def sqlite_before_migrate(*, using: str = "default", **kwargs) -> None:
     if db.vendor != "sqlite":
         return
     with db.cursor() as cursor:
-        for statement in _drop_statements("sqlite", units=True) + _drop_statements("sqlite"):
+        for statement in _drop_all("sqlite"):
             cursor.execute(statement)
 
 
@@ -411,29 +432,12 @@ def sqlite_after_migrate(*, using: str = "default", **kwargs) -> None:
     tables = set(db.introspection.table_names())
     layers = [units for units in (False, True) if _TRIGGER_TABLES[units] <= tables]
     with transaction.atomic(using=using), db.cursor() as cursor:
-        for units in (True, False):
-            for statement in _drop_statements("sqlite", units=units):
-                cursor.execute(statement)
-        if False in layers:
-            for statement in (f"DELETE FROM {TABLE}", REBUILD):
-                cursor.execute(statement)
-        if True in layers:
-            for statement in (f"DELETE FROM {UNITS}", REBUILD_UNITS):
-                cursor.execute(statement)
+        for statement in _drop_all("sqlite"):
+            cursor.execute(statement)
+        _refill(cursor, layers)
         for units in layers:
             for statement in _create_statements("sqlite", units=units):
                 cursor.execute(statement)
-
-
-def drop_unit_triggers(schema_editor) -> None:
-    for statement in _drop_statements(schema_editor.connection.vendor, units=True):
-        schema_editor.execute(statement, params=None)
-
-
-def _refill(cursor) -> None:
-    """Recompute both tables (the roll-up's triggers must be off: they would add each row a second time)."""
-    for statement in (f"DELETE FROM {TABLE}", REBUILD, f"DELETE FROM {UNITS}", REBUILD_UNITS):
-        cursor.execute(statement)
 
 
 def rebuild() -> None:
@@ -454,7 +458,7 @@ def triggers_off():
     vendor = connection.vendor
     with transaction.atomic():
         with connection.cursor() as cursor:
-            for statement in _drop_statements(vendor, units=True) + _drop_statements(vendor):
+            for statement in _drop_all(vendor):
                 cursor.execute(statement)
         yield
         with connection.cursor() as cursor:
