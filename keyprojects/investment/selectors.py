@@ -186,11 +186,10 @@ def region_figures(
     """The figures of every project under a region (a province, a city, a county or a zone), summed: from the
     unit-months, except for a zone (the roll-up is per unit)."""
     if region.kind != Region.Kind.ZONE:
-        totals = _unit_months(region, levels).aggregate(
-            planned_sum=Sum("planned", filter=Q(year=year, month__lte=through_month)),
-            completed_sum=Sum(
-                completed_column(include_unverified), filter=Q(year=year, month__lte=through_month)
-            ),
+        totals = (
+            _unit_months(region, levels)
+            .filter(year=year, month__lte=through_month)
+            .aggregate(planned_sum=Sum("planned"), completed_sum=Sum(completed_column(include_unverified)))
         )
         return _figures(totals["planned_sum"], totals["completed_sum"])
     per_county = figures_by(
@@ -209,6 +208,13 @@ def region_figures(
 def _unit_months(region: Region, levels=KEY_LEVELS) -> QuerySet[UnitMonthFigures]:
     """The unit-months of the projects at `levels` under a province, a city or a county-level unit."""
     return UnitMonthFigures.objects.filter(unit__path__startswith=region.path, level__in=levels)
+
+
+def _ranked_months(region: Region, year: int, through_month: int) -> QuerySet[UnitMonthFigures]:
+    """The key-project unit-months, January through the month, of the units a ranking of `region` ranks."""
+    return UnitMonthFigures.objects.filter(
+        ranked_units_q(region, "unit__"), year=year, month__lte=through_month, level__in=KEY_LEVELS
+    )
 
 
 @dataclass(frozen=True)
@@ -342,9 +348,7 @@ def _ranking(
     completed = completed_column(include_unverified)
     before = Q(month__lte=through_month - 1)
     rows = (
-        UnitMonthFigures.objects.filter(
-            ranked_units_q(region, "unit__"), year=year, month__lte=through_month, level__in=KEY_LEVELS
-        )
+        _ranked_months(region, year, through_month)
         .values(group)
         .annotate(
             planned_now=Sum("planned"),
@@ -600,13 +604,8 @@ def unit_approval(*, city: Region, year: int, through_month: int) -> dict[int, A
     """`Approval` of each county-level unit's key-project reports, January through the month: what a ranking
     of a period not yet closed counts as zero (one query over the unit-months)."""
     rows = (
-        UnitMonthFigures.objects.filter(
-            ranked_units_q(city, "unit__"),
-            level__in=KEY_LEVELS,
-            year=year,
-            month__lte=through_month,
-            planned_months__gt=0,
-        )
+        _ranked_months(city, year, through_month)
+        .filter(planned_months__gt=0)
         .values("unit")
         .annotate(
             planned=Sum("planned_months"), reported=Sum("reported_months"), approved=Sum("approved_months")
