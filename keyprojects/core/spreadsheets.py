@@ -43,6 +43,8 @@ from keyprojects.core import clock
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
+# The formats a table is exported in, and the content type of each.
+TABLE_FORMATS = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
 EXPORT_FORMATS = ("xlsx", "csv")
 
 # A text starting with one of these is read as a formula by Excel, WPS or LibreOffice (= + - @), or after a
@@ -351,16 +353,18 @@ def table_csv(table: Table) -> str:
 # ---- HTTP --------------------------------------------------------------------------------------------
 
 
+def table_bytes(table: Table, fmt: str) -> bytes:
+    """The table as a file in `fmt`, one of TABLE_FORMATS (CSV in UTF-8)."""
+    return table_xlsx(table) if fmt == "xlsx" else table_csv(table).encode("utf-8")
+
+
 def export_response(*, fmt: str, filename: str, table: Table) -> HttpResponse:
     """The table as a download in `fmt` ("xlsx" or "csv"); 404 for another format."""
-    if fmt == "xlsx":
-        response = HttpResponse(table_xlsx(table), content_type=XLSX_TYPE)
-    elif fmt == "csv":
-        response = HttpResponse(table_csv(table), content_type=CSV_TYPE)
-    else:
+    if fmt not in TABLE_FORMATS:
         return HttpResponse(
             _("Unknown export format: %(fmt)s.") % {"fmt": fmt}, status=404, content_type="text/plain"
         )
+    response = HttpResponse(table_bytes(table, fmt), content_type=TABLE_FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from keyprojects.accounts.models import User
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
-from keyprojects.core.spreadsheets import CSV_TYPE, XLSX_TYPE, Table, table_csv, table_xlsx
+from keyprojects.core.spreadsheets import TABLE_FORMATS, table_bytes
 from keyprojects.projects import exports
 from keyprojects.projects.filters import ProjectFilterSet
 from keyprojects.projects.models import EXPORT_KEPT_FOR, ExportJob
@@ -29,14 +29,8 @@ logger = logging.getLogger(__name__)
 # Progress is written once per this many rows, not per row: an 11,000-row export costs 22 small updates.
 PROGRESS_EVERY = 500
 
-CONTENT_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
 # The same export asked again within this time gets the job already asked for, not a second one.
 ASKED_AGAIN_WITHIN = timedelta(minutes=2)
-
-
-def _file_bytes(fmt: str, table: Table) -> bytes:
-    """The table as the immediate export writes it (spreadsheets.export_response), in bytes to store."""
-    return table_xlsx(table) if fmt == "xlsx" else table_csv(table).encode("utf-8")
 
 
 def export_in_background(rows: int) -> bool:
@@ -64,7 +58,7 @@ def export_job_get(*, user: User, pk: int) -> ExportJob:
 def export_job_start(*, actor: User, fmt: str, query: str, rows_total: int) -> ExportJob:
     """Queue the export of the list as `actor` filtered it (`query`, the list's query string), in the language
     they asked in; the task worker writes it (export_job_run)."""
-    if fmt not in CONTENT_TYPES:
+    if fmt not in TABLE_FORMATS:
         raise DomainError(_("Unknown export format: %(fmt)s.") % {"fmt": fmt})
     language = translation.get_language() or settings.LANGUAGE_CODE
     # The export link is a GET: a second click or a reload soon after is the same export of the same list.
@@ -122,7 +116,7 @@ def export_job_run(*, job_id: int) -> ExportJob:
             ExportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
             table = exports.project_list_table(filterset, user=user)
             table.rows = _counted(job, table.rows)
-            job.file.save(job.file_name, ContentFile(_file_bytes(job.file_format, table)), save=False)
+            job.file.save(job.file_name, ContentFile(table_bytes(table, job.file_format)), save=False)
             fields = {"status": ExportJob.Status.DONE, "file": job.file.name, "rows_done": job.rows_done}
         except DomainError as exc:
             fields = {"status": ExportJob.Status.FAILED, "error": exc.message}

@@ -18,6 +18,7 @@ from keyprojects.accounts import selectors as accounts_selectors
 from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.forms import call_service, errors_to_messages
+from keyprojects.core.spreadsheets import TABLE_FORMATS
 from keyprojects.projects import export_jobs, exports, rules, selectors, services
 from keyprojects.projects.filters import ProjectFilterSet
 from keyprojects.projects.forms import (
@@ -70,7 +71,7 @@ def project_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered list as a file at once; a list too long for one request goes to the task worker, and the
     user follows it on the export's page."""
     filterset = _filtered(request)
-    if fmt in export_jobs.CONTENT_TYPES:
+    if fmt in TABLE_FORMATS:
         rows = filterset.qs.count()
         if export_jobs.export_in_background(rows):
             job = export_jobs.export_job_start(
@@ -104,7 +105,7 @@ def export_job_file(request: HttpRequest, pk: int) -> FileResponse:
         handle,
         as_attachment=True,
         filename=job.file_name,
-        content_type=export_jobs.CONTENT_TYPES[job.file_format],
+        content_type=TABLE_FORMATS[job.file_format],
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
