@@ -20,6 +20,11 @@ def refusals(*statuses: int) -> dict[int, type[Schema]]:
     return dict.fromkeys((401, *statuses), ErrorOut)
 
 
+def field_refused(field: str, error: str, *, label: str | None = None) -> DomainError:
+    """The 400 of a refused field: its message names it (`label`, else the API's name), `field` says which."""
+    return DomainError(_("%(field)s: %(error)s") % {"field": label or field, "error": error}, field=field)
+
+
 def form_checked(form: forms.BaseForm, *, names: dict[str, str] | None = None) -> dict:
     """The form's cleaned data, or DomainError (400) with its first error, in the user's language, naming the
     field as the client calls it (`names`: the form's field name → the API's)."""
@@ -29,4 +34,4 @@ def form_checked(form: forms.BaseForm, *, names: dict[str, str] | None = None) -
     field = (names or {}).get(key, key)
     if key == forms.forms.NON_FIELD_ERRORS:
         raise DomainError(" ".join(errors))
-    raise DomainError(_("%(field)s: %(error)s") % {"field": field, "error": " ".join(errors)}, field=field)
+    raise field_refused(field, " ".join(errors))

@@ -7,11 +7,10 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
-from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import create_model
 
-from keyprojects.core.errors import DomainError
+from keyprojects.api.errors import field_refused
 
 
 def _api_type(declared: django_filters.Filter) -> type:
@@ -47,8 +46,8 @@ def filtered(filterset: type[django_filters.FilterSet], query: Schema, **kwargs)
         only = getattr(bound, "only_choices", {}).get(key)
         if key not in bound.filters and value and value != only:
             error = forms.ChoiceField.default_error_messages["invalid_choice"] % {"value": value}
-            raise DomainError(_("%(field)s: %(error)s") % {"field": key, "error": error}, field=key)
+            raise field_refused(key, error)
     if not bound.is_valid():
         key, errors = next(iter(bound.errors.items()))
-        raise DomainError(_("%(field)s: %(error)s") % {"field": key, "error": " ".join(errors)}, field=key)
+        raise field_refused(key, " ".join(errors))
     return bound.qs

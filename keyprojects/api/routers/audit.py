@@ -15,7 +15,7 @@ from pydantic import AfterValidator
 
 from keyprojects.accounts.models import Department, Enterprise, Region, User
 from keyprojects.accounts.selectors import audit_log_scope_q
-from keyprojects.api.errors import refusals
+from keyprojects.api.errors import field_refused, refusals
 from keyprojects.api.params import Pagination
 from keyprojects.bulletins.models import MonthlyBulletin
 from keyprojects.core.audit import audit_entry_list
@@ -71,7 +71,7 @@ OBJECT_HELP = (
 
 
 def _refused(error: str) -> DomainError:
-    return DomainError(_("%(field)s: %(error)s") % {"field": "object", "error": error}, field="object")
+    return field_refused("object", error)
 
 
 def _audited_object(user: User, text: str) -> models.Model:

@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from pydantic import AfterValidator
 
 from keyprojects.api.auth import text_without_surrogates
-from keyprojects.api.errors import refusals
+from keyprojects.api.errors import field_refused, refusals
 from keyprojects.api.params import Id, Month, Pagination, Year
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.periods import month_name
@@ -203,10 +203,7 @@ def _checked(field: forms.Field, value, name: str, *, label: str | None = None):
     try:
         return field.clean(value)
     except ValidationError as exc:
-        error = " ".join(exc.messages)
-        raise DomainError(
-            _("%(field)s: %(error)s") % {"field": label or name, "error": error}, field=name
-        ) from None
+        raise field_refused(name, " ".join(exc.messages), label=label) from None
 
 
 def _funding(given: FundingIn | None) -> dict[str, Decimal]:
