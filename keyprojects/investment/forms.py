@@ -166,6 +166,9 @@ class ReportForm(forms.Form):
         help_text=_("PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx)."),
         widget=forms.FileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.docx,.xlsx"}),
     )
+    # The report's version when the form was opened (0: no report yet): saving refuses if someone changed it
+    # since. Left out (a script posting the form): not checked.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,8 +178,9 @@ class ReportForm(forms.Form):
     @classmethod
     def initial_from(cls, report: MonthlyReport | None) -> dict:
         if report is None:
-            return {}
+            return {"version": 0}
         data = {
+            "version": report.version,
             "completed_investment": in_wan(report.completed_investment),
             "physical_progress": report.physical_progress,
             "description": report.description,
@@ -193,6 +197,7 @@ class ReportForm(forms.Form):
             "physical_progress": self.cleaned_data["physical_progress"],
             "description": self.cleaned_data["description"],
             "funding": _funding_yuan({n: self.cleaned_data.get(n) for n in FundingSplit.FUNDING_FIELDS}),
+            "expected_version": self.cleaned_data.get("version"),
         }
 
 

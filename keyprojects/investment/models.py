@@ -133,6 +133,9 @@ class MonthlyReport(FundingSplit):
     )
     return_reason = models.CharField(_("reason for return"), max_length=300, blank=True)
     reopen_reason = models.CharField(_("reason for reopening"), max_length=300, blank=True)
+    # Optimistic locking, as the plan's: each change takes the next version; a form or an API client that
+    # read an older one is refused rather than overwriting what someone else saved.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:

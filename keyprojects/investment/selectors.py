@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from keyprojects.accounts.models import Department, Region, User
 from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
+from keyprojects.core.errors import NotAllowed
 from keyprojects.core.history import Version, merged, versions
 from keyprojects.investment.models import (
     AnnualPlan,
@@ -49,7 +50,7 @@ from keyprojects.investment.models import (
     ReportStatus,
     UnitMonthFigures,
 )
-from keyprojects.investment.workflow import reports_allowed, reports_to_fix
+from keyprojects.investment.workflow import may_read_attachments, reports_allowed, reports_to_fix
 from keyprojects.projects.models import Level, Project, Stage
 from keyprojects.projects.selectors import KEY_LEVELS, project_scope_q
 
@@ -886,3 +887,23 @@ def report_history(*, report: MonthlyReport, with_files: bool, unit: str = "wan"
             )
         )
     return merged(*timelines)
+
+
+def report_attachment_list(*, user: User, report: MonthlyReport) -> QuerySet[ReportAttachment]:
+    """The files of a report the user reads: for those who fill it in or verify it (NotAllowed otherwise)."""
+    _require_attachment_reader(user, report)
+    return report.attachments.select_related("uploaded_by").order_by("uploaded_at", "pk")
+
+
+def report_attachment_get(*, user: User, report: MonthlyReport, pk: int) -> ReportAttachment:
+    """One of a report's files, for those who may read them; 404 for a file of another report."""
+    attachment = report_attachment_list(user=user, report=report).filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    attachment.report = report
+    return attachment
+
+
+def _require_attachment_reader(user: User, report: MonthlyReport) -> None:
+    if not may_read_attachments(user, report.project):
+        raise NotAllowed(_("Only those who fill in or verify the report may read its files."))

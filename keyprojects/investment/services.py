@@ -246,8 +246,11 @@ def report_save(
     physical_progress: Decimal,
     description: str = "",
     funding: dict[str, Decimal] | None = None,
+    expected_version: int | None = None,
 ) -> MonthlyReport:
-    """Fill in (or correct) a month's report while it is a draft or was returned."""
+    """Fill in (or correct) a month's report while it is a draft or was returned. `expected_version` is the
+    report's version when the person read it (0: there was no report); if it changed since, nothing is saved
+    (Conflict). None: not checked."""
     if not _may_fill(actor, project):
         raise NotAllowed(_("Only the enterprise or the county project office can fill in this report."))
     _check_month(year, month)
@@ -276,6 +279,10 @@ def report_save(
             _("This month's report is %(status)s and cannot be changed.")
             % {"status": report.get_status_display()}
         )
+    if report is not None:
+        claim_version(report, expected_version=expected_version)
+    elif expected_version:  # the report the person read is gone
+        raise saved_meanwhile(MonthlyReport)
     report = report or MonthlyReport(project=project, year=year, month=month)
     report.completed_investment = completed_investment
     report.physical_progress = physical_progress
@@ -309,6 +316,7 @@ def _begin(name: str, actor: User | SystemActor, report: MonthlyReport) -> Trans
 
 def _finish(report: MonthlyReport, step: Transition, *, actor: User | SystemActor, **fields) -> MonthlyReport:
     report.status = step.target
+    report.version += 1
     for name, value in fields.items():
         setattr(report, name, value)
     report._change_reason = fields.get("return_reason") or fields.get("reopen_reason") or ""
@@ -366,7 +374,7 @@ def _check_attachable(actor: User | SystemActor, report: MonthlyReport, refused:
         )
     if report.status not in EDITABLE:
         # An approved month is locked; a submitted one is being verified against the files it was sent with.
-        raise DomainError(refused % {"status": report.get_status_display()}, field="file")
+        raise Conflict(refused % {"status": report.get_status_display()}, field="file")
 
 
 @transaction.atomic
@@ -614,6 +622,8 @@ def reports_bulk_set(
         if status == ReportStatus.VERIFIED:
             report.verified_at, report.verified_by = now, person(actor)
         report.status = status
+        if report.pk:
+            report.version += 1
         try:
             report.clean_fields(exclude=["project", "submitted_by", "verified_by", "approved_by"])
         except ValidationError as exc:
@@ -634,6 +644,7 @@ def reports_bulk_set(
             "verified_at",
             "verified_by",
             "return_reason",
+            "version",
         ],
         batch_size=500,
         user=person(actor),

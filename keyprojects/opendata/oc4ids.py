@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keyprojects.accounts.models import Department, Region
 from keyprojects.core import clock
@@ -87,14 +88,25 @@ def public_projects(region: Region) -> QuerySet[Project]:
     return Project.objects.filter(is_public=True, county__path__startswith=region.path)
 
 
+def nothing_published(region: Region) -> str | None:
+    """Why the region has no package (none of its projects is public), in the reader's language; None when
+    it has one."""
+    if public_projects(region).exists():
+        return None
+    return _(
+        "%(region)s has published no project yet: a county project office marks a project public on its "
+        "edit form."
+    ) % {"region": region.name}
+
+
 def project_id(project: Project) -> str:
     return f"{PROJECT_ID_PREFIX}{project.county.slug}-{project.code}"
 
 
 def project_package(region: Region, *, published_at: datetime, uri: str | None = None) -> dict:
     """The package of the region's public projects. `uri`: where it is published (the endpoint's address);
-    without one, a URN naming the region's package. With no public project, `projects` is empty — which the
-    schema (at least one project) does not allow: there is nothing to validate."""
+    without one, a URN naming the region's package. Callers first ask `nothing_published`: the schema wants at
+    least one project, so a region without a public one has no package."""
     offices = _offices(region)
     period = investment.region_default_period(region)
     projects = _projects(region, year=period.year, through_month=period.through_month)

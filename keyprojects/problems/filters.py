@@ -61,6 +61,8 @@ class ProblemFilterSet(ListFilterSet):
     scope; the choices offered are those of the user's own counties. An invalid value is shown as an error on
     its field and is not applied; the other filters still are."""
 
+    not_filters = ("sort",)  # the order of the rows: kept in the links, not named among the filters applied
+
     search = django_filters.CharFilter(label=_("Search"), method="filter_search")
     county = django_filters.ChoiceFilter(
         label=_("County-level unit"), field_name="project__county__slug", empty_label=ALL
@@ -102,6 +104,19 @@ class ProblemFilterSet(ListFilterSet):
     )
     overdue = CheckFilter(label=_("Overdue"), method="filter_overdue")
     escalated = CheckFilter(label=_("Escalated"), method="filter_escalated")
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort"),
+        choices=[
+            ("-raised", _("Newest first")),
+            ("raised", _("Oldest first")),
+            ("deadline", _("Deadline, soonest first")),
+            ("-deadline", _("Deadline, latest first")),
+            ("project", _("By project")),
+            ("status", _("By status")),
+        ],
+        method="filter_sort",
+        empty_label=None,
+    )
 
     class Meta:
         model = Problem
@@ -161,3 +176,6 @@ class ProblemFilterSet(ListFilterSet):
 
     def filter_escalated(self, queryset: QuerySet[Problem], name: str, value: bool) -> QuerySet[Problem]:
         return queryset.filter(selectors.escalated_q()) if value else queryset
+
+    def filter_sort(self, queryset: QuerySet[Problem], name: str, value: str) -> QuerySet[Problem]:
+        return queryset.order_by(*selectors.SORTS[value])

@@ -47,6 +47,18 @@ def problem_scope_q(user: User) -> Q:
     return q
 
 
+# The orders the list offers (the page's "Sort" and the API's `sort`); each ends on a unique key, so that pages
+# of a list never repeat or skip a row.
+SORTS = {
+    "-raised": ("-raised_at", "-pk"),
+    "raised": ("raised_at", "pk"),
+    "deadline": (F("deadline").asc(nulls_last=True), "pk"),
+    "-deadline": (F("deadline").desc(nulls_last=True), "-pk"),
+    "project": ("project__county__path", "project__code", "-raised_at", "-pk"),
+    "status": ("status", "-raised_at", "-pk"),
+}
+
+
 def problem_list(*, user: User) -> QuerySet[Problem]:
     """The problems a user reads, newest first; the list's filters are problems.filters.ProblemFilterSet,
     which the page, its exports and the API share."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from django.http import Http404, HttpRequest
 from django.utils.http import urlencode
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from keyprojects.core import clock
 from keyprojects.opendata import oc4ids
@@ -41,9 +41,12 @@ class PackageQuery(Schema):
 def oc4ids_package(request: HttpRequest, query: Query[PackageQuery]):
     """An OC4IDS 0.9 project package (https://standard.open-contracting.org/infrastructure/) of the projects
     the county offices marked public: read without log-in. 404 for a region that is neither a county-level
-    unit nor a city; 400 for a malformed slug. With no public project the package's `projects` is empty."""
+    unit nor a city, or for one that has published no project yet (the standard's package holds at least
+    one); 400 for a malformed slug."""
     region = oc4ids.publishing_region(query.region)
     if region is None:
         raise Http404
+    if why := oc4ids.nothing_published(region):
+        return Status(404, {"detail": why})
     uri = request.build_absolute_uri(request.path) + "?" + urlencode({"region": region.slug})
     return oc4ids.project_package(region, published_at=clock.now(), uri=uri)

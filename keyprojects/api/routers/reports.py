@@ -9,18 +9,26 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 from pydantic import AfterValidator
 
 from keyprojects.api.auth import text_without_surrogates
 from keyprojects.api.errors import field_refused, refusals
 from keyprojects.api.params import Id, Month, Pagination, Year
+from keyprojects.api.routers.problems import FILE_DOWNLOAD
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.periods import month_name
+from keyprojects.core.uploads import attachment_response
 from keyprojects.investment import selectors, services
 from keyprojects.investment.forms import PlanForm, ReasonForm, ReportForm
-from keyprojects.investment.models import AnnualPlan, FundingSplit, MonthlyReport, ReportStatus
+from keyprojects.investment.models import (
+    AnnualPlan,
+    FundingSplit,
+    MonthlyReport,
+    ReportAttachment,
+    ReportStatus,
+)
 from keyprojects.investment.workflow import REPORT_WORKFLOW, is_office, may_fill
 from keyprojects.projects import selectors as project_selectors
 from keyprojects.projects.models import Project
@@ -67,6 +75,13 @@ class ReportIn(Schema):
     physical_progress: str = Field(description='Physical progress in percent, 0 to 100 ("42.5").')
     description: Text = ""
     funding: FundingIn | None = None
+    version: int | None = Field(
+        None,
+        ge=0,
+        le=2**31 - 1,
+        description="The report's version as read (0: there was no report). If it was changed since, nothing "
+        "is saved and 409 is answered. Omitted: not checked.",
+    )
 
 
 class ReportReasonIn(Schema):
@@ -133,6 +148,7 @@ class ReportOut(Schema):
     year: int
     month: int
     status: str
+    version: int = Field(description="Taken anew by every change: send it back with an edit (PUT).")
     completed_investment: str
     physical_progress: str
     description: str
@@ -233,10 +249,21 @@ def _project(request: HttpRequest, county: str, code: str) -> Project:
 # ---- plans ----------------------------------------------------------------------------------------------
 
 
+PLAN_SORTS = {
+    "project": ("project__county__path", "project__code", "year"),
+    "-project": ("-project__county__path", "-project__code", "-year"),
+    "year": ("year", "project__county__path", "project__code"),
+    "-year": ("-year", "project__county__path", "project__code"),
+    "updated_at": ("updated_at",),
+    "-updated_at": ("-updated_at",),
+}
+
+
 class PlanFilterIn(Schema):
     county: str | None = Field(None, description="A county-level unit's slug.")
     project: str | None = Field(None, description="A project's code.")
     year: Year | None = None
+    sort: Literal[tuple(PLAN_SORTS)] = Field("project", description="The order; a leading - reverses it.")  # type: ignore[valid-type]
 
 
 @router.get(
@@ -245,7 +272,7 @@ class PlanFilterIn(Schema):
 @paginate(Pagination)
 def plan_list(request: HttpRequest, filters: Query[PlanFilterIn]):
     plans = _filtered(selectors.plan_list(user=request.auth), filters)
-    return plans.order_by("project__county__path", "project__code", "year", "pk")
+    return plans.order_by(*PLAN_SORTS[filters.sort], "pk")
 
 
 @router.get(
@@ -350,8 +377,8 @@ def report_of_month(request: HttpRequest, county: str, code: str, year: Year, mo
 )
 def report_put(request: HttpRequest, county: str, code: str, year: Year, month: Month, body: ReportIn):
     """The enterprise's (or the county project office's), as on the report page, while the report is a draft
-    or was returned: a report submitted, verified or approved answers 409. Submit it with
-    `POST /reports/{id}/submit`."""
+    or was returned: a report submitted, verified or approved answers 409, and so does a `version` older than
+    the stored report's. Submit it with `POST /reports/{id}/submit`."""
     project = _project(request, county, code)
     if not may_fill(request.auth, project):
         raise NotAllowed(_("Only the enterprise or the county project office can fill in this report."))
@@ -366,6 +393,7 @@ def report_put(request: HttpRequest, county: str, code: str, year: Year, month: 
         ),
         description=_checked(ReportForm.base_fields["description"], body.description, "description"),
         funding=_funding(body.funding),
+        expected_version=body.version,
     )
     return _detail(request.auth, selectors.report_get_by_id(user=request.auth, pk=report.pk))
 
@@ -416,3 +444,75 @@ def report_approve(request: HttpRequest, report_id: Id):
 def report_reopen(request: HttpRequest, report_id: Id, body: ReportReasonIn):
     """The county project office's; the reason is required. The report goes back to a draft."""
     return _act(request, report_id, services.report_reopen, reason=_reason(body))
+
+
+# ---- the files behind a month's figures: invoices, contracts, photos ------------------------------------
+
+
+class ReportAttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    uploaded_by: str | None
+    uploaded_at: datetime
+
+    @staticmethod
+    def resolve_name(obj: ReportAttachment) -> str:
+        return obj.original_name
+
+    @staticmethod
+    def resolve_uploaded_by(obj: ReportAttachment) -> str | None:
+        return obj.uploaded_by.username if obj.uploaded_by_id else None
+
+
+@router.get(
+    "/reports/{report_id}/attachments",
+    response={200: list[ReportAttachmentOut], **refusals(400, 403, 404)},
+    summary="A monthly report's files",
+)
+def report_attachment_list(request: HttpRequest, report_id: Id):
+    """For those who fill in or verify the report (403 for its other readers), as on the report page."""
+    report = selectors.report_get_by_id(user=request.auth, pk=report_id)
+    return list(selectors.report_attachment_list(user=request.auth, report=report))
+
+
+@router.post(
+    "/reports/{report_id}/attachments",
+    response={201: ReportAttachmentOut, **refusals(400, 403, 404, 409)},
+    summary="Attach a file to a monthly report",
+)
+def report_attachment_add(request: HttpRequest, report_id: Id, file: File[UploadedFile]):
+    """The enterprise's or the county project office's, while the report is a draft or was returned (409
+    otherwise), checked as the page checks it: PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx), what its bytes
+    really are, within the size limit."""
+    report = selectors.report_get_by_id(user=request.auth, pk=report_id)
+    attachment = services.report_attachment_add(actor=request.auth, report=report, upload=file)
+    return Status(201, selectors.report_attachment_get(user=request.auth, report=report, pk=attachment.pk))
+
+
+@router.get(
+    "/reports/{report_id}/attachments/{attachment_id}",
+    response=refusals(400, 403, 404),
+    openapi_extra=FILE_DOWNLOAD,
+    summary="Download one of a monthly report's files",
+)
+def report_attachment_download(request: HttpRequest, report_id: Id, attachment_id: Id):
+    report = selectors.report_get_by_id(user=request.auth, pk=report_id)
+    return attachment_response(
+        selectors.report_attachment_get(user=request.auth, report=report, pk=attachment_id)
+    )
+
+
+@router.delete(
+    "/reports/{report_id}/attachments/{attachment_id}",
+    response={204: None, **refusals(400, 403, 404, 409)},
+    summary="Remove a file from a monthly report",
+)
+def report_attachment_delete(request: HttpRequest, report_id: Id, attachment_id: Id):
+    """The enterprise's or the county project office's, while the report is a draft or was returned (409
+    otherwise); the report's history keeps the file's name and who removed it."""
+    report = selectors.report_get_by_id(user=request.auth, pk=report_id)
+    attachment = selectors.report_attachment_get(user=request.auth, report=report, pk=attachment_id)
+    services.report_attachment_delete(actor=request.auth, attachment=attachment)
+    return Status(204, None)

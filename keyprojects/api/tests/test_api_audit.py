@@ -13,7 +13,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from keyprojects.accounts import services
 from keyprojects.core.audit import acting_from, audit_record
 from keyprojects.core.workflow import SYSTEM
 from keyprojects.problems.models import Problem
@@ -24,17 +23,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/audit"
 COUNTY_TIME = ZoneInfo(settings.TIME_ZONE)
 MAX_QUERIES = 8
-
-
-@pytest.fixture
-def api_client(persona):
-    """api_client("office.julu") → a client that sends that user's bearer token, asking for English."""
-
-    def make(username: str) -> Client:
-        _token, secret = services.api_token_create(user=persona(username), name="audit test")
-        return Client(headers={"Authorization": f"Bearer {secret}", "Accept-Language": "en"})
-
-    return make
 
 
 @pytest.fixture
@@ -65,7 +53,9 @@ def test_it_answers_the_entries_of_an_object_newest_first(api_client, persona, j
     first = record(julu_project, actor=office, stage="construction")
     second = record(julu_project, address="2001:db8::7")
 
-    response = read(api_client("office.julu"), object=f"project:{julu_project.code}", action="test.audit")
+    response = read(
+        api_client("office.julu", "en"), object=f"project:{julu_project.code}", action="test.audit"
+    )
 
     assert response.status_code == 200, response.content
     body = response.json()
@@ -106,7 +96,7 @@ def test_it_answers_only_the_named_objects_entries(api_client, julu_project):
     record(julu_project)
     record(other)
 
-    items = read(api_client("office.julu"), object=f"project:{julu_project.code}").json()["items"]
+    items = read(api_client("office.julu", "en"), object=f"project:{julu_project.code}").json()["items"]
 
     assert items and {(i["object_type"], i["object_id"]) for i in items} == {
         ("projects.project", str(julu_project.pk))
@@ -117,7 +107,7 @@ def test_it_finds_a_project_by_county_and_code_and_other_objects_by_number(api_c
     problem = Problem.objects.filter(project__county__slug="julu").first()
     record(julu_project)
     record(problem)
-    client = api_client("city.xingtai")
+    client = api_client("city.xingtai", "en")
 
     by_county = read(client, object=f"project:julu/{julu_project.code}", action="test.audit").json()
     by_number = read(client, object=f"problem:{problem.pk}", action="test.audit").json()
@@ -132,7 +122,7 @@ def test_it_filters_by_the_days_in_county_time(api_client, julu_project):
     for day in (9, 10, 11):
         with time_machine.travel(datetime(2026, 3, day, 0, 30, tzinfo=COUNTY_TIME), tick=False):
             record(julu_project, day=day)
-    client = api_client("office.julu")
+    client = api_client("office.julu", "en")
 
     def days(**params) -> list[int]:
         found = read(client, object=f"project:{julu_project.code}", action="test.audit", **params)
@@ -149,7 +139,7 @@ def test_it_pages_with_limit_and_offset(api_client, julu_project):
         record(julu_project, n=n)
 
     body = read(
-        api_client("office.julu"),
+        api_client("office.julu", "en"),
         object=f"project:{julu_project.code}",
         action="test.audit",
         limit=2,
@@ -183,7 +173,7 @@ def test_it_answers_each_role_as_the_audit_scope_says(
 ):
     project = julu_project if county == "julu" else ningjin_project
 
-    response = read(api_client(username), object=f"project:{project.code}")
+    response = read(api_client(username, "en"), object=f"project:{project.code}")
 
     assert response.status_code == expected, response.content
     if expected == 403:
@@ -193,7 +183,7 @@ def test_it_answers_each_role_as_the_audit_scope_says(
 
 
 def test_it_answers_404_for_an_object_that_does_not_exist(api_client):
-    assert read(api_client("admin"), object="problem:987654321").status_code == 404
+    assert read(api_client("admin", "en"), object="problem:987654321").status_code == 404
 
 
 def test_it_needs_a_login():
@@ -244,7 +234,7 @@ def test_it_needs_a_login():
     ],
 )
 def test_it_refuses_a_malformed_parameter_naming_it(api_client, params, field, detail):
-    response = read(api_client("office.julu"), **params)
+    response = read(api_client("office.julu", "en"), **params)
 
     assert response.status_code == 400, response.content
     assert response.json()["field"] == field
@@ -254,11 +244,11 @@ def test_it_refuses_a_malformed_parameter_naming_it(api_client, params, field, d
 def test_it_asks_for_the_county_when_a_code_repeats_in_the_scope(api_client, julu_project, ningjin_project):
     Project.objects.filter(pk=ningjin_project.pk).update(code=julu_project.code)
 
-    response = read(api_client("city.xingtai"), object=f"project:{julu_project.code}")
+    response = read(api_client("city.xingtai", "en"), object=f"project:{julu_project.code}")
 
     assert response.status_code == 400
     assert "name its county, project:county/code" in response.json()["detail"]
-    assert read(api_client("office.julu"), object=f"project:{julu_project.code}").status_code == 200
+    assert read(api_client("office.julu", "en"), object=f"project:{julu_project.code}").status_code == 200
 
 
 # ---- cost -----------------------------------------------------------------------------------------
@@ -276,7 +266,7 @@ def queries_for(client: Client, params: dict) -> tuple[int, int]:
 def test_it_reads_a_page_in_a_fixed_number_of_queries(
     api_client, persona, julu_project, username, django_assert_max_num_queries
 ):
-    client = api_client(username)
+    client = api_client(username, "en")
     params = {"object": f"project:{julu_project.code}", "action": "test.audit"}
     record(julu_project, actor=persona("office.julu"))
 

@@ -16,17 +16,6 @@ EXTRA_ROWS = 30
 MAX_QUERIES = 6
 
 
-@pytest.fixture
-def api_client(persona):
-    def make(username: str) -> Client:
-        _token, secret = services.api_token_create(user=persona(username), name="queries")
-        client = Client(headers={"Authorization": f"Bearer {secret}"})
-        client.get("/api/v1/me")  # the first use records last_used_at; later calls within a minute do not
-        return client
-
-    return make
-
-
 def add_rows(collection: str) -> None:
     julu = Region.objects.get(slug="julu")
     for i in range(EXTRA_ROWS):

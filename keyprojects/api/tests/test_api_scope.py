@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from keyprojects.accounts import selectors, services
+from keyprojects.accounts import selectors
 from keyprojects.accounts.models import Department, Enterprise, Region
 
 PERSONAS = ("admin", "city.xingtai", "office.julu", "leader.julu", "dept.julu.resources", "ent.liangshan")
@@ -33,17 +32,6 @@ DETAIL_MATRIX = [
     ("enterprises",  "hengyuan",           200,  200, 404,   404,   404,  404),
 ]
 # fmt: on
-
-
-@pytest.fixture
-def api_client(persona):
-    """api_client("office.julu") → a client that sends that user's bearer token with every request."""
-
-    def make(username: str) -> Client:
-        _token, secret = services.api_token_create(user=persona(username), name="scope test")
-        return Client(headers={"Authorization": f"Bearer {secret}"})
-
-    return make
 
 
 @pytest.mark.parametrize(

@@ -7,27 +7,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from keyprojects.accounts import services as account_services
 from keyprojects.core import clock
 from keyprojects.problems.models import Notification
 
 pytestmark = pytest.mark.django_db
 
 PERSONAS = ("admin", "city.xingtai", "office.julu", "leader.julu", "dept.julu.power", "ent.liangshan")
-
-
-@pytest.fixture
-def api_client(persona):
-    def make(username: str) -> Client:
-        user = persona(username)
-        user.language = "en"
-        user.save(update_fields=["language"])
-        _token, secret = account_services.api_token_create(user=user, name="notifications test")
-        client = Client(headers={"Authorization": f"Bearer {secret}", "Accept-Language": "en"})
-        client.get("/api/v1/me")  # the token's first use records itself
-        return client
-
-    return make
 
 
 def notices(persona, username: str, n: int, **fields) -> list[Notification]:
@@ -48,7 +33,7 @@ def test_it_lists_the_users_own_notifications_only(api_client, persona, username
     own = notices(persona, username, 2, subject_en="Mine", link="/bulletins/")
     notices(persona, "office.ningjin", 3, subject_en="Theirs")
 
-    response = api_client(username).get("/api/v1/notifications")
+    response = api_client(username, "en").get("/api/v1/notifications")
 
     assert response.status_code == 200
     assert response.json()["count"] == 2
@@ -69,7 +54,7 @@ def test_it_names_the_problem_a_notice_is_about(api_client, persona):
     Notification.objects.create(
         user=persona("office.julu"), problem=problem, kind=Notification.Kind.REPORTED, created_at=clock.now()
     )
-    item = api_client("office.julu").get("/api/v1/notifications?limit=1").json()["items"][0]
+    item = api_client("office.julu", "en").get("/api/v1/notifications?limit=1").json()["items"][0]
     assert (item["problem"], item["subject"], item["headline"]) == (
         problem.pk,
         problem.title,
@@ -81,7 +66,7 @@ def test_it_filters_unread_and_pages(api_client, persona):
     Notification.objects.filter(user__username="office.julu").delete()
     made = notices(persona, "office.julu", 5)
     Notification.objects.filter(pk=made[0].pk).update(read_at=clock.now())
-    client = api_client("office.julu")
+    client = api_client("office.julu", "en")
 
     unread = client.get("/api/v1/notifications?unread=true").json()
     page = client.get("/api/v1/notifications?limit=2&offset=4").json()
@@ -95,14 +80,14 @@ def test_it_filters_unread_and_pages(api_client, persona):
     "query, field", [("unread=maybe", "unread"), ("limit=0", "limit"), ("offset=-1", "offset")]
 )
 def test_it_refuses_a_bad_parameter_with_400_naming_it(api_client, query, field):
-    response = api_client("office.julu").get(f"/api/v1/notifications?{query}")
+    response = api_client("office.julu", "en").get(f"/api/v1/notifications?{query}")
     assert (response.status_code, response.json()["field"]) == (400, field)
 
 
 def test_it_marks_one_of_the_users_notifications_read(api_client, persona):
     own = notices(persona, "office.julu", 2)
     theirs = notices(persona, "office.ningjin", 1)[0]
-    client = api_client("office.julu")
+    client = api_client("office.julu", "en")
 
     marked = client.post(f"/api/v1/notifications/{own[0].pk}/read")
     again = client.post(f"/api/v1/notifications/{own[0].pk}/read")
@@ -121,7 +106,7 @@ def test_it_marks_all_the_users_notifications_read(api_client, persona):
     Notification.objects.filter(user__username="office.julu").update(read_at=clock.now())
     notices(persona, "office.julu", 3)
     theirs = notices(persona, "office.ningjin", 1)[0]
-    client = api_client("office.julu")
+    client = api_client("office.julu", "en")
 
     response = client.post("/api/v1/notifications/read-all")
 
@@ -140,7 +125,7 @@ def test_it_answers_401_without_a_token():
 def test_it_lists_in_a_fixed_number_of_queries(api_client, persona):
     from keyprojects.problems.models import Problem
 
-    client = api_client("office.julu")
+    client = api_client("office.julu", "en")
     problems = list(Problem.objects.filter(project__county__slug="julu").order_by("pk")[:10])
 
     def count() -> tuple[int, int]:

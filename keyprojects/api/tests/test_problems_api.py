@@ -13,7 +13,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from keyprojects.accounts import services as account_services
 from keyprojects.accounts.demo import DEMO_PASSWORD
 from keyprojects.accounts.models import Department
 from keyprojects.core import clock
@@ -36,27 +35,6 @@ PERSONAS = (
     "ent.liangshan",
     "office.ningjin",
 )
-
-
-@pytest.fixture
-def api_client(persona):
-    """api_client("office.julu") → a client that sends that user's bearer token with every request."""
-    clients: dict[str, Client] = {}
-
-    def make(username: str, language: str | None = None) -> Client:
-        if username not in clients:
-            user = persona(username)
-            if language:
-                user.language = language
-                user.save(update_fields=["language"])
-            _token, secret = account_services.api_token_create(user=user, name="problems test")
-            headers = {"Authorization": f"Bearer {secret}"}
-            if language:
-                headers["Accept-Language"] = language
-            clients[username] = Client(headers=headers)
-        return clients[username]
-
-    return make
 
 
 @pytest.fixture
@@ -605,3 +583,60 @@ def test_it_lists_a_timeline_and_files_in_a_fixed_number_of_queries(api_client, 
     )
     assert [m[1] > f[1] for m, f in zip(many, few, strict=True)] == [True, True]
     assert [m[0] for m in many] == [f[0] for f in few]
+
+
+# ---- the list's order: the page's "Sort" and the API's `sort` are one filter ------------------------------
+
+
+def _is_ordered(rows: list, key, *, reverse: bool = False) -> bool:
+    values = [key(row) for row in rows]
+    return values == sorted(values, reverse=reverse)
+
+
+@pytest.mark.parametrize(
+    "sort, key, reverse",
+    [
+        ("-raised", lambda p: p["raised_at"], True),
+        ("raised", lambda p: p["raised_at"], False),
+        ("deadline", lambda p: (p["deadline"] is None, p["deadline"] or ""), False),
+        ("project", lambda p: p["project"], False),
+        ("status", lambda p: p["status"], False),
+    ],
+)
+def test_it_lists_problems_in_the_order_asked(api_client, sort, key, reverse):
+    rows = api_client("office.julu").get("/api/v1/problems", {"sort": sort, "limit": 1000}).json()["items"]
+
+    assert len(rows) > 5
+    assert _is_ordered(rows, key, reverse=reverse)
+
+
+def test_the_pages_of_a_sorted_list_neither_repeat_nor_skip_a_problem(api_client):
+    client = api_client("office.julu")
+    whole = client.get("/api/v1/problems", {"sort": "status", "limit": 1000}).json()["items"]
+    paged = [
+        row
+        for offset in range(0, len(whole), 7)
+        for row in client.get("/api/v1/problems", {"sort": "status", "limit": 7, "offset": offset}).json()[
+            "items"
+        ]
+    ]
+
+    assert [row["id"] for row in paged] == [row["id"] for row in whole]
+
+
+def test_it_refuses_an_order_it_does_not_offer_naming_it(api_client):
+    response = api_client("office.julu", language="en").get("/api/v1/problems", {"sort": "cost"})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "sort"
+    assert "cost is not one of the available choices" in response.json()["detail"]
+
+
+def test_the_problem_list_page_sorts_as_the_api_does(client, login, api_client):
+    login("office.julu")
+    page = client.get(reverse("problems:list"), {"sort": "deadline"})
+    api = api_client("office.julu").get("/api/v1/problems", {"sort": "deadline", "limit": 20}).json()["items"]
+
+    assert page.status_code == 200
+    shown = [p.pk for p in page.context["page"]][:20]
+    assert shown == [row["id"] for row in api][: len(shown)]

@@ -4,19 +4,19 @@ answer 400 naming them, lists run a fixed number of queries, and the month's wor
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from keyprojects.accounts import demo as accounts_demo
-from keyprojects.accounts import services as account_services
 from keyprojects.accounts.models import User
+from keyprojects.api.tests.clients import ApiClient
 from keyprojects.core import clock
 from keyprojects.core.workflow import SYSTEM
 from keyprojects.investment import selectors, services
@@ -41,20 +41,9 @@ def english(db):
 
 
 @pytest.fixture
-def api(persona):
-    """api("office.julu") → a client sending that user's bearer token, in English."""
-
-    def make(username: str) -> Client:
-        _token, secret = account_services.api_token_create(user=persona(username), name="reports test")
-        client = Client(headers={"Authorization": f"Bearer {secret}", **HEADERS})
-        client.get("/api/v1/me")  # the first use records last_used_at; later calls within a minute do not
-        return client
-
-    return make
-
-
-def send(client: Client, method: str, path: str, body: dict | None = None):
-    return getattr(client, method)(path, json.dumps(body or {}), content_type="application/json")
+def api(api_client):
+    """api("office.julu") → that user's token client, in English."""
+    return lambda username: api_client(username, "en")
 
 
 @pytest.fixture
@@ -274,7 +263,7 @@ def test_it_lets_each_role_take_the_steps_the_page_offers_it(request, api, fixtu
     report = request.getfixturevalue(fixture)
     before = report.status
 
-    response = send(api(username), "post", f"/api/v1/reports/{report.pk}/{step}", {"reason": "check"})
+    response = api(username).send("post", f"/api/v1/reports/{report.pk}/{step}", {"reason": "check"})
 
     assert response.status_code == expected, response.content
     report.refresh_from_db()
@@ -293,7 +282,7 @@ def test_it_lets_each_role_take_the_steps_the_page_offers_it(request, api, fixtu
 def test_it_lets_the_enterprise_and_the_office_fill_in_the_report(api, project, period, username, expected):
     MonthlyReport.objects.filter(project=project, year=period[0], month=period[1]).delete()
 
-    response = send(api(username), "put", _report_url(project, period), REPORT_BODY)
+    response = api(username).send("put", _report_url(project, period), REPORT_BODY)
 
     assert response.status_code == expected, response.content
     stored = MonthlyReport.objects.filter(project=project, year=period[0], month=period[1]).first()
@@ -317,7 +306,7 @@ def test_it_lets_the_enterprise_and_the_office_fill_in_the_report(api, project, 
 def test_it_lets_the_office_alone_set_the_plan(api, plan, username, expected):
     body = _plan_body(plan)
 
-    response = send(api(username), "put", _plan_url(plan), body)
+    response = api(username).send("put", _plan_url(plan), body)
 
     assert response.status_code == expected, response.content
     plan.refresh_from_db()
@@ -336,7 +325,7 @@ def test_it_creates_a_plan_for_a_year_without_one(api, project):
     AnnualPlan.objects.filter(project=project, year=year).delete()
     body = {"months": ["100000.00"] * 11 + ["100000.05"], "version": 0}
 
-    response = send(api("office.julu"), "put", f"/api/v1/projects/julu/{project.code}/plans/{year}", body)
+    response = api("office.julu").send("put", f"/api/v1/projects/julu/{project.code}/plans/{year}", body)
 
     assert response.status_code == 200, response.content
     assert response.json()["total"] == "1200000.05"
@@ -355,7 +344,7 @@ def test_it_answers_409_with_the_reason_to_a_step_the_state_does_not_allow(
 ):
     report = request.getfixturevalue(fixture)
 
-    response = send(api("office.julu"), "post", f"/api/v1/reports/{report.pk}/{step}", {"reason": "again"})
+    response = api("office.julu").send("post", f"/api/v1/reports/{report.pk}/{step}", {"reason": "again"})
 
     assert response.status_code == 409
     assert response.json()["detail"] == f"This cannot be done while the report's status is “{status}”."
@@ -364,7 +353,7 @@ def test_it_answers_409_with_the_reason_to_a_step_the_state_does_not_allow(
 
 
 def test_it_answers_409_to_an_edit_of_a_submitted_report(api, project, period, submitted):
-    response = send(api("ent.liangshan"), "put", _report_url(project, period), REPORT_BODY)
+    response = api("ent.liangshan").send("put", _report_url(project, period), REPORT_BODY)
 
     assert response.status_code == 409
     assert response.json()["detail"] == "This month's report is submitted and cannot be changed."
@@ -375,9 +364,9 @@ def test_it_answers_409_to_an_edit_of_a_submitted_report(api, project, period, s
 def test_it_answers_409_to_a_plan_saved_since_it_was_read(api, plan):
     client = api("office.julu")
     read = client.get(_plan_url(plan)).json()
-    assert send(client, "put", _plan_url(plan), _plan_body(plan)).status_code == 200  # someone else's save
+    assert client.send("put", _plan_url(plan), _plan_body(plan)).status_code == 200  # someone else's save
 
-    response = send(client, "put", _plan_url(plan), _plan_body(plan, version=read["version"]))
+    response = client.send("put", _plan_url(plan), _plan_body(plan, version=read["version"]))
 
     assert response.status_code == 409
     assert response.json()["detail"].startswith("Someone else saved this annual plan since you opened it")
@@ -407,7 +396,7 @@ def test_it_answers_409_to_a_plan_saved_since_it_was_read(api, plan):
 def test_it_refuses_a_bad_report_field_with_400_naming_it(
     api, project, draft, period, changes, field, detail
 ):
-    response = send(api("ent.liangshan"), "put", _report_url(project, period), REPORT_BODY | changes)
+    response = api("ent.liangshan").send("put", _report_url(project, period), REPORT_BODY | changes)
 
     assert response.status_code == 400
     assert response.json()["field"] == field
@@ -420,14 +409,14 @@ def test_it_refuses_a_month_not_begun(api, project, period):
     year, month = period
     later = (year + 1, 1) if month == 12 else (year, month + 1)
 
-    response = send(api("ent.liangshan"), "put", _report_url(project, later), REPORT_BODY)
+    response = api("ent.liangshan").send("put", _report_url(project, later), REPORT_BODY)
 
     assert response.status_code == 400
     assert response.json() == {"detail": "A month cannot be reported before it has begun.", "field": "month"}
 
 
 def test_it_refuses_a_report_without_its_figures(api, project, period):
-    response = send(api("ent.liangshan"), "put", _report_url(project, period), {"description": "only words"})
+    response = api("ent.liangshan").send("put", _report_url(project, period), {"description": "only words"})
 
     assert response.status_code == 400
     assert response.json()["field"] == "completed_investment"
@@ -446,7 +435,7 @@ def test_it_refuses_a_report_without_its_figures(api, project, period):
     ],
 )
 def test_it_refuses_a_bad_plan_field_with_400_naming_it(api, plan, changes, field):
-    response = send(api("office.julu"), "put", _plan_url(plan), _plan_body(plan, **changes))
+    response = api("office.julu").send("put", _plan_url(plan), _plan_body(plan, **changes))
 
     assert response.status_code == 400, response.content
     assert response.json()["field"] == field
@@ -457,7 +446,7 @@ def test_it_names_the_month_a_bad_amount_is_for(api, plan):
     body = _plan_body(plan)
     body["months"][2] = "abc"
 
-    response = send(api("office.julu"), "put", _plan_url(plan), body)
+    response = api("office.julu").send("put", _plan_url(plan), body)
 
     assert response.json() == {"detail": "March: Enter a number.", "field": "months"}
 
@@ -466,7 +455,7 @@ def test_it_refuses_to_change_a_locked_month(api, plan, approved):
     body = _plan_body(plan)
     body["months"][approved.month - 1] = str(Decimal(body["months"][approved.month - 1]) + 1)
 
-    response = send(api("office.julu"), "put", _plan_url(plan), body)
+    response = api("office.julu").send("put", _plan_url(plan), body)
 
     assert response.status_code == 400
     assert response.json()["field"] == "months"
@@ -477,7 +466,7 @@ def test_it_refuses_to_change_a_locked_month(api, plan, approved):
 def test_it_refuses_a_step_without_its_reason(request, api, step, fixture, body):
     report = request.getfixturevalue(fixture)
 
-    response = send(api("office.julu"), "post", f"/api/v1/reports/{report.pk}/{step}", body)
+    response = api("office.julu").send("post", f"/api/v1/reports/{report.pk}/{step}", body)
 
     assert response.status_code == 400
     assert response.json()["field"] == "reason"
@@ -485,14 +474,10 @@ def test_it_refuses_a_step_without_its_reason(request, api, step, fixture, body)
     assert report.status == fixture
 
 
-def test_it_refuses_in_the_user_s_language(persona, project, period, draft):
-    user = persona("ent.liangshan")
-    user.language = "zh-hans"
-    user.save(update_fields=["language"])
-    _token, secret = account_services.api_token_create(user=user, name="zh")
-    client = Client(headers={"Authorization": f"Bearer {secret}", "Accept-Language": "zh-hans"})
+def test_it_refuses_in_the_user_s_language(api_client, project, period, draft):
+    client = api_client("ent.liangshan", "zh-hans")
 
-    response = send(client, "put", _report_url(project, period), REPORT_BODY | {"physical_progress": "101"})
+    response = client.send("put", _report_url(project, period), REPORT_BODY | {"physical_progress": "101"})
 
     assert response.status_code == 400
     assert response.json()["field"] == "physical_progress"
@@ -502,7 +487,7 @@ def test_it_refuses_in_the_user_s_language(persona, project, period, draft):
 @pytest.mark.parametrize("path", ["/api/v1/reports/999999999", "/api/v1/reports/999999999/submit"])
 def test_it_answers_404_for_a_report_that_does_not_exist(api, path):
     client = api("office.julu")
-    response = client.get(path) if path.endswith("9") else send(client, "post", path)
+    response = client.get(path) if path.endswith("9") else client.send("post", path)
 
     assert response.status_code == 404
 
@@ -576,7 +561,7 @@ def fresh_throttle():
     cache.clear()
 
 
-def _token_client(username: str) -> Client:
+def _token_client(username: str) -> ApiClient:
     anonymous = Client(headers=HEADERS)
     response = anonymous.post(
         "/api/v1/auth/token",
@@ -584,41 +569,186 @@ def _token_client(username: str) -> Client:
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
-    return Client(headers={"Authorization": f"Bearer {response.json()['token']}", **HEADERS})
+    return ApiClient(headers={"Authorization": f"Bearer {response.json()['token']}", **HEADERS})
 
 
 def test_a_script_runs_the_month_s_workflow_with_tokens(fresh_throttle, project, period):
     MonthlyReport.objects.filter(project=project, year=period[0], month=period[1]).delete()
     enterprise, office = _token_client("ent.liangshan"), _token_client("office.julu")
 
-    saved = send(enterprise, "put", _report_url(project, period), REPORT_BODY)
+    saved = enterprise.send("put", _report_url(project, period), REPORT_BODY)
     assert saved.status_code == 200, saved.content
     report = f"/api/v1/reports/{saved.json()['id']}"
-    assert send(enterprise, "post", f"{report}/submit").json()["status"] == "submitted"
-    assert send(office, "post", f"{report}/verify").json()["status"] == "verified"
-    returned = send(office, "post", f"{report}/return", {"reason": "发票金额不符"})
+    assert enterprise.send("post", f"{report}/submit").json()["status"] == "submitted"
+    assert office.send("post", f"{report}/verify").json()["status"] == "verified"
+    returned = office.send("post", f"{report}/return", {"reason": "发票金额不符"})
     assert (returned.json()["status"], returned.json()["return_reason"]) == ("returned", "发票金额不符")
 
-    corrected = send(
-        enterprise, "put", _report_url(project, period), REPORT_BODY | {"completed_investment": "2400000"}
+    corrected = enterprise.send(
+        "put", _report_url(project, period), REPORT_BODY | {"completed_investment": "2400000"}
     )
     assert (corrected.json()["status"], corrected.json()["completed_investment"]) == (
         "returned",
         "2400000.00",
     )
-    resubmitted = send(enterprise, "post", f"{report}/submit").json()
+    resubmitted = enterprise.send("post", f"{report}/submit").json()
     assert (resubmitted["status"], resubmitted["return_reason"]) == ("submitted", "")
-    assert send(office, "post", f"{report}/verify").json()["verified_by"] == "office.julu"
-    approved = send(office, "post", f"{report}/approve").json()
+    assert office.send("post", f"{report}/verify").json()["verified_by"] == "office.julu"
+    approved = office.send("post", f"{report}/approve").json()
     assert (approved["status"], approved["approved_by"], approved["actions"]) == (
         "approved", "office.julu", ["reopen"],
     )  # fmt: skip
-    assert send(enterprise, "put", _report_url(project, period), REPORT_BODY).status_code == 409
+    assert enterprise.send("put", _report_url(project, period), REPORT_BODY).status_code == 409
 
-    reopened = send(office, "post", f"{report}/reopen", {"reason": "更正发票"}).json()
+    reopened = office.send("post", f"{report}/reopen", {"reason": "更正发票"}).json()
     assert (reopened["status"], reopened["reopen_reason"], reopened["approved_at"]) == (
         "draft",
         "更正发票",
         None,
     )
     assert enterprise.get(report).json()["actions"] == ["submit"]
+
+
+# ---- a report's version: an edit of what someone else has changed since is refused ----------------------
+
+
+def test_it_answers_the_reports_version_and_takes_the_next_one_on_each_change(api, project, period, draft):
+    client = api("ent.liangshan")
+    read = client.get(f"/api/v1/reports/{draft.pk}").json()
+
+    saved = client.send("put", _report_url(project, period), REPORT_BODY | {"version": read["version"]})
+    submitted = client.post(f"/api/v1/reports/{draft.pk}/submit")
+
+    assert saved.status_code == 200
+    assert saved.json()["version"] == read["version"] + 1
+    assert submitted.json()["version"] == read["version"] + 2
+
+
+def test_it_refuses_an_edit_of_a_stale_version_and_saves_nothing(api, project, period, draft):
+    client = api("ent.liangshan")
+    stale = draft.version
+    services.report_save(
+        actor=SYSTEM,
+        project=project,
+        year=period[0],
+        month=period[1],
+        completed_investment=Decimal("7.00"),
+        physical_progress=Decimal("41"),
+    )  # fmt: skip  (someone else saved it meanwhile)
+
+    response = client.send("put", _report_url(project, period), REPORT_BODY | {"version": stale})
+
+    assert response.status_code == 409
+    assert "Someone else saved this monthly report" in response.json()["detail"]
+    draft.refresh_from_db()
+    assert draft.completed_investment == Decimal("7.00")
+    assert draft.version == stale + 1
+
+
+def test_it_refuses_a_new_report_sent_when_one_was_saved_meanwhile(api, project, period, draft):
+    """version 0 says "there was no report when I read": one exists now, so nothing is overwritten."""
+    response = api("ent.liangshan").send("put", _report_url(project, period), REPORT_BODY | {"version": 0})
+
+    assert response.status_code == 409
+    draft.refresh_from_db()
+    assert draft.completed_investment == Decimal("1000000.00")
+
+
+def test_it_refuses_a_version_on_a_report_that_is_gone(api, project, period):
+    MonthlyReport.objects.filter(project=project, year=period[0], month=period[1]).delete()
+
+    response = api("ent.liangshan").send("put", _report_url(project, period), REPORT_BODY | {"version": 3})
+
+    assert response.status_code == 409
+    assert not MonthlyReport.objects.filter(project=project, year=period[0], month=period[1]).exists()
+
+
+# ---- a report's files ---------------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+
+
+def _upload(client: Client, report: MonthlyReport, name: str = "10月发票.pdf", content: bytes = PDF):
+    return client.post(
+        f"/api/v1/reports/{report.pk}/attachments", {"file": SimpleUploadedFile(name, content)}
+    )
+
+
+def test_the_enterprise_attaches_lists_downloads_and_removes_a_file(api, draft, media):
+    client = api("ent.liangshan")
+
+    added = _upload(client, draft)
+    listed = client.get(f"/api/v1/reports/{draft.pk}/attachments")
+    file_url = f"/api/v1/reports/{draft.pk}/attachments/{added.json()['id']}"
+    downloaded = client.get(file_url)
+    removed = client.delete(file_url)
+
+    assert added.status_code == 201, added.content
+    assert added.json() | {"id": 0, "uploaded_at": ""} == {
+        "id": 0, "name": "10月发票.pdf", "content_type": "application/pdf", "size": len(PDF),
+        "uploaded_by": "ent.liangshan", "uploaded_at": "",
+    }  # fmt: skip
+    assert [a["name"] for a in listed.json()] == ["10月发票.pdf"]
+    assert downloaded.status_code == 200
+    assert b"".join(downloaded.streaming_content) == PDF
+    assert downloaded["Content-Type"] == "application/pdf"
+    assert removed.status_code == 204
+    assert not draft.attachments.exists()
+
+
+@pytest.mark.parametrize(
+    "username, status",
+    [("office.julu", 200), ("dept.julu.resources", 200), ("leader.julu", 403), ("office.ningjin", 404)],
+)
+def test_only_those_who_fill_in_or_verify_the_report_read_its_files(api, draft, media, username, status):
+    attachment_id = _upload(api("ent.liangshan"), draft).json()["id"]
+    client = api(username)
+
+    listed = client.get(f"/api/v1/reports/{draft.pk}/attachments")
+    downloaded = client.get(f"/api/v1/reports/{draft.pk}/attachments/{attachment_id}")
+
+    assert (listed.status_code, downloaded.status_code) == (status, status)
+
+
+def test_a_submitted_reports_files_are_kept_as_sent(api, draft, media):
+    client = api("ent.liangshan")
+    attachment_id = _upload(client, draft).json()["id"]
+    services.report_submit(actor=SYSTEM, report=draft)
+
+    added = _upload(client, draft)
+    removed = client.delete(f"/api/v1/reports/{draft.pk}/attachments/{attachment_id}")
+
+    assert (added.status_code, removed.status_code) == (409, 409)
+    assert added.json()["field"] == "file"
+    assert draft.attachments.count() == 1
+
+
+def test_it_refuses_a_file_that_is_not_what_its_name_says(api, draft, media):
+    response = _upload(api("ent.liangshan"), draft, name="发票.pdf", content=b"MZ\x90\x00 not a pdf")
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "file"
+    assert not draft.attachments.exists()
+
+
+def test_a_file_of_another_report_is_not_found_through_this_one(api, draft, project, media):
+    other = _report(project, (draft.year - 1, draft.month))
+    attachment_id = _upload(api("ent.liangshan"), other).json()["id"]
+
+    response = api("ent.liangshan").get(f"/api/v1/reports/{draft.pk}/attachments/{attachment_id}")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("sort", ["-year", "year", "-project"])
+def test_it_lists_plans_in_the_order_asked(api, sort):
+    rows = api("office.julu").get("/api/v1/plans", {"sort": sort, "limit": 1000}).json()["items"]
+    key = (lambda p: p["year"]) if sort.endswith("year") else (lambda p: p["project"])
+
+    assert len(rows) > 5
+    assert [key(r) for r in rows] == sorted((key(r) for r in rows), reverse=sort.startswith("-"))

@@ -203,6 +203,26 @@ def test_it_keeps_the_first_of_two_plan_pages_and_tells_the_second_on_the_page(c
     assert client.get(url).context["form"]["version"].value() == 2  # a reload opens the new version
 
 
+def test_it_keeps_the_first_of_two_report_pages_and_tells_the_second_on_the_page(client, login, own_project):
+    a_report(own_project, ReportStatus.DRAFT)
+    enterprise = login("ent.liangshan")
+    enterprise.language = "en"
+    enterprise.save(update_fields=["language"])
+    url = reverse("investment:report", args=["julu", own_project.code, PAST, MONTH])
+    version = client.get(url).context["form"]["version"].value()
+    figures = {"physical_progress": "50", "save": "", "version": version}
+
+    first = client.post(url, figures | {"completed_investment": "150"})
+    second = client.post(url, figures | {"completed_investment": "990"})
+
+    assert first.status_code == 302
+    assert second.status_code == 200
+    assert SAVED_MEANWHILE.replace("annual plan", "monthly report") in second.content.decode()
+    report = MonthlyReport.objects.get(project=own_project, year=PAST, month=MONTH)
+    assert (report.version, report.completed_investment) == (version + 1, D("1500000"))
+    assert client.get(url).context["form"]["version"].value() == version + 1
+
+
 # ---- real races: two threads, two connections (PostgreSQL) -----------------------------------------
 
 

@@ -12,7 +12,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -202,3 +202,19 @@ def test_it_lets_the_county_office_publish_a_project_from_its_edit_form(client, 
     assert 'name="is_public"' in form.content.decode()
     assert Project.objects.get(pk=project.pk).is_public
     assert oc4ids.project_id(project) in ids(julu_package())
+
+
+def test_a_region_without_a_public_project_has_no_package_and_is_told_why(db, tmp_path):
+    """The standard's package holds at least one project: an empty one would fail its own validator."""
+    Project.objects.filter(county__slug="julu").update(is_public=False)
+
+    response = Client(headers={"Accept-Language": "en"}).get(URL, {"region": "julu"})
+    in_chinese = Client(headers={"Accept-Language": "zh-hans"}).get(URL, {"region": "julu"})
+    with pytest.raises(CommandError, match="has published no project yet|尚未公开任何项目"):
+        call_command("export_oc4ids", "--region", "julu", "--out", str(tmp_path / "julu.json"))
+
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("Julu")
+    assert "has published no project yet" in response.json()["detail"]
+    assert "巨鹿县尚未公开任何项目" in in_chinese.json()["detail"]
+    assert not (tmp_path / "julu.json").exists()

@@ -27,6 +27,8 @@ class Command(BaseCommand):
         region = oc4ids.publishing_region(options["region"])
         if region is None:
             raise CommandError(f"No county-level unit or city has the slug {options['region']!r}.")
+        if why := oc4ids.nothing_published(region):
+            raise CommandError(why)
         # The package names where it is published: the endpoint's address on the site, when the site's is known.
         site = getattr(settings, "KEYPROJECTS_SITE_URL", "")
         uri = f"{site}{reverse('api:oc4ids')}?{urlencode({'region': region.slug})}" if site else None
