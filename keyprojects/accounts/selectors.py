@@ -99,6 +99,18 @@ def enterprise_get(*, user: User, slug: str) -> Enterprise:
         raise Http404 from exc
 
 
+def leader_list(*, user: User, search: str = "") -> QuerySet[Membership]:
+    """The leaders in charge (包联县领导) of the regions the user reads, one row per leader and region: who
+    answers for a county's projects is no secret inside it, an enterprise included."""
+    scope = scope_for(user)
+    qs = Membership.objects.filter(role=Membership.Role.LEADER).select_related("user", "region")
+    if not scope.is_admin:
+        qs = qs.filter(paths_q(scope.directory_paths + scope.enterprise_paths, "region__path"))
+    if search:
+        qs = qs.filter(Q(user__username__icontains=search) | Q(user__display_name__icontains=search))
+    return qs.order_by("region__path", "user__username", "pk")
+
+
 def user_list(*, user: User) -> QuerySet[User]:
     """Users an office may look up: those holding a role inside the office's subtree."""
     scope = scope_for(user)

@@ -8,7 +8,9 @@ from typing import Annotated
 from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
+from pydantic import AfterValidator
 
+from keyprojects.api.auth import text_without_surrogates
 from keyprojects.core.clock import MAX_YEAR, MIN_YEAR
 from keyprojects.core.models import MAX_ID
 
@@ -17,6 +19,9 @@ Month = Annotated[int, Field(ge=1, le=12)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Free text in a query (a search): bounded, and without NUL, which PostgreSQL refuses in any text (a 500).
 Text = Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")]
+# What people write in a body, checked further by the pages' forms: a lone UTF-16 surrogate ("\ud800" in
+# JSON) is no character the database stores, refused here (400) rather than there (500).
+Written = Annotated[str, AfterValidator(text_without_surrogates)]
 
 # Beyond a 64-bit integer the database refuses LIMIT and OFFSET (a 500); no list comes near these.
 MAX_LIMIT = 10_000

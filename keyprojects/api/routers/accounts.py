@@ -1,15 +1,20 @@
 """Who am I, and the organisation directory, under the same scope rules as the pages."""
 
-from __future__ import annotations
-
+import copy
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
-from keyprojects.accounts import selectors
-from keyprojects.api.errors import refusals
-from keyprojects.api.params import Text
+from keyprojects.accounts import selectors, services
+from keyprojects.accounts.forms import DepartmentEditForm, DepartmentForm, EnterpriseEditForm, EnterpriseForm
+from keyprojects.accounts.models import Region
+from keyprojects.accounts.permissions import scope_for
+from keyprojects.api.errors import form_checked, refusals
+from keyprojects.api.params import Pagination, Text, Written
+from keyprojects.core.errors import NotAllowed
 
 router = Router(tags=["organisations"])
 
@@ -74,6 +79,39 @@ class EnterpriseOut(OrgOut):
     credit_code: str
 
 
+class LeaderOut(Schema):
+    id: int = Field(description="The leader's number: `leader` of GET /projects and GET /problems.")
+    username: str
+    display_name: str
+    region: str = Field(description="The slug of the region whose projects the leader is in charge of.")
+    region_name_zh: str
+    region_name_en: str
+
+    @staticmethod
+    def resolve_id(obj) -> int:
+        return obj.user_id
+
+    @staticmethod
+    def resolve_username(obj) -> str:
+        return obj.user.username
+
+    @staticmethod
+    def resolve_display_name(obj) -> str:
+        return obj.user.display_name
+
+    @staticmethod
+    def resolve_region(obj) -> str:
+        return obj.region.slug
+
+    @staticmethod
+    def resolve_region_name_zh(obj) -> str:
+        return obj.region.name_zh
+
+    @staticmethod
+    def resolve_region_name_en(obj) -> str:
+        return obj.region.name_en
+
+
 @router.get("/me", response={200: MeOut, **refusals()}, summary="The calling user and their roles")
 def me(request: HttpRequest):
     user = request.auth
@@ -113,3 +151,96 @@ def enterprise_list(request: HttpRequest, q: Text = ""):
 @router.get("/enterprises/{slug}", response={200: EnterpriseOut, **refusals(404)})
 def enterprise_detail(request: HttpRequest, slug: str):
     return selectors.enterprise_get(user=request.auth, slug=slug)
+
+
+@router.get(
+    "/leaders",
+    response={200: list[LeaderOut], **refusals(400)},
+    summary="The leaders in charge of the regions I read",
+)
+@paginate(Pagination)
+def leader_list(request: HttpRequest, q: Text = ""):
+    """One row per leader and region; `q` searches the user name and the display name."""
+    return selectors.leader_list(user=request.auth, search=q)
+
+
+# ---- the directory's records, as an office keeps them on the pages --------------------------------------
+
+
+class DepartmentChangeIn(Schema):
+    name_zh: Written
+    name_en: Written = ""
+    kind: Written = Field(description="The department's kind, as on the page's form (e.g. bureau, bank).")
+    phone: Written = ""
+
+
+class DepartmentIn(DepartmentChangeIn):
+    slug: Written = Field(description="Its address in URLs and imports: never changed afterwards.")
+
+
+class EnterpriseChangeIn(Schema):
+    name_zh: Written
+    name_en: Written = ""
+    credit_code: Written = Field("", description="The unified social credit code (18 characters).")
+    contact_name: Written = ""
+    contact_phone: Written = ""
+
+
+class EnterpriseIn(EnterpriseChangeIn):
+    slug: Written = Field(description="Its address in URLs and imports: never changed afterwards.")
+
+
+def _managed(request: HttpRequest, region: Region) -> Region:
+    """The region, if the user's office keeps its directory (403 otherwise, before any field is checked)."""
+    if not scope_for(request.auth).manages_region(region):
+        raise NotAllowed(_("You may not change records of %(region)s.") % {"region": region.name})
+    return region
+
+
+WRITE_REFUSALS = refusals(400, 403, 404)
+
+
+@router.post(
+    "/regions/{slug}/departments",
+    response={201: DepartmentOut, **WRITE_REFUSALS},
+    summary="Add a department to a region",
+)
+def department_create(request: HttpRequest, slug: str, body: DepartmentIn):
+    """The office of the region (or of a region above it), checked as the page's form checks it."""
+    region = _managed(request, selectors.region_get(user=request.auth, slug=slug))
+    data = form_checked(DepartmentForm(data=body.dict()))
+    return Status(201, services.department_create(actor=request.auth, region=region, **data))
+
+
+@router.put(
+    "/departments/{slug}", response={200: DepartmentOut, **WRITE_REFUSALS}, summary="Change a department"
+)
+def department_update(request: HttpRequest, slug: str, body: DepartmentChangeIn):
+    """Its names, kind and phone; the slug stays."""
+    department = selectors.department_get(user=request.auth, slug=slug)
+    _managed(request, department.region)
+    data = form_checked(DepartmentEditForm(data=body.dict(), instance=copy.copy(department)))
+    return services.department_update(actor=request.auth, department=department, **data)
+
+
+@router.post(
+    "/regions/{slug}/enterprises",
+    response={201: EnterpriseOut, **WRITE_REFUSALS},
+    summary="Add an enterprise to a region",
+)
+def enterprise_create(request: HttpRequest, slug: str, body: EnterpriseIn):
+    """The office of the region (or of a region above it), checked as the page's form checks it."""
+    region = _managed(request, selectors.region_get(user=request.auth, slug=slug))
+    data = form_checked(EnterpriseForm(data=body.dict()))
+    return Status(201, services.enterprise_create(actor=request.auth, region=region, **data))
+
+
+@router.put(
+    "/enterprises/{slug}", response={200: EnterpriseOut, **WRITE_REFUSALS}, summary="Change an enterprise"
+)
+def enterprise_update(request: HttpRequest, slug: str, body: EnterpriseChangeIn):
+    """Its names, credit code and contact; the slug stays."""
+    enterprise = selectors.enterprise_get(user=request.auth, slug=slug)
+    _managed(request, enterprise.region)
+    data = form_checked(EnterpriseEditForm(data=body.dict(), instance=copy.copy(enterprise)))
+    return services.enterprise_update(actor=request.auth, enterprise=enterprise, **data)

@@ -3,18 +3,16 @@ under the pages' scope and with the pages' checks."""
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
-from pydantic import AfterValidator
 
-from keyprojects.api.auth import text_without_surrogates
 from keyprojects.api.errors import form_checked, refusals
 from keyprojects.api.filters import filtered, filterset_schema
-from keyprojects.api.params import Id, Pagination, Year
+from keyprojects.api.params import Id, Pagination, Written, Year
 from keyprojects.core import clock
 from keyprojects.core.errors import NotAllowed
 from keyprojects.core.uploads import attachment_response
@@ -128,8 +126,6 @@ def problem_list(request: HttpRequest, filters: Query[ProblemFilterIn]):
 
 # ---- one problem -----------------------------------------------------------------------------------------
 
-# What people write: refused (400) when not valid text, as the pages' forms refuse a NUL character.
-Text = Annotated[str, AfterValidator(text_without_surrogates)]
 Version = Id | None
 VERSION = Field(
     None, description="The problem's version as you read it: refused (409) if it was saved since. Optional."
@@ -193,10 +189,10 @@ class ProblemIn(Schema):
         pattern=r"^[^\x00]{1,100}$", description="The project's county-level unit (its slug)."
     )
     project: str = Field(pattern=r"^[^\x00]{1,100}$", description="The project's code.")
-    title_zh: Text = ""
-    title_en: Text = Field("", description="A title in at least one language.")
-    description_zh: Text = ""
-    description_en: Text = Field("", description="A description in at least one language.")
+    title_zh: Written = ""
+    title_en: Written = Field("", description="A title in at least one language.")
+    description_zh: Written = ""
+    description_en: Written = Field("", description="A description in at least one language.")
     category: Literal[tuple(Category.values)]
     side: Literal[tuple(Side.values)]
     severity: Literal[tuple(Severity.values)] = Severity.MEDIUM.value
@@ -280,22 +276,22 @@ def problem_accept(request: HttpRequest, problem_id: Id, body: AcceptIn):
 
 
 class ReasonIn(Schema):
-    reason: Text
+    reason: Written
     version: Version = VERSION
 
 
 class ProgressIn(Schema):
-    text: Text = Field(description="What was done.")
+    text: Written = Field(description="What was done.")
     version: Version = VERSION
 
 
 class ResolveIn(Schema):
-    resolution: Text = Field(description="What was done to solve it.")
+    resolution: Written = Field(description="What was done to solve it.")
     version: Version = VERSION
 
 
 class ResubmitIn(Schema):
-    description: Text = Field(description="More information: it replaces the description in its language.")
+    description: Written = Field(description="More information: it replaces the description in its language.")
     version: Version = VERSION
 
 
@@ -378,7 +374,7 @@ def problem_reject(request: HttpRequest, problem_id: Id, body: ReasonIn):
 
 
 class ReopenIn(Schema):
-    reason: Text
+    reason: Written
     deadline: date | None = Field(
         None,
         description="The county office's new deadline: needed once the old one has passed. Others may not set one.",

@@ -3,7 +3,7 @@ scope, checks and services, over the API. Money in yuan as decimal strings."""
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,11 +11,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
-from pydantic import AfterValidator
 
-from keyprojects.api.auth import text_without_surrogates
 from keyprojects.api.errors import field_refused, refusals
-from keyprojects.api.params import Id, Month, Pagination, Year
+from keyprojects.api.params import Id, Month, Pagination, Written, Year
 from keyprojects.api.routers.problems import FILE_DOWNLOAD
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.periods import month_name
@@ -39,8 +37,6 @@ router = Router(tags=["monthly reports"])
 # before the point).
 YUAN = forms.DecimalField(min_value=0, max_digits=16, decimal_places=2)
 YUAN_OR_NONE = forms.DecimalField(min_value=0, max_digits=16, decimal_places=2, required=False)
-# Refused (400) when not valid text: a lone surrogate in JSON ("\\ud800") is no character the database stores.
-Text = Annotated[str, AfterValidator(text_without_surrogates)]
 YUAN_TEXT = 'An amount in yuan, as a decimal string ("1250000.00").'
 
 
@@ -60,7 +56,7 @@ class FundingIn(Schema):
 class PlanIn(Schema):
     months: list[str] = Field(description="The twelve planned amounts, January to December, in yuan.")
     funding: FundingIn | None = None
-    reason: Text = Field("", description="Why the plan is revised: required when the year has a plan.")
+    reason: Written = Field("", description="Why the plan is revised: required when the year has a plan.")
     version: int | None = Field(
         None,
         ge=0,
@@ -73,7 +69,7 @@ class PlanIn(Schema):
 class ReportIn(Schema):
     completed_investment: str = Field(description="Investment completed in the month, in yuan.")
     physical_progress: str = Field(description='Physical progress in percent, 0 to 100 ("42.5").')
-    description: Text = ""
+    description: Written = ""
     funding: FundingIn | None = None
     version: int | None = Field(
         None,
@@ -85,7 +81,7 @@ class ReportIn(Schema):
 
 
 class ReportReasonIn(Schema):
-    reason: Text = Field(description="Why: required.")
+    reason: Written = Field(description="Why: required.")
 
 
 # ---- what it answers ------------------------------------------------------------------------------------

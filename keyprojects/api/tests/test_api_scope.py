@@ -144,7 +144,7 @@ def test_it_answers_404_for_a_slug_that_does_not_exist(api_client):
 
 @pytest.mark.parametrize("collection", ["departments", "enterprises"])
 def test_it_offers_no_writes_on_the_directory(api_client, collection):
-    # Creating and changing organisations happens on the pages (or in the admin), not in this API.
+    # An office adds a record to a region (POST /regions/{slug}/departments): a collection takes none.
     response = api_client("admin").post(
         f"/api/v1/{collection}", {"slug": "x"}, content_type="application/json"
     )

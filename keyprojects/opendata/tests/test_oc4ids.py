@@ -210,7 +210,7 @@ def test_a_region_without_a_public_project_has_no_package_and_is_told_why(db, tm
 
     response = Client(headers={"Accept-Language": "en"}).get(URL, {"region": "julu"})
     in_chinese = Client(headers={"Accept-Language": "zh-hans"}).get(URL, {"region": "julu"})
-    with pytest.raises(CommandError, match="has published no project yet|尚未公开任何项目"):
+    with pytest.raises(CommandError, match=r"has published no project yet|尚未公开任何项目"):
         call_command("export_oc4ids", "--region", "julu", "--out", str(tmp_path / "julu.json"))
 
     assert response.status_code == 404
