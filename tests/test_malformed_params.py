@@ -147,10 +147,16 @@ def _value(route: str, name: str, demo: dict) -> object:
         return demo["token_value"]
     if name == "problem_id":
         return demo["problem"]
-    if name in ("pk", "token_id", "attachment_id", "notification_id"):
+    if name in (
+        "pk", "token_id", "attachment_id", "notification_id", "milestone_id", "guarantee_id", "task_id",
+        "answer_id", "photo_id", "robot_id",
+    ):  # fmt: skip
         for part, key in (
             ("notifications/", "notification"),
+            ("reports/<report_id>/attachments/<", "report_file"),
             ("attachments/<", "attachment"),
+            ("dispatch/tasks/", "task"),
+            ("dispatch/answers/", "answer"),
             ("/files/<", "report_file"),
             ("problems/", "problem"),
             ("milestones/", "milestone"),

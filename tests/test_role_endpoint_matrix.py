@@ -123,6 +123,29 @@ PERSONAS = list(OTHER_COUNTY)
 API_KINDS = {"token_id": "token", "problem_id": "problem", "job_id": "import_job", "report_id": "report"}
 # A problem's file, a user's own notice (a route naming a parent and its child is filled from the child).
 API_KINDS |= {"attachment_id": "attachment", "notification_id": "notification"}
+# A project's milestone and service guarantee, changed by their own id.
+API_KINDS |= {"milestone_id": "milestone", "guarantee_id": "guarantee"}
+# The newer domains' objects, by the name their routes give them.
+API_KINDS |= {"task_id": "dispatch_task", "answer_id": "dispatch_answer", "photo_id": "daily_photo"}
+API_KINDS |= {"bulletin": "bulletin", "decision": "decision", "robot_id": "robot"}
+# A name two routes give different objects: a report's file is not a problem's.
+API_KINDS_OF_ROUTE = {("api/v1/reports/", "attachment_id"): "report_attachment"}
+# Path parameters that name no object: fixed values the routes accept.
+API_FIXED = {"language": "zh", "fmt": "pdf"}
+
+
+def api_kind(route: str, param: str) -> str:
+    """The kind of object a route's parameter names."""
+    return next(
+        (
+            kind
+            for (prefix, name), kind in API_KINDS_OF_ROUTE.items()
+            if name == param and route.startswith(prefix)
+        ),
+        API_KINDS[param],
+    )
+
+
 API_SLUG_KINDS = {"regions": "region", "departments": "department", "enterprises": "enterprise"}
 
 OUTSIDE_GET = {403, 404, 405}  # 405: a POST-only action, which shows nothing either
@@ -232,7 +255,7 @@ def subject(source: pages.Objects, endpoint: Endpoint):
     if endpoint.api:
         key = next((p for p in reversed(endpoint.params) if p in API_KINDS), None)  # the child
         if key:
-            kind = API_KINDS[key]
+            kind = api_kind(endpoint.route, key)
         elif "slug" in params:
             kind = API_SLUG_KINDS.get(endpoint.route.split("/")[2])
             if kind is None:
@@ -280,7 +303,9 @@ def address(source: pages.Objects, endpoint: Endpoint) -> str | None:
     values = {}
     for param in endpoint.params:
         if param in API_KINDS:  # the object's, or its parent's (an attachment's problem_id)
-            values[param] = obj.pk if API_KINDS[param] == kind else getattr(obj, param)
+            values[param] = obj.pk if api_kind(endpoint.route, param) == kind else getattr(obj, param)
+        elif param in API_FIXED:
+            values[param] = API_FIXED[param]
         elif param == "slug":
             values[param] = obj.slug
         elif param == "county":

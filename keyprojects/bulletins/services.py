@@ -26,7 +26,7 @@ from keyprojects.bulletins.renderers import RENDERERS
 from keyprojects.bulletins.snapshot import bulletin_from_dict
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
-from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.errors import Conflict, DomainError, NotAllowed
 from keyprojects.core.workflow import SYSTEM, require_actor
 from keyprojects.investment.closing import closed_units
 from keyprojects.investment.models import MonthlyReport, ReportStatus
@@ -62,9 +62,9 @@ def _require_issuer(actor, region: Region) -> None:
 
 def _require_status(bulletin: MonthlyBulletin, *statuses: str) -> None:
     if bulletin.status == BulletinStatus.PUBLISHED:
-        raise DomainError(_("This bulletin is published: it can no longer be changed."))
+        raise Conflict(_("This bulletin is published: it can no longer be changed."))
     if bulletin.status not in statuses:
-        raise DomainError(
+        raise Conflict(
             _("This bulletin is %(status)s: that cannot be done now.")
             % {"status": bulletin.get_status_display()}
         )
@@ -98,10 +98,11 @@ def draft_bulletin(*, actor: User, region: Region, year: int, month: int) -> Mon
     if (year, month) >= (today.year, today.month):
         raise DomainError(
             _("%(year)s-%(month)02d is not over yet: a bulletin reports a finished month.")
-            % {"year": year, "month": month}
+            % {"year": year, "month": month},
+            field="month",
         )
     if MonthlyBulletin.objects.filter(region=region, year=year, month=month).exists():
-        raise DomainError(_("The bulletin of this month already exists."))
+        raise Conflict(_("The bulletin of this month already exists."))
     bulletin = MonthlyBulletin.objects.create(
         region=region,
         year=year,
@@ -182,7 +183,7 @@ def publish(
     region, year, month = bulletin.region, bulletin.year, bulletin.month
     open_units = units_not_closed(region, year, month)
     if open_units:
-        raise DomainError(
+        raise Conflict(
             _("The month is not closed yet for: %(units)s. Close it on the missing-reports board first.")
             % {"units": "、".join(u.name for u in open_units)}
         )
@@ -280,7 +281,7 @@ def snapshot_of(bulletin: MonthlyBulletin) -> dict:
 def bulletin_file(bulletin: MonthlyBulletin, language: str, fmt: str) -> BulletinFile:
     """A published bulletin's file, laid out from its snapshot the first time it is asked for, then kept."""
     if not bulletin.is_published:
-        raise DomainError(_("Only a published bulletin keeps its files."))
+        raise Conflict(_("Only a published bulletin keeps its files."))
     kept = BulletinFile.objects.filter(bulletin=bulletin, language=language, format=fmt).first()
     if kept is not None:
         return kept

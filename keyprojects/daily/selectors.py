@@ -170,19 +170,42 @@ def board_regions(user: User) -> QuerySet[Region]:
     return regions.filter(paths_q(scope.office_paths + scope.leader_paths, "path"))
 
 
-def photo_get(*, user: User, pk: int) -> DailyPhoto:
-    """A site photo for those who read its project's daily reports: the project's enterprise users, the offices
-    above its county (county, city), administrators, and the project's leader in charge (a leader reads the
-    projects they lead, as on the board). Http404 for anyone else, so that a photo's existence is not told."""
+def _readers_q(user: User, project: str = "") -> Q | None:
+    """Who reads a project's daily reports and photos (`project`: the path to the project, "report__project__"),
+    its enterprise's
+    users, the offices above its county (county, city), and its leader in charge (a leader reads the projects
+    they lead, as on the board). None: everyone (administrators). Departments are left out on purpose: they
+    neither file nor read the daily board."""
     scope = scope_for(user)
+    if scope.is_admin:
+        return None
+    readers = paths_q(scope.office_paths, f"{project}county__path") | Q(
+        **{f"{project}enterprise_id__in": scope.enterprise_ids}
+    )
+    if scope.has_role(Membership.Role.LEADER):
+        readers |= Q(**{f"{project}leader_in_charge_id": user.pk})
+    return readers
+
+
+def daily_report_list(*, user: User) -> QuerySet[DailyReport]:
+    """The daily reports the user reads (see _readers_q), every day's, whatever the project's stage now."""
+    readers = _readers_q(user, "project__")
+    reports = DailyReport.objects.all()
+    return reports if readers is None else reports.filter(readers)
+
+
+def reads_daily(*, user: User, project: Project) -> bool:
+    """Whether the user reads the project's daily reports (see _readers_q)."""
+    readers = _readers_q(user)
+    return readers is None or Project.objects.filter(readers, pk=project.pk).exists()
+
+
+def photo_get(*, user: User, pk: int) -> DailyPhoto:
+    """A site photo for those who read its project's daily reports (see _readers_q); Http404 for anyone else,
+    so that a photo's existence is not told."""
+    readers = _readers_q(user, "report__project__")
     photos = DailyPhoto.objects.select_related("report__project")
-    if not scope.is_admin:
-        # Departments are left out on purpose: they neither file nor read the daily board.
-        readers = paths_q(scope.office_paths, "report__project__county__path") | Q(
-            report__project__enterprise_id__in=scope.enterprise_ids
-        )
-        if scope.has_role(Membership.Role.LEADER):
-            readers |= Q(report__project__leader_in_charge_id=user.pk)
+    if readers is not None:
         photos = photos.filter(readers)
     photo = photos.filter(pk=pk).first()
     if photo is None:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from keyprojects.accounts.models import Membership, Region, User
 from keyprojects.core import clock, uploads
 from keyprojects.core.audit import audit_record
-from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.errors import Conflict, DomainError, NotAllowed
 from keyprojects.core.history import bulk_create_with_history, bulk_update_with_history
 from keyprojects.core.workflow import SYSTEM, SystemActor, person, require_actor
 from keyprojects.dispatch.models import DispatchAnswer, DispatchField, DispatchTarget, DispatchTask, FieldKind
@@ -358,9 +358,9 @@ def answer_submit(
     target = DispatchTarget.objects.select_for_update().select_related("task", "project").get(pk=target.pk)
     task = target.task
     if not task.is_open:
-        raise DomainError(_("This task is closed: it takes no more answers."))
+        raise Conflict(_("This task is closed: it takes no more answers."))
     if target.answered and clock.today() > task.deadline:
-        raise DomainError(_("The deadline has passed: the answer can no longer be changed."))
+        raise Conflict(_("The deadline has passed: the answer can no longer be changed."))
     fields = list(task.fields.order_by("order"))
     unknown = set(values) - {f.pk for f in fields}
     if unknown:
@@ -414,15 +414,15 @@ def remind_unanswered(*, actor: User | SystemActor, task: DispatchTask) -> int:
     if not may_send(actor, task.county):
         raise NotAllowed(_("Only the county project office can send reminders."))
     if not task.is_open:
-        raise DomainError(_("This task is closed: there is no one left to remind."))
+        raise Conflict(_("This task is closed: there is no one left to remind."))
     today = clock.today()
     unanswered = list(_unanswered(task).select_related("project"))
     if not unanswered:
-        raise DomainError(_("Every project has answered."))
+        raise Conflict(_("Every project has answered."))
     # Compared as the county's dates, not UTC's.
     due = [t for t in unanswered if t.reminded_at is None or timezone.localdate(t.reminded_at) != today]
     if not due:
-        raise DomainError(_("The projects that have not answered were already reminded today."))
+        raise Conflict(_("The projects that have not answered were already reminded today."))
     now = clock.now()
     for target in due:
         target.reminded_at = now
@@ -469,7 +469,7 @@ def task_close(*, actor: User | SystemActor, task: DispatchTask) -> DispatchTask
         raise NotAllowed(_("Only the county project office can close a dispatch task."))
     task = DispatchTask.objects.select_for_update().get(pk=task.pk)
     if not task.is_open:
-        raise DomainError(_("This task is already closed."))
+        raise Conflict(_("This task is already closed."))
     task.status = DispatchTask.Status.CLOSED
     task.closed_at = clock.now()
     task._history_user = person(actor)

@@ -4,7 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from keyprojects.core.forms import DATE_INPUT
+from keyprojects.meetings import selectors
 from keyprojects.meetings.services import MAX_TEXT
+from keyprojects.problems.models import WAITING_STATUSES, Problem
 
 
 class DecisionForm(forms.Form):
@@ -33,6 +35,17 @@ class DecisionForm(forms.Form):
         for name, objects in self.objects.items():
             label = labels.get(name, str)
             self.fields[name].choices = [("", "—"), *((pk, label(o)) for pk, o in objects.items())]
+
+    @classmethod
+    def for_county(cls, county, data=None) -> DecisionForm:
+        """The form with the county's choices: its departments and leaders as owners, its projects and the
+        problems still waiting on someone (the page and the API offer the same)."""
+        departments, leaders = selectors.owner_choices(county)
+        projects = selectors.county_projects(county).order_by("code")
+        problems = Problem.objects.filter(
+            project__county__path__startswith=county.path, status__in=WAITING_STATUSES
+        ).order_by("-pk")
+        return cls(data, departments=departments, leaders=leaders, projects=projects, problems=problems)
 
     def chosen(self) -> dict:
         """The cleaned values with the chosen objects in place of their ids."""

@@ -13,7 +13,7 @@ from keyprojects.accounts.models import Department, Membership, Region, User
 from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record
-from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.errors import Conflict, DomainError, NotAllowed
 from keyprojects.core.workflow import SYSTEM, person, require_actor
 from keyprojects.investment.workflow import is_region_office as is_office  # the county project office
 from keyprojects.meetings.models import Decision, WeeklyMeeting
@@ -116,7 +116,7 @@ def mark_decision_done(*, actor: User | Any, decision: Decision, note: str) -> D
     if not (is_office(actor, decision.meeting.county) or is_owner(actor, decision)):
         raise NotAllowed(_("Only the project office or the decision's owner can mark it done."))
     if decision.status == Decision.Status.DONE:
-        raise DomainError(_("This decision is already done."))
+        raise Conflict(_("This decision is already done."))
     decision.status = Decision.Status.DONE
     decision.done_at = clock.now()
     if len(note or "") > MAX_TEXT:

@@ -16,7 +16,6 @@ from keyprojects.core.forms import call_service, errors_to_messages
 from keyprojects.meetings import selectors, services
 from keyprojects.meetings.forms import DecisionForm, DoneForm
 from keyprojects.meetings.word import pack_docx as render_docx
-from keyprojects.problems.models import WAITING_STATUSES, Problem
 
 
 def _week(value: str) -> date:
@@ -28,15 +27,6 @@ def _week(value: str) -> date:
     if day.weekday() != 0 or not clock.MIN_YEAR <= day.year <= clock.MAX_YEAR:
         raise Http404
     return day
-
-
-def _decision_form(county, data=None) -> DecisionForm:
-    departments, leaders = selectors.owner_choices(county)
-    projects = selectors.county_projects(county).order_by("code")
-    problems = Problem.objects.filter(
-        project__county__path__startswith=county.path, status__in=WAITING_STATUSES
-    ).order_by("-pk")
-    return DecisionForm(data, departments=departments, leaders=leaders, projects=projects, problems=problems)
 
 
 @login_required
@@ -69,7 +59,7 @@ def week(request: HttpRequest, county: str, week: str, form: DecisionForm | None
                 )
                 for d in decisions
             ],
-            "form": form or (_decision_form(region) if can_record else None),
+            "form": form or (DecisionForm.for_county(region) if can_record else None),
             "done_form": DoneForm(),
             "can_record": can_record,
             "previous_week": week_start.fromordinal(week_start.toordinal() - 7).isoformat(),
@@ -101,7 +91,7 @@ def decision_add(request: HttpRequest, county: str, week: str) -> HttpResponse:
     week_start = _week(week)
     if not services.is_office(request.user, region):
         raise PermissionDenied
-    form = _decision_form(region, request.POST)
+    form = DecisionForm.for_county(region, request.POST)
     if form.is_valid():
         try:
             meeting = services.meeting_for_week(actor=request.user, county=region, week_start=week_start)

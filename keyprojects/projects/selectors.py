@@ -141,7 +141,7 @@ def project_detail_parts(*, project: Project) -> dict:
     today = clock.today()
     return {
         "milestones": list(milestones_with_status(project.milestones.all(), today)),
-        "guarantees": list(ServiceGuarantee.objects.filter(project=project).order_by("kind")),
+        "guarantees": list(guarantee_list(project=project)),
         "departments": list(project.responsible_departments.select_related("region")),
         "stage_changes": list(project.stage_changes.select_related("recorded_by")),
         "history": list(project.history.select_related("history_user").order_by("-history_date")[:30]),
@@ -158,6 +158,11 @@ def milestone_get(*, user: User, pk: int) -> Milestone:
         ).get(pk=pk)
     except Milestone.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def guarantee_list(*, project: Project) -> QuerySet[ServiceGuarantee]:
+    """A project's service guarantees, by kind. The caller has fetched the project through project_get."""
+    return ServiceGuarantee.objects.filter(project=project).order_by("kind")
 
 
 def guarantee_get(*, user: User, pk: int) -> ServiceGuarantee:

@@ -14,7 +14,7 @@ from keyprojects.accounts.permissions import scope_for
 from keyprojects.core import clock
 from keyprojects.core.audit import audit_record, audit_records
 from keyprojects.core.concurrency import claim_version, lock_fresh
-from keyprojects.core.errors import DomainError, NotAllowed
+from keyprojects.core.errors import Conflict, DomainError, NotAllowed
 from keyprojects.core.history import bulk_create_with_history, copy_history
 from keyprojects.core.rows import insert_rows
 from keyprojects.core.workflow import SYSTEM, SystemActor, person, require_actor
@@ -247,7 +247,7 @@ def project_pause(
     _require_manage(actor, project.county)
     _lock(project)
     if project.is_paused:
-        raise DomainError(_("The project is already paused."))
+        raise Conflict(_("The project is already paused."))
     if reason not in PauseReason.values:
         raise DomainError(_("Choose a reason from the list."), field="reason")
     if reason == PauseReason.OTHER and not note.strip():
@@ -263,7 +263,7 @@ def project_resume(*, actor: User | SystemActor, project: Project, on: date) -> 
     _require_manage(actor, project.county)
     _lock(project)
     if not project.is_paused:
-        raise DomainError(_("The project is not paused."))
+        raise Conflict(_("The project is not paused."))
     if on < project.paused_since:
         raise DomainError(_("A project cannot resume before it was paused."), field="date")
     paused_since = project.paused_since
