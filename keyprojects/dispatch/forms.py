@@ -18,6 +18,7 @@ from keyprojects.dispatch.services import (
     FieldSpec,
     Targeting,
 )
+from keyprojects.investment.selectors import region_key_projects
 from keyprojects.projects.models import Level, Project, Stage
 from keyprojects.projects.selectors import KEY_LEVELS
 
@@ -50,8 +51,17 @@ class TaskForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    @classmethod
+    def for_county(cls, county: Region, data=None) -> TaskForm:
+        """The form with the county's choices: its development zones and its key projects (the page and the
+        API offer the same)."""
+        zones = list(Region.objects.filter(kind=Region.Kind.ZONE, parent=county).order_by("path"))
+        projects = list(Project.objects.filter(region_key_projects(county)).order_by("code"))
+        return cls(data, zones=zones, projects=projects)
+
     def __init__(self, *args, zones: list[Region], projects: list[Project], **kwargs):
         super().__init__(*args, **kwargs)
+        self.zones, self.projects = zones, projects
         self.fields["zones"].choices = [(z.slug, z.name) for z in zones]
         self.fields["projects"].choices = [(p.pk, f"{p.code} {p.name}") for p in projects]
         for i in range(MAX_FIELDS):

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from keyprojects.accounts.models import Region
 from keyprojects.core import clock
 from keyprojects.core.errors import DomainError
 from keyprojects.core.spreadsheets import export_response
@@ -20,8 +19,6 @@ from keyprojects.core.uploads import attachment_response
 from keyprojects.dispatch import selectors, services
 from keyprojects.dispatch.exports import task_table
 from keyprojects.dispatch.forms import AnswerForm, TaskForm
-from keyprojects.investment.selectors import region_key_projects
-from keyprojects.projects.models import Project
 
 
 @login_required
@@ -42,9 +39,7 @@ def task_create(request: HttpRequest, county: str) -> HttpResponse:
     region = selectors.sendable_county_get(user=request.user, slug=county)
     if not services.may_send(request.user, region):
         raise PermissionDenied
-    zones = list(Region.objects.filter(kind=Region.Kind.ZONE, parent=region).order_by("path"))
-    projects = list(Project.objects.filter(region_key_projects(region)).order_by("code"))
-    form = TaskForm(request.POST or None, zones=zones, projects=projects)
+    form = TaskForm.for_county(region, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Form, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from keyprojects.accounts.models import Region
 from keyprojects.api.errors import form_checked, refusals
 from keyprojects.api.params import Id, Pagination, Text, Written
 from keyprojects.core import clock
@@ -22,8 +21,6 @@ from keyprojects.dispatch.exports import task_table
 from keyprojects.dispatch.forms import AnswerForm, TaskForm
 from keyprojects.dispatch.models import DispatchAnswer, DispatchTask, FieldKind
 from keyprojects.dispatch.services import MAX_FIELDS, FieldSpec
-from keyprojects.investment.selectors import region_key_projects
-from keyprojects.projects.models import Project
 
 router = Router(tags=["dispatch tasks"])
 
@@ -249,10 +246,8 @@ def dispatch_task_create(request: HttpRequest, body: DispatchTaskIn):
     county = selectors.sendable_county_get(user=request.auth, slug=body.county)
     if not services.may_send(request.auth, county):
         raise NotAllowed(_("Only the county project office can send a dispatch task."))
-    # The page's choices, as the page offers them.
-    zones = list(Region.objects.filter(kind=Region.Kind.ZONE, parent=county).order_by("path"))
-    projects = list(Project.objects.filter(region_key_projects(county)).order_by("code"))
-    by_code = {p.code: p.pk for p in projects}
+    choices = TaskForm.for_county(county)  # the page's choices, as the page offers them
+    by_code = {p.code: p.pk for p in choices.projects}
     questions = body.fields[:MAX_FIELDS]
     data = {
         "title": body.title,
@@ -272,7 +267,7 @@ def dispatch_task_create(request: HttpRequest, body: DispatchTaskIn):
             f"field_{i}_kind": question.kind,
             f"field_{i}_required": question.required,
         }
-    form = TaskForm(data, zones=zones, projects=projects)
+    form = TaskForm(data, zones=choices.zones, projects=choices.projects)
     cleaned = form_checked(form, names={key: _question_key(key) for key in form.fields})
     # Every question sent is the service's to check (a question without a label is refused, not skipped as
     # the page skips an empty row); beyond ten, the service refuses them all.

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 
 from keyprojects.accounts import services as account_services
 from keyprojects.api.tests.clients import ApiClient
+from keyprojects.core import clock
 
 
 @pytest.fixture
@@ -33,3 +35,10 @@ def api_client(persona):
         return clients[key]
 
     return make
+
+
+@pytest.fixture
+def still_clock(db):
+    """The clock stands still at its present moment: a test run across midnight acts on one day only."""
+    with time_machine.travel(clock.now(), tick=False):
+        yield

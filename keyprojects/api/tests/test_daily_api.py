@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 
 import pytest
-import time_machine
 from PIL import Image
 
 from keyprojects.core import clock
@@ -18,12 +17,7 @@ from keyprojects.projects.selectors import KEY_LEVELS
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
-
-@pytest.fixture(autouse=True)
-def frozen(db):
-    """The day stands still: a test run across midnight files for one day only."""
-    with time_machine.travel(clock.now(), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("still_clock")
 
 
 @pytest.fixture

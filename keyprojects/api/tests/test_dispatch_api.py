@@ -9,7 +9,6 @@ import re
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.core.cache import cache
 from django.test import Client
 
@@ -22,11 +21,7 @@ from keyprojects.projects.models import Project
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
-
-@pytest.fixture(autouse=True)
-def frozen(db):
-    with time_machine.travel(clock.now(), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("still_clock")
 
 
 @pytest.fixture
