@@ -28,10 +28,19 @@ def filterset_schema(filterset: type[django_filters.FilterSet], *, name: str) ->
     """A ninja query schema with the filters of a page's FilterSet: the API filters by the very declaration
     the page and its exports use. Every parameter is optional; the FilterSet checks the values."""
     fields = {
-        key: (_api_type(declared) | None, Field(None, description=str(declared.label)))
+        key: (_api_type(declared) | None, Field(None, description=str(declared.label), **_offered(declared)))
         for key, declared in filterset.base_filters.items()
     }
     return create_model(name, __base__=Schema, **fields)
+
+
+def _offered(declared: django_filters.Filter) -> dict:
+    """The values a filter with fixed choices offers (a stage, an order), listed in the OpenAPI document for
+    the clients generated from it; the FilterSet still checks them, with the page's message."""
+    choices = declared.extra.get("choices")
+    if _api_type(declared) is not str or not isinstance(choices, list | tuple):
+        return {}
+    return {"json_schema_extra": {"enum": [str(value) for value, _label in choices if value != ""]}}
 
 
 def filtered(filterset: type[django_filters.FilterSet], query: Schema, **kwargs) -> QuerySet:

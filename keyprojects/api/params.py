@@ -23,6 +23,9 @@ Text = Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")]
 # JSON) is no character the database stores, refused here (400) rather than there (500).
 Written = Annotated[str, AfterValidator(text_without_surrogates)]
 
+# A list's `sort`: one of the orders it offers; each ends on a unique key, so that pages never repeat a row.
+SORT_TEXT = "The order; a leading - reverses it."
+
 # Beyond a 64-bit integer the database refuses LIMIT and OFFSET (a 500); no list comes near these.
 MAX_LIMIT = 10_000
 MAX_OFFSET = 2**31 - 1

@@ -123,9 +123,11 @@ def me(request: HttpRequest):
     }
 
 
-@router.get("/regions", response={200: list[RegionOut], **refusals(400)})
+@router.get("/regions", response={200: list[RegionOut], **refusals(400)}, summary="The regions I read")
+@paginate(Pagination)
 def region_list(request: HttpRequest, kind: Text | None = None):
-    return list(selectors.region_list(user=request.auth, kind=kind))
+    """In the tree's order (a region before the regions under it)."""
+    return selectors.region_list(user=request.auth, kind=kind).order_by("path", "pk")
 
 
 @router.get("/regions/{slug}", response={200: RegionOut, **refusals(404)})
@@ -133,9 +135,13 @@ def region_detail(request: HttpRequest, slug: str):
     return selectors.region_get(user=request.auth, slug=slug)
 
 
-@router.get("/departments", response={200: list[DepartmentOut], **refusals(400)})
+@router.get(
+    "/departments", response={200: list[DepartmentOut], **refusals(400)}, summary="The departments I read"
+)
+@paginate(Pagination)
 def department_list(request: HttpRequest, q: Text = ""):
-    return list(selectors.department_list(user=request.auth, search=q))
+    """By region, then slug; `q` searches the names and the slug."""
+    return selectors.department_list(user=request.auth, search=q).order_by("region__path", "slug", "pk")
 
 
 @router.get("/departments/{slug}", response={200: DepartmentOut, **refusals(404)})
@@ -143,9 +149,13 @@ def department_detail(request: HttpRequest, slug: str):
     return selectors.department_get(user=request.auth, slug=slug)
 
 
-@router.get("/enterprises", response={200: list[EnterpriseOut], **refusals(400)})
+@router.get(
+    "/enterprises", response={200: list[EnterpriseOut], **refusals(400)}, summary="The enterprises I read"
+)
+@paginate(Pagination)
 def enterprise_list(request: HttpRequest, q: Text = ""):
-    return list(selectors.enterprise_list(user=request.auth, search=q))
+    """By region, then slug; `q` searches the names, the slug and the credit code."""
+    return selectors.enterprise_list(user=request.auth, search=q).order_by("region__path", "slug", "pk")
 
 
 @router.get("/enterprises/{slug}", response={200: EnterpriseOut, **refusals(404)})

@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 
 from keyprojects.accounts import selectors as account_selectors
 from keyprojects.api.errors import field_refused, form_checked, refusals
-from keyprojects.api.params import Id, Month, Pagination, Written, Year
+from keyprojects.api.params import SORT_TEXT, Id, Month, Pagination, Written, Year
 from keyprojects.bulletins import selectors, services
 from keyprojects.bulletins.closing_views import board_regions
 from keyprojects.bulletins.forms import DraftForm, RequirementsForm, ReturnForm
@@ -222,11 +222,19 @@ def _detail(request: HttpRequest, bulletin_id: int, language: str | None = None)
 # ---- the list and one bulletin --------------------------------------------------------------------------
 
 
+BULLETIN_SORTS = {
+    "region": ("region__path", "-year", "-month", "pk"),
+    "-period": ("-year", "-month", "region__path", "pk"),
+    "period": ("year", "month", "region__path", "pk"),
+}
+
+
 class BulletinFilterIn(Schema):
     region: str | None = Field(None, pattern=r"^[^\x00]{1,100}$", description="A region's slug.")
     year: Year | None = None
     month: Month | None = None
     status: BulletinStatus | None = None
+    sort: Literal[tuple(BULLETIN_SORTS)] = Field("region", description=SORT_TEXT)  # type: ignore[valid-type]
 
 
 @router.get(
@@ -240,9 +248,9 @@ def bulletin_list(request: HttpRequest, filters: Query[BulletinFilterIn]):
     every region you read; by region, the latest month first."""
     bulletins = selectors.visible_bulletins(request.auth)
     lookups = {"region": "region__slug"}
-    for name, value in filters.dict(exclude_none=True).items():
+    for name, value in filters.dict(exclude_none=True, exclude={"sort"}).items():
         bulletins = bulletins.filter(**{lookups.get(name, name): value})
-    return bulletins.order_by("region__path", "-year", "-month", "pk")
+    return bulletins.order_by(*BULLETIN_SORTS[filters.sort])
 
 
 @router.get(

@@ -3,6 +3,7 @@ multipart upload), their photos as downloads, and the county's daily board, unde
 
 import datetime as dt
 from datetime import date, datetime
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -14,7 +15,7 @@ from ninja.pagination import paginate
 from keyprojects.accounts.models import User
 from keyprojects.accounts.selectors import chosen_region
 from keyprojects.api.errors import field_refused, form_checked, refusals
-from keyprojects.api.params import Id, Pagination, Text
+from keyprojects.api.params import SORT_TEXT, Id, Pagination, Text
 from keyprojects.core import clock
 from keyprojects.core.errors import NotAllowed
 from keyprojects.daily import selectors
@@ -116,11 +117,20 @@ def _with_parts(reports: QuerySet[DailyReport]) -> QuerySet[DailyReport]:
 # ---- the list and one report -----------------------------------------------------------------------------
 
 
+DAILY_SORTS = {
+    "-date": ("-date", "project__county__path", "project__code", "pk"),
+    "date": ("date", "project__county__path", "project__code", "pk"),
+    "project": ("project__county__path", "project__code", "-date", "pk"),
+    "-workers": ("-workers", "-date", "pk"),
+}
+
+
 class DailyReportFilterIn(Schema):
     county: Text | None = Field(None, description="A county-level unit's slug.")
     project: Text | None = Field(None, description="A project's code.")
     date_from: date | None = Field(None, description="The first day (ISO 8601), included.")
     date_to: date | None = Field(None, description="The last day (ISO 8601), included.")
+    sort: Literal[tuple(DAILY_SORTS)] = Field("-date", description=SORT_TEXT)  # type: ignore[valid-type]
 
 
 @router.get(
@@ -141,7 +151,7 @@ def daily_report_list(request: HttpRequest, filters: Query[DailyReportFilterIn])
         reports = reports.filter(date__gte=_day(filters.date_from, "date_from"))
     if filters.date_to:
         reports = reports.filter(date__lte=_day(filters.date_to, "date_to"))
-    return _with_parts(reports).order_by("-date", "project__county__path", "project__code", "pk")
+    return _with_parts(reports).order_by(*DAILY_SORTS[filters.sort])
 
 
 def _project(request: HttpRequest, county: str, code: str) -> Project:

@@ -11,7 +11,7 @@ from ninja import Field, Form, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from keyprojects.api.errors import form_checked, refusals
-from keyprojects.api.params import Id, Pagination, Text, Written
+from keyprojects.api.params import SORT_TEXT, Id, Pagination, Text, Written
 from keyprojects.core import clock
 from keyprojects.core.errors import NotAllowed
 from keyprojects.core.spreadsheets import TABLE_FORMATS, export_response
@@ -173,9 +173,18 @@ def _detail(request: HttpRequest, task_id: int) -> DispatchTask:
 # ---- the list and one task -------------------------------------------------------------------------------
 
 
+DISPATCH_SORTS = {
+    "-created": ("-created_at", "-pk"),
+    "created": ("created_at", "pk"),
+    "deadline": ("deadline", "pk"),
+    "-deadline": ("-deadline", "-pk"),
+}
+
+
 class DispatchTaskFilterIn(Schema):
     county: Text | None = Field(None, description="A county-level unit's slug.")
     status: Literal[tuple(DispatchTask.Status.values)] | None = None  # type: ignore[valid-type]
+    sort: Literal[tuple(DISPATCH_SORTS)] = Field("-created", description=SORT_TEXT)  # type: ignore[valid-type]
 
 
 @router.get(
@@ -192,7 +201,7 @@ def dispatch_task_list(request: HttpRequest, filters: Query[DispatchTaskFilterIn
         tasks = tasks.filter(county__slug=filters.county)
     if filters.status:
         tasks = tasks.filter(status=filters.status)
-    return tasks
+    return tasks.order_by(*DISPATCH_SORTS[filters.sort])
 
 
 @router.get(

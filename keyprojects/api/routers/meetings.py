@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 
 from keyprojects.accounts.models import Region
 from keyprojects.api.errors import field_refused, form_checked, refusals
-from keyprojects.api.params import Id, Pagination, Written
+from keyprojects.api.params import SORT_TEXT, Id, Pagination, Written
 from keyprojects.core import clock
 from keyprojects.core.errors import NotAllowed
 from keyprojects.meetings import selectors, services
@@ -272,12 +272,21 @@ def _monday(week: date | None, name: str = "week") -> date:
 # ---- decisions (before /meetings/{county}, which would take "decisions" for a county) -----------
 
 
+DECISION_SORTS = {
+    "-week": ("-meeting__week_start", "due", "pk"),
+    "week": ("meeting__week_start", "due", "pk"),
+    "due": ("due", "meeting__county__path", "pk"),
+    "-due": ("-due", "meeting__county__path", "-pk"),
+}
+
+
 class DecisionFilterIn(Schema):
     county: Name | None = Field(None, description="A county-level unit's slug.")
     week: date | None = Field(None, description="The Monday of the meeting that recorded them.")
     owner_department: Name | None = Field(None, description="Owned by this department (its slug).")
     owner_leader: Name | None = Field(None, description="Owned by this leader (user name).")
     status: Literal["open", "done"] | None = None
+    sort: Literal[tuple(DECISION_SORTS)] = Field("-week", description=SORT_TEXT)  # type: ignore[valid-type]
 
 
 def _decisions(user, filters: DecisionFilterIn) -> QuerySet[Decision]:
@@ -300,7 +309,7 @@ def _decisions(user, filters: DecisionFilterIn) -> QuerySet[Decision]:
         decisions = decisions.filter(status=filters.status)
     return decisions.select_related(
         "meeting__county", "owner_department", "owner_leader", "project__county"
-    ).order_by("-meeting__week_start", "due", "pk")
+    ).order_by(*DECISION_SORTS[filters.sort])
 
 
 @router.get(

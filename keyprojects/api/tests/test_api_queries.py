@@ -48,7 +48,10 @@ def queries_for(client: Client, path: str) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as context:
         response = client.get(path)
     assert response.status_code == 200
-    return len(context.captured_queries), len(response.json())
+    body = response.json()
+    return len(context.captured_queries), len(
+        body["items"] if isinstance(body, dict) and "items" in body else body
+    )
 
 
 @pytest.mark.parametrize("collection", ["regions", "departments", "enterprises"])
@@ -57,7 +60,7 @@ def test_it_lists_in_a_fixed_number_of_queries(
     api_client, username, collection, django_assert_max_num_queries
 ):
     client = api_client(username)
-    path = f"/api/v1/{collection}"
+    path = f"/api/v1/{collection}?limit=10000"
 
     few, rows_before = queries_for(client, path)
     add_rows(collection)
