@@ -149,7 +149,7 @@ def _value(route: str, name: str, demo: dict) -> object:
         return demo["problem"]
     if name in (
         "pk", "token_id", "attachment_id", "notification_id", "milestone_id", "guarantee_id", "task_id",
-        "answer_id", "photo_id", "robot_id",
+        "answer_id", "photo_id", "robot_id", "step_id",
     ):  # fmt: skip
         for part, key in (
             ("notifications/", "notification"),

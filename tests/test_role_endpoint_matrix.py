@@ -127,7 +127,7 @@ API_KINDS |= {"attachment_id": "attachment", "notification_id": "notification"}
 API_KINDS |= {"milestone_id": "milestone", "guarantee_id": "guarantee"}
 # The newer domains' objects, by the name their routes give them.
 API_KINDS |= {"task_id": "dispatch_task", "answer_id": "dispatch_answer", "photo_id": "daily_photo"}
-API_KINDS |= {"bulletin": "bulletin", "decision": "decision", "robot_id": "robot"}
+API_KINDS |= {"bulletin": "bulletin", "decision": "decision", "robot_id": "robot", "step_id": "template_step"}
 # A name two routes give different objects: a report's file is not a problem's.
 API_KINDS_OF_ROUTE = {("api/v1/reports/", "attachment_id"): "report_attachment"}
 # Path parameters that name no object: fixed values the routes accept.

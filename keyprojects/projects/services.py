@@ -377,7 +377,7 @@ def template_copy_for_county(
     """Give a county its own editable copy of the default template of a category."""
     _require_manage(actor, county)
     if MilestoneTemplateStep.objects.filter(county=county, category=category).exists():
-        raise DomainError(_("This county already has its own template for this category."))
+        raise Conflict(_("This county already has its own template for this category."))
     defaults = MilestoneTemplateStep.objects.filter(county__isnull=True, category=category).order_by("order")
     steps = bulk_create_with_history(
         [

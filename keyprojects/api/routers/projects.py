@@ -9,7 +9,7 @@ from typing import Literal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -34,6 +34,8 @@ from keyprojects.projects.forms import (
     RebaselineForm,
     ResumeForm,
     StageForm,
+    TemplateCopyForm,
+    TemplateStepForm,
 )
 from keyprojects.projects.models import (
     Category,
@@ -41,6 +43,7 @@ from keyprojects.projects.models import (
     Health,
     Level,
     Milestone,
+    MilestoneTemplateStep,
     PauseReason,
     Project,
     ServiceGuarantee,
@@ -584,3 +587,83 @@ def guarantee_update(request: HttpRequest, guarantee_id: Id, body: ServiceGuaran
     _require_manage(request, guarantee.project.county)
     cleaned = form_checked(GuaranteeForm(_form_data(body.model_dump())))
     return _saved(services.guarantee_update, actor=request.auth, guarantee=guarantee, **cleaned)
+
+
+# ---- the milestone templates a county plans its projects' milestones from ------------------------------
+
+
+class TemplateStepOut(Schema):
+    id: int
+    code: str
+    order: int
+    name_zh: str
+    name_en: str
+    days_from_start: int = Field(description="Days from the project's start; negative: before construction.")
+    time_limit_days: int | None
+    county: str | None = Field(
+        description="The county's slug for its own copy; none for the default template."
+    )
+
+    @staticmethod
+    def resolve_county(obj: MilestoneTemplateStep) -> str | None:
+        return obj.county.slug if obj.county_id else None
+
+
+class TemplateOut(Schema):
+    category: str
+    own: bool = Field(description="The county's own copy (editable); else the default template, as in force.")
+    steps: list[TemplateStepOut]
+
+
+class TemplateCopyIn(Schema):
+    category: Literal[tuple(Category.values)]  # type: ignore[valid-type]
+
+
+class TemplateStepIn(Schema):
+    name_zh: Written
+    name_en: Written
+    days_from_start: int
+    time_limit_days: int | None = None
+
+
+def _template_county(request: HttpRequest, county: str) -> Region:
+    region = accounts_selectors.region_get(user=request.auth, slug=county)
+    if not region.is_county_level:
+        raise Http404  # templates are a county-level unit's
+    return region
+
+
+@router.get(
+    "/templates/{county}",
+    response={200: list[TemplateOut], **refusals(404)},
+    summary="The milestone templates in force in a county, by category",
+)
+def template_list(request: HttpRequest, county: str):
+    return selectors.template_overview(county=_template_county(request, county))
+
+
+@router.post(
+    "/templates/{county}",
+    response={201: list[TemplateOut], **refusals(400, 403, 404, 409)},
+    summary="Give a county its own copy of a category's template",
+)
+def template_copy(request: HttpRequest, county: str, body: TemplateCopyIn):
+    """The county project office's; a county that has its own copy already answers 409."""
+    region = _template_county(request, county)
+    _require_manage(request, region)
+    data = form_checked(TemplateCopyForm({"category": body.category}))
+    services.template_copy_for_county(actor=request.auth, county=region, **data)
+    return Status(201, selectors.template_overview(county=region))
+
+
+@router.put(
+    "/templates/steps/{step_id}",
+    response={200: TemplateStepOut, **refusals(400, 403, 404)},
+    summary="Change a step of a county's template",
+)
+def template_step_update(request: HttpRequest, step_id: Id, body: TemplateStepIn):
+    """Its names and days; new projects use it, existing milestones keep their dates. The default template
+    is changed by administrators only (403)."""
+    step = selectors.template_step_get(user=request.auth, pk=step_id)
+    data = form_checked(TemplateStepForm(_form_data(body.model_dump())))
+    return services.template_step_update(actor=request.auth, step=step, **data)
