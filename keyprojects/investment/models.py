@@ -134,8 +134,9 @@ class MonthlyReport(FundingSplit):
     return_reason = models.CharField(_("reason for return"), max_length=300, blank=True)
     reopen_reason = models.CharField(_("reason for reopening"), max_length=300, blank=True)
     # Optimistic locking, as the plan's: each change takes the next version; a form or an API client that
-    # read an older one is refused rather than overwriting what someone else saved.
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # read an older one is refused rather than overwriting what someone else saved. The database's default
+    # too: bulk loads (COPY) that name no version start at 1.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     history = HistoricalRecords(bases=[AddressedHistory])
 
     class Meta:
