@@ -1,5 +1,6 @@
-"""The API's refusals as an operation declares them (400, 401, 403, 404, 409: `{detail, field}`, as the handlers
-in api.py answer), and a page's form used to check what a client sent, its first error said as a refusal."""
+"""The API's answers as an operation declares them: its refusals (400, 401, 403, 404, 409: `{detail, field}`,
+as the handlers in api.py answer) and its files; and a page's form used to check what a client sent, its first
+error said as a refusal."""
 
 from __future__ import annotations
 
@@ -35,3 +36,11 @@ def form_checked(form: forms.BaseForm, *, names: dict[str, str] | None = None) -
     if key == forms.forms.NON_FIELD_ERRORS:
         raise DomainError(" ".join(errors))
     raise field_refused(field, " ".join(errors))
+
+
+def file_answer(description: str, *content_types: str) -> dict:
+    """The `openapi_extra` of an operation that answers a file (a download) rather than JSON: its 200 in the
+    content types given (any file: application/octet-stream)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    types = content_types or ("application/octet-stream",)
+    return {"responses": {200: {"description": description, "content": dict.fromkeys(types, binary)}}}

@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from keyprojects.accounts import selectors as account_selectors
-from keyprojects.api.errors import field_refused, form_checked, refusals
+from keyprojects.api.errors import field_refused, file_answer, form_checked, refusals
 from keyprojects.api.params import SORT_TEXT, Id, Month, Pagination, Written, Year
 from keyprojects.bulletins import selectors, services
 from keyprojects.bulletins.closing_views import board_regions
@@ -356,17 +356,9 @@ def bulletin_publish(request: HttpRequest, bulletin: Id):
 
 # ---- the files ------------------------------------------------------------------------------------------
 
-FILE_DOWNLOAD = {
-    "responses": {
-        200: {
-            "description": "The bulletin laid out in the language and format asked for.",
-            "content": {
-                content_type: {"schema": {"type": "string", "format": "binary"}}
-                for content_type in CONTENT_TYPES.values()
-            },
-        }
-    }
-}
+FILE_DOWNLOAD = file_answer(
+    "The bulletin laid out in the language and format asked for.", *CONTENT_TYPES.values()
+)
 
 
 @router.get(

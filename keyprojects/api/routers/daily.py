@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 
 from keyprojects.accounts.models import User
 from keyprojects.accounts.selectors import chosen_region
-from keyprojects.api.errors import field_refused, form_checked, refusals
+from keyprojects.api.errors import field_refused, file_answer, form_checked, refusals
 from keyprojects.api.params import SORT_TEXT, Id, Pagination, Text
 from keyprojects.core import clock
 from keyprojects.core.errors import NotAllowed
@@ -228,14 +228,7 @@ def daily_report_file(
 
 # ---- photos ----------------------------------------------------------------------------------------------
 
-PHOTO_DOWNLOAD = {
-    "responses": {
-        200: {
-            "description": "The photo, as the server keeps it (JPEG).",
-            "content": {PHOTO_TYPE: {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-}
+PHOTO_DOWNLOAD = file_answer("The photo, as the server keeps it (JPEG).", PHOTO_TYPE)
 
 
 @router.get(

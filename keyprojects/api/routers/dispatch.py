@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Form, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from keyprojects.api.errors import form_checked, refusals
+from keyprojects.api.errors import file_answer, form_checked, refusals
 from keyprojects.api.params import SORT_TEXT, Id, Pagination, Text, Written
 from keyprojects.core import clock
 from keyprojects.core.errors import NotAllowed
@@ -344,14 +344,9 @@ XLSX = TABLE_FORMATS["xlsx"]
 @router.get(
     "/dispatch/tasks/{task_id}/export",
     response=refusals(400, 403, 404),
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The answers as a spreadsheet: one row per project, one column per question.",
-                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_answer(
+        "The answers as a spreadsheet: one row per project, one column per question.", XLSX
+    ),
     summary="Export a task's answers (xlsx)",
 )
 def dispatch_task_export(request: HttpRequest, task_id: Id):
@@ -413,14 +408,7 @@ def dispatch_answer_submit(request: HttpRequest, task_id: Id, project: Form[Proj
     return _detail(request, task_id)
 
 
-FILE_DOWNLOAD = {
-    "responses": {
-        200: {
-            "description": "The file, under the name it was sent with and its checked content type.",
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-}
+FILE_DOWNLOAD = file_answer("The file, under the name it was sent with and its checked content type.")
 
 
 @router.get(

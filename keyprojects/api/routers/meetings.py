@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from keyprojects.accounts.models import Region
-from keyprojects.api.errors import field_refused, form_checked, refusals
+from keyprojects.api.errors import field_refused, file_answer, form_checked, refusals
 from keyprojects.api.params import SORT_TEXT, Id, Pagination, Written
 from keyprojects.core import clock
 from keyprojects.core.errors import NotAllowed
@@ -357,14 +357,7 @@ def meeting_detail(request: HttpRequest, county: str, week: date | None = WEEK):
     }
 
 
-DOCX_DOWNLOAD = {
-    "responses": {
-        200: {
-            "description": "The meeting pack as a Word document.",
-            "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-}
+DOCX_DOWNLOAD = file_answer("The meeting pack as a Word document.", DOCX)
 
 
 @router.get(

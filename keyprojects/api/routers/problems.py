@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
-from keyprojects.api.errors import form_checked, refusals
+from keyprojects.api.errors import file_answer, form_checked, refusals
 from keyprojects.api.filters import filtered, filterset_schema
 from keyprojects.api.params import Id, Pagination, Written, Year
 from keyprojects.core import clock
@@ -472,14 +472,7 @@ def attachment_add(request: HttpRequest, problem_id: Id, file: File[UploadedFile
     return Status(201, attachment)
 
 
-FILE_DOWNLOAD = {
-    "responses": {
-        200: {
-            "description": "The file, under the name it was uploaded with and its checked content type.",
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-}
+FILE_DOWNLOAD = file_answer("The file, under the name it was uploaded with and its checked content type.")
 
 
 @router.get(

@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
-from keyprojects.api.errors import field_refused, refusals
+from keyprojects.api.errors import field_refused, file_answer, refusals
 from keyprojects.api.params import Id, Month, Pagination, Written, Year
-from keyprojects.api.routers.problems import FILE_DOWNLOAD
 from keyprojects.core.errors import DomainError, NotAllowed
 from keyprojects.core.periods import month_name
 from keyprojects.core.uploads import attachment_response
@@ -490,7 +489,7 @@ def report_attachment_add(request: HttpRequest, report_id: Id, file: File[Upload
 @router.get(
     "/reports/{report_id}/attachments/{attachment_id}",
     response=refusals(400, 403, 404),
-    openapi_extra=FILE_DOWNLOAD,
+    openapi_extra=file_answer("The file, under the name it was uploaded with and its checked content type."),
     summary="Download one of a monthly report's files",
 )
 def report_attachment_download(request: HttpRequest, report_id: Id, attachment_id: Id):
