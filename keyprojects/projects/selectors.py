@@ -51,19 +51,20 @@ def project_scope_q(user: User) -> Q:
     return q
 
 
+# Each order ends on the primary key: rows that tie (a name, an amount) keep one order from page to page.
 SORTS = {
-    "code": ("county__path", "code"),
-    "-code": ("-county__path", "-code"),
-    "name": ("name_zh",),
-    "-name": ("-name_zh",),
-    "investment": ("total_investment", "code"),
-    "-investment": ("-total_investment", "code"),
-    "stage": ("stage_order", "code"),
-    "-stage": ("-stage_order", "code"),
-    "start": ("start_date", "code"),
-    "-start": ("-start_date", "code"),
-    "health": ("health_rank", "code"),
-    "-health": ("-health_rank", "code"),
+    "code": ("county__path", "code", "pk"),
+    "-code": ("-county__path", "-code", "pk"),
+    "name": ("name_zh", "pk"),
+    "-name": ("-name_zh", "pk"),
+    "investment": ("total_investment", "code", "pk"),
+    "-investment": ("-total_investment", "code", "pk"),
+    "stage": ("stage_order", "code", "pk"),
+    "-stage": ("-stage_order", "code", "pk"),
+    "start": ("start_date", "code", "pk"),
+    "-start": ("-start_date", "code", "pk"),
+    "health": ("health_rank", "code", "pk"),
+    "-health": ("-health_rank", "code", "pk"),
 }
 
 
