@@ -104,10 +104,10 @@ class ProblemFilterSet(ListFilterSet):
     )
     overdue = CheckFilter(label=_("Overdue"), method="filter_overdue")
     escalated = CheckFilter(label=_("Escalated"), method="filter_escalated")
+    # Empty: the list's own order, newest first (an address carries only the filters set, not the default).
     sort = django_filters.ChoiceFilter(
         label=_("Sort"),
         choices=[
-            ("-raised", _("Newest first")),
             ("raised", _("Oldest first")),
             ("deadline", _("Deadline, soonest first")),
             ("-deadline", _("Deadline, latest first")),
@@ -115,7 +115,7 @@ class ProblemFilterSet(ListFilterSet):
             ("status", _("By status")),
         ],
         method="filter_sort",
-        empty_label=None,
+        empty_label=_("Newest first"),
     )
 
     class Meta:

@@ -47,10 +47,9 @@ def problem_scope_q(user: User) -> Q:
     return q
 
 
-# The orders the list offers (the page's "Sort" and the API's `sort`); each ends on a unique key, so that pages
-# of a list never repeat or skip a row.
+# The orders the list offers besides its own, newest first (the page's "Sort" and the API's `sort`); each ends
+# on a unique key, so that pages of a list never repeat or skip a row.
 SORTS = {
-    "-raised": ("-raised_at", "-pk"),
     "raised": ("raised_at", "pk"),
     "deadline": (F("deadline").asc(nulls_last=True), "pk"),
     "-deadline": (F("deadline").desc(nulls_last=True), "-pk"),
