@@ -43,7 +43,7 @@ def _is_admin(actor: User | SystemActor) -> bool:
     return actor is SYSTEM or scope_for(actor).is_admin
 
 
-def _require_manage(actor: User | SystemActor, region: Region) -> None:
+def require_manage(actor: User | SystemActor, region: Region) -> None:
     """SYSTEM (the demo loader, management commands) manages every region; None is refused (TypeError)."""
     require_actor(actor)
     if actor is not SYSTEM and not scope_for(actor).manages_region(region):
@@ -63,7 +63,7 @@ def region_create(
     seat_lng: Decimal | None = None,
 ) -> Region:
     if parent is not None:
-        _require_manage(actor, parent)
+        require_manage(actor, parent)
     elif not _is_admin(actor):
         raise NotAllowed(_("Only an administrator can create a top-level region."))
     allowed_parents = Region.PARENT_KINDS.get(kind)
@@ -111,7 +111,7 @@ def department_create(
     kind: str,
     phone: str = "",
 ) -> Department:
-    _require_manage(actor, region)
+    require_manage(actor, region)
     department = Department(
         region=region, slug=slug, name_zh=name_zh, name_en=name_en, kind=kind, phone=phone
     )
@@ -123,7 +123,7 @@ def department_create(
 
 @transaction.atomic
 def department_update(*, actor: User | SystemActor, department: Department, **changes: object) -> Department:
-    _require_manage(actor, department.region)
+    require_manage(actor, department.region)
     _apply_changes(department, changes, DEPARTMENT_FIELDS)
     audit_record(actor=actor, action="department.update", target=department, data=_changed(changes))
     return department
@@ -141,7 +141,7 @@ def enterprise_create(
     contact_name: str = "",
     contact_phone: str = "",
 ) -> Enterprise:
-    _require_manage(actor, region)
+    require_manage(actor, region)
     enterprise = Enterprise(
         region=region,
         slug=slug,
@@ -159,7 +159,7 @@ def enterprise_create(
 
 @transaction.atomic
 def enterprise_update(*, actor: User | SystemActor, enterprise: Enterprise, **changes: object) -> Enterprise:
-    _require_manage(actor, enterprise.region)
+    require_manage(actor, enterprise.region)
     if "credit_code" in changes:
         changes["credit_code"] = str(changes["credit_code"]).upper()
     _apply_changes(enterprise, changes, ENTERPRISE_FIELDS)
@@ -430,7 +430,7 @@ def organisations_bulk_create(
     """Register in one go the enterprises, departments and leaders an imported list names and the county does not
     have yet: the given objects carry the Chinese name; English names and slugs are made from the pinyin, leaders
     get no password (an administrator gives them one) and the role of leader in charge in the county."""
-    _require_manage(actor, county)
+    require_manage(actor, county)
     for obj in (*enterprises, *departments):
         obj.region = county
         obj.name_en = obj.name_en or pinyin_name(obj.name_zh)

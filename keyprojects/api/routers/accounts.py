@@ -4,17 +4,14 @@ import copy
 from decimal import Decimal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from keyprojects.accounts import selectors, services
 from keyprojects.accounts.forms import DepartmentEditForm, DepartmentForm, EnterpriseEditForm, EnterpriseForm
 from keyprojects.accounts.models import Region
-from keyprojects.accounts.permissions import scope_for
 from keyprojects.api.errors import form_checked, refusals
 from keyprojects.api.params import Pagination, Text, Written
-from keyprojects.core.errors import NotAllowed
 
 router = Router(tags=["organisations"])
 
@@ -201,9 +198,9 @@ class EnterpriseIn(EnterpriseChangeIn):
 
 
 def _managed(request: HttpRequest, region: Region) -> Region:
-    """The region, if the user's office keeps its directory (403 otherwise, before any field is checked)."""
-    if not scope_for(request.auth).manages_region(region):
-        raise NotAllowed(_("You may not change records of %(region)s.") % {"region": region.name})
+    """The region, if the user's office keeps its directory: checked (403) before any field is, with the
+    services' own rule."""
+    services.require_manage(request.auth, region)
     return region
 
 
